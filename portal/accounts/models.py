@@ -1,0 +1,117 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    """A bureau of the zone (创新发展局, 财政金融局 …) whose staff work in admin."""
+
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    is_coordinating = models.BooleanField(
+        _("牵头协调部门"), default=False, help_text=_("牵头部门可看到所有部门的事项。")
+    )
+    head = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EnterpriseRole(models.TextChoices):
+    OWNER = "owner", _("法定代表人")
+    AGENT = "agent", _("经办人")
+
+
+class User(AbstractUser):
+    """A login: zone staff of a department, or a member of one enterprise with a role."""
+
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    phone = models.CharField(_("手机"), max_length=20, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("所属部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    # A string reference, not an import: enterprises sits above accounts in the house.
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("所属企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    enterprise_role = models.CharField(
+        _("企业角色"), max_length=8, choices=EnterpriseRole.choices, blank=True
+    )
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(enterprise__isnull=True) | Q(department__isnull=True),
+                name="user_staff_or_enterprise_not_both",
+            ),
+            models.CheckConstraint(
+                condition=(Q(enterprise__isnull=True) & Q(enterprise_role=""))
+                | (Q(enterprise__isnull=False) & Q(enterprise_role__in=EnterpriseRole.values)),
+                name="user_enterprise_role_iff_enterprise",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_enterprise_user(self) -> bool:
+        return self.enterprise_id is not None
+
+    @property
+    def is_enterprise_owner(self) -> bool:
+        return self.enterprise_id is not None and self.enterprise_role == EnterpriseRole.OWNER
+
+
+class Notification(models.Model):
+    """One message in a user's in-portal inbox (站内消息)."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    # What the message is about, e.g. "policy-published:12"; one message per recipient and key.
+    key = models.CharField(_("事由键"), max_length=120)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_recipient_key")
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.title

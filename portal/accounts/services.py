@@ -1,0 +1,93 @@
+"""Writes for accounts: enterprise logins and the notifications inbox."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.accounts.models import EnterpriseRole, Notification, User
+
+
+class AccountError(Exception):
+    """A write to accounts that is refused, with a message for people."""
+
+
+@transaction.atomic
+def enterprise_user_create(
+    *, enterprise, username: str, role: str, password: str, display_name: str = ""
+) -> User:
+    """Create a login for a member of an enterprise (法定代表人 or 经办人)."""
+    if role not in EnterpriseRole.values:
+        raise AccountError(_("角色必须是 owner（法定代表人）或 agent（经办人）。"))
+    if User.objects.filter(username=username).exists():
+        raise AccountError(_("用户名 %(name)s 已存在。") % {"name": username})
+    user = User(username=username, enterprise=enterprise, enterprise_role=role, display_name=display_name)
+    try:
+        from django.contrib.auth.password_validation import validate_password
+
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError("；".join(exc.messages)) from exc
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    email: bool = False,
+) -> int:
+    """Put one message per recipient and key into the inbox; a second call with the same key adds none.
+
+    With ``email=True`` the new messages are also emailed, by a task queued after commit, each once.
+    Returns how many recipients the key now reaches.
+    """
+    rows = [Notification(recipient=u, key=key, title=title, body=body, url=url) for u in recipients]
+    if not rows:
+        return 0
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    if email:
+        from portal.accounts.tasks import send_notification_emails
+
+        transaction.on_commit(lambda: send_notification_emails.delay(key))
+    return Notification.objects.filter(key=key, recipient__in=[r.recipient for r in rows]).count()
+
+
+def notification_emails_send(*, key: str) -> int:
+    """Email every inbox message with this key that has not been emailed yet; each message once."""
+    from django.core.mail import send_mail
+
+    sent = 0
+    pending = Notification.objects.filter(key=key, emailed_at__isnull=True).select_related("recipient")
+    for note in pending.iterator(chunk_size=500):
+        # Claim the message first: a task delivered twice finds nothing left to claim.
+        claimed = Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(
+            emailed_at=timezone.now()
+        )
+        if not claimed:
+            continue
+        if not note.recipient.email:
+            continue
+        try:
+            send_mail(note.title, f"{note.body}\n\n{note.url}".strip(), None, [note.recipient.email])
+        except Exception:
+            Notification.objects.filter(pk=note.pk).update(emailed_at=None)
+            raise
+        sent += 1
+    return sent
+
+
+def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    """Mark one message, or all of a user's unread messages, as read."""
+    qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,48 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from portal import blocks
+from portal.accounts import selectors, services
+from portal.accounts.forms import LoginForm
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:dashboard")
+
+    def form_valid(self, form):
+        messages.success(self.request, _("密码已修改。"))
+        return super().form_valid(form)
+
+
+@login_required
+def dashboard(request):
+    """我的主页: what the portal holds for the logged-in user's enterprise."""
+    return render(request, "accounts/dashboard.html", {"blocks": blocks.collect(request, "dashboard")})
+
+
+@login_required
+def notifications(request):
+    page = Paginator(selectors.notifications_for(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "accounts/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_mark_read(request):
+    raw = request.POST.get("id")
+    notification_id = int(raw) if raw and raw.isdigit() else None
+    services.notification_mark_read(user=request.user, notification_id=notification_id)
+    return redirect("accounts:notifications")

@@ -1,0 +1,25 @@
+"""Reads of the enterprise registry."""
+
+from django.db.models import Prefetch, QuerySet
+
+from portal.enterprises.models import AnnualReport, Enterprise, Qualification
+
+
+def enterprise_profile(*, enterprise_id: int) -> Enterprise:
+    """One enterprise with its annual reports and qualifications, in three queries."""
+    return Enterprise.objects.prefetch_related(
+        Prefetch("annual_reports", queryset=AnnualReport.objects.order_by("-year")),
+        Prefetch("qualifications", queryset=Qualification.objects.order_by("code", "-year_awarded")),
+    ).get(pk=enterprise_id)
+
+
+def enterprise_by_uscc(*, uscc: str) -> Enterprise | None:
+    return Enterprise.objects.filter(uscc=uscc.strip().upper()).first()
+
+
+def enterprises_registered(*, until=None) -> QuerySet[Enterprise]:
+    """Enterprises in the registry (registered on or before ``until`` when given)."""
+    qs = Enterprise.objects.all()
+    if until is not None:
+        qs = qs.exclude(registered_on__gt=until)
+    return qs

@@ -1,0 +1,44 @@
+from importlib import import_module
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from portal import views
+
+# Each app's urls module holds its pages (urlpatterns) and its API (api_urlpatterns, under /api/v1/).
+APP_URLS = (
+    "portal.accounts.urls",
+    "portal.enterprises.urls",
+    "portal.content.urls",
+    "portal.servicedesk.urls",
+    "policies.urls",
+    "subsidies.urls",
+    "projects.urls",
+)
+
+api_v1 = []
+pages = []
+for module_name in APP_URLS:
+    module = import_module(module_name)
+    pages.append(path("", include(module_name)))
+    api_v1.extend(getattr(module, "api_urlpatterns", []))
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    *pages,
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

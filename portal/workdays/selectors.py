@@ -1,0 +1,131 @@
+"""The Chinese working-day calendar every clock of the portal counts on.
+
+A day's status comes from, in order: a ``CalendarDay`` staff entered; the ``chinesecalendar`` package for
+the years it knows; for a year staff loaded (``CalendarYear``) and the package does not know, weekends
+off and weekdays on, with the loaded ``CalendarDay`` rows as the holidays and make-up days. A date in a
+year neither knows raises ``UnknownCalendarYear``: the portal never guesses a holiday schedule.
+"""
+
+import datetime as dt
+from collections.abc import Iterable
+
+import chinese_calendar
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.workdays.models import CalendarDay, CalendarYear
+
+_PACKAGE_YEARS = range(2004, max(chinese_calendar.constants.holidays).year + 1)
+
+
+class UnknownCalendarYear(Exception):
+    """A date falls in a year whose holiday schedule nobody has loaded."""
+
+    def __init__(self, year: int):
+        self.year = year
+        super().__init__(
+            _(
+                "%(year)d 年的节假日安排尚未录入，无法计算工作日。"
+                "请在管理后台“工作日历”中录入该年国务院节假日安排。"
+            )
+            % {"year": year}
+        )
+
+
+def package_knows(year: int) -> bool:
+    """Whether the chinesecalendar package has this year's schedule."""
+    return year in _PACKAGE_YEARS
+
+
+class WorkCalendar:
+    """The calendar for a span of years, loaded once, for many computations (metrics, sweeps)."""
+
+    def __init__(self, overrides: dict[dt.date, bool], loaded_years: Iterable[int]):
+        self._overrides = overrides
+        self._loaded_years = set(loaded_years)
+
+    @classmethod
+    def load(cls) -> "WorkCalendar":
+        overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+        return cls(overrides, CalendarYear.objects.values_list("year", flat=True))
+
+    def knows(self, year: int) -> bool:
+        return package_knows(year) or year in self._loaded_years
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self._overrides:
+            return self._overrides[day]
+        if package_knows(day.year):
+            return chinese_calendar.is_workday(day)
+        if day.year in self._loaded_years:
+            return day.weekday() < 5
+        raise UnknownCalendarYear(day.year)
+
+    def add_workdays(self, day: dt.date, n: int) -> dt.date:
+        """The n-th working day after ``day`` (n = 0: ``day`` itself if it is one, else the next)."""
+        if n < 0:
+            raise ValueError("n must not be negative")
+        current = day
+        if n == 0:
+            while not self.is_workday(current):
+                current += dt.timedelta(days=1)
+            return current
+        remaining = n
+        while remaining:
+            current += dt.timedelta(days=1)
+            if self.is_workday(current):
+                remaining -= 1
+        return current
+
+    def workdays_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days after ``start`` through ``end``: Friday to Monday is 1, a day to itself 0."""
+        if end < start:
+            return -self.workdays_between(end, start)
+        count = 0
+        current = start
+        while current < end:
+            current += dt.timedelta(days=1)
+            if self.is_workday(current):
+                count += 1
+        return count
+
+    def deadline(self, moment: dt.datetime, n: int) -> dt.datetime:
+        """The end of the n-th working day after ``moment`` (local time), as an aware datetime."""
+        day = self.add_workdays(timezone.localdate(moment), n)
+        return timezone.make_aware(
+            dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+        ) - dt.timedelta(microseconds=1)
+
+    def elapsed(self, start: dt.datetime, end: dt.datetime) -> int:
+        """Working days on the clock from one moment to another (local dates)."""
+        return self.workdays_between(timezone.localdate(start), timezone.localdate(end))
+
+
+def calendar() -> WorkCalendar:
+    """The calendar as staff and the package know it now."""
+    return WorkCalendar.load()
+
+
+def is_workday(day: dt.date) -> bool:
+    """Whether ``day`` is a working day on the Chinese calendar."""
+    return calendar().is_workday(day)
+
+
+def add_workdays(day: dt.date, n: int) -> dt.date:
+    """The n-th working day after ``day``."""
+    return calendar().add_workdays(day, n)
+
+
+def workdays_between(start: dt.date, end: dt.date) -> int:
+    """Working days after ``start`` up to and including ``end``."""
+    return calendar().workdays_between(start, end)
+
+
+def deadline(moment: dt.datetime, n: int) -> dt.datetime:
+    """The end of the n-th working day after ``moment``."""
+    return calendar().deadline(moment, n)
+
+
+def year_is_known(year: int) -> bool:
+    """Whether working days can be computed for this year."""
+    return package_knows(year) or CalendarYear.objects.filter(year=year).exists()
