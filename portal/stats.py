@@ -1,0 +1,46 @@
+"""The zone's service-performance figures for a period, gathered from each part's own records.
+
+Each part that counts something offers a ``stats.py`` with ``figures(*, start, end) -> dict`` returning
+its keys of the stats API (money as strings of 元, rates as floats 0..1). A part that is not built offers
+none, and its keys are absent — never guessed. Results are cached per period; any service that changes
+the records behind a figure calls ``invalidate()``, and entries expire after ``CACHE_SECONDS`` anyway.
+"""
+
+import datetime as dt
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.core.cache import cache
+
+STATS_MODULES = (
+    "portal.enterprises.stats",
+    "portal.servicedesk.stats",
+    "projects.stats",
+    "policies.stats",
+    "subsidies.stats",
+)
+CACHE_SECONDS = 600
+_VERSION_KEY = "stats:version"
+
+
+def invalidate() -> None:
+    """Forget every cached period: the records behind the figures changed."""
+    try:
+        cache.incr(_VERSION_KEY)
+    except ValueError:
+        cache.set(_VERSION_KEY, 2, None)
+
+
+def figures(*, start: dt.date, end: dt.date) -> dict:
+    """Every figure the built parts can compute for ``start``..``end`` (both days included)."""
+    version = cache.get_or_set(_VERSION_KEY, 1, None)
+    key = f"stats:{version}:{start.isoformat()}:{end.isoformat()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    result = {"from": start.isoformat(), "to": end.isoformat()}
+    for name in STATS_MODULES:
+        if find_spec(name) is not None:
+            result.update(import_module(name).figures(start=start, end=end))
+    cache.set(key, result, CACHE_SECONDS)
+    return result
