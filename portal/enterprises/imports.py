@@ -235,7 +235,7 @@ def parse_date(value, label: str, *, required: bool = False) -> dt.date | None:
         else:
             day = dt.date.fromisoformat(raw.replace("/", "-").replace(".", "-"))
     except ValueError:
-        raise ValueError(f"{label}日期格式错误：{raw}（应为 YYYY-MM-DD）") from None
+        raise ValueError(f"{label}格式错误：{raw}（应为 YYYY-MM-DD）") from None
     if day > timezone.localdate():
         raise ValueError(f"{label}晚于今天：{raw}")
     return day
