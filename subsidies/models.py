@@ -1,0 +1,309 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.fields import EncryptedTextField
+
+
+class SchemeMode(models.TextChoices):
+    AUTOMATIC = "automatic", _("免申即享")
+    APPLICATION = "application", _("依申请")
+
+
+class SchemeStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ACTIVE = "active", _("执行中")
+    CLOSED = "closed", _("已结束")
+
+
+class Allocation(models.TextChoices):
+    PRO_RATA = "pro_rata", _("超预算按比例核减")
+    FIRST_CONFIRMED = "first_confirmed", _("按确认先后拨付")
+
+
+class Scheme(models.Model):
+    """One way a policy pays out: who is eligible, how much, from which budget (兑现方案)."""
+
+    policy = models.ForeignKey(
+        "policies.Policy", verbose_name=_("所属政策"), on_delete=models.PROTECT, related_name="schemes"
+    )
+    code = models.SlugField(_("方案代码"), max_length=64, unique=True)
+    title = models.CharField(_("方案名称"), max_length=200)
+    mode = models.CharField(
+        _("兑现方式"), max_length=16, choices=SchemeMode.choices, default=SchemeMode.AUTOMATIC
+    )
+    facts_year = models.PositiveSmallIntegerField(_("数据年度"))
+    reference_date = models.DateField(
+        _("基准日"), help_text=_("企业年龄、资质有效性按此日计算；默认为数据年度的 12 月 31 日")
+    )
+    period = models.CharField(_("兑现批次"), max_length=16, help_text=_("如 2023"))
+    eligibility = models.JSONField(_("资格规则（JsonLogic）"))
+    amount_rule = models.JSONField(_("金额规则（JsonLogic 或数字，单位元）"))
+    cap_per_enterprise = models.DecimalField(
+        _("单户上限（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    budget = models.DecimalField(_("预算（元）"), max_digits=16, decimal_places=2)
+    # Money committed to confirmed awards; changed only with this row locked (select_for_update).
+    committed = models.DecimalField(
+        _("已承诺金额（元）"), max_digits=16, decimal_places=2, default=Decimal("0")
+    )
+    allocation = models.CharField(
+        _("预算分配方式"), max_length=16, choices=Allocation.choices, default=Allocation.PRO_RATA
+    )
+    exclusive_group = models.CharField(
+        _("从高不重复组"), max_length=64, blank=True, help_text=_("同组方案同一批次只兑现金额最高的一项")
+    )
+    top_up = models.BooleanField(
+        _("级差兑现"), default=False, help_text=_("只兑现高出本组以往已获金额的差额")
+    )
+    publicity_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=SchemeStatus.choices, default=SchemeStatus.DRAFT
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("兑现方案")
+        verbose_name_plural = _("兑现方案")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gte=0), name="scheme_budget_not_negative"),
+            models.CheckConstraint(
+                condition=Q(committed__lte=models.F("budget")), name="scheme_committed_within_budget"
+            ),
+            models.CheckConstraint(
+                condition=Q(cap_per_enterprise__isnull=True) | Q(cap_per_enterprise__gte=0),
+                name="scheme_cap_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("运行中")
+    FINISHED = "finished", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class MatchRun(models.Model):
+    """One matching of enterprises against the active automatic schemes (比对批次)."""
+
+    trigger = models.CharField(_("触发方式"), max_length=16, default="manual")  # nightly / manual / facts
+    status = models.CharField(_("状态"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    scheme_codes = models.JSONField(_("限定方案"), default=list, blank=True)
+    enterprise_ids = models.JSONField(_("限定企业"), default=list, blank=True)
+    dry_run = models.BooleanField(_("试运行"), default=False)
+    chunk_count = models.PositiveIntegerField(_("分片数"), default=0)
+    # {scheme code: {"eligible", "undetermined", "new", "lost", "amount"}}, written when the run finishes.
+    totals = models.JSONField(_("统计"), default=dict, blank=True)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    released_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发布人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("比对批次")
+        verbose_name_plural = _("比对批次")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class MatchChunk(models.Model):
+    """One id range of a run; recorded done so a redelivered or resumed chunk is not counted twice."""
+
+    run = models.ForeignKey(
+        MatchRun, verbose_name=_("比对批次"), on_delete=models.CASCADE, related_name="chunks"
+    )
+    index = models.PositiveIntegerField(_("序号"))
+    id_from = models.BigIntegerField(_("起始企业 id（含）"))
+    id_to = models.BigIntegerField(_("截止企业 id（含）"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    inserted = models.PositiveIntegerField(_("新增"), default=0)
+
+    class Meta:
+        verbose_name = _("比对分片")
+        verbose_name_plural = _("比对分片")
+        ordering = ["run", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="match_chunk_once_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.index} [{self.id_from}, {self.id_to}]"
+
+
+class Undetermined(models.Model):
+    """An enterprise a run could not decide for a scheme because a fact is missing (待补充数据)."""
+
+    run = models.ForeignKey(
+        MatchRun, verbose_name=_("比对批次"), on_delete=models.CASCADE, related_name="undetermined"
+    )
+    scheme = models.ForeignKey(Scheme, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.CASCADE, related_name="+"
+    )
+    missing = models.JSONField(_("缺失数据"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("待补充数据企业")
+        verbose_name_plural = _("待补充数据企业")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "scheme", "enterprise"], name="undetermined_once_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_id} {self.enterprise_id}"
+
+
+class AwardStatus(models.TextChoices):
+    CANDIDATE = "candidate", _("待审核")
+    APPROVED = "approved", _("已审核")
+    PUBLICIZED = "publicized", _("公示中")
+    CONFIRMED = "confirmed", _("企业已确认")
+    PAID = "paid", _("已拨付")
+    REJECTED = "rejected", _("审核未通过")
+    DECLINED = "declined", _("企业放弃")
+    REVOKED = "revoked", _("已撤销")
+
+
+class PaymentBatch(models.Model):
+    """Confirmed awards sent to the bank together (拨付批次)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("待导出")
+        EXPORTED = "exported", _("已导出")
+        PAID = "paid", _("已拨付")
+
+    title = models.CharField(_("批次名称"), max_length=120)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("创建人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    exported_at = models.DateTimeField(_("导出时间"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("拨付时间"), null=True, blank=True)
+    paid_reference = models.CharField(_("银行回单号"), max_length=64, blank=True)
+    total = models.DecimalField(_("合计（元）"), max_digits=16, decimal_places=2, default=Decimal("0"))
+
+    class Meta:
+        verbose_name = _("拨付批次")
+        verbose_name_plural = _("拨付批次")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Award(models.Model):
+    """What one enterprise is due under one scheme for one period (兑现记录)."""
+
+    scheme = models.ForeignKey(
+        Scheme, verbose_name=_("方案"), on_delete=models.PROTECT, related_name="awards"
+    )
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.PROTECT, related_name="awards"
+    )
+    period = models.CharField(_("兑现批次"), max_length=16)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=AwardStatus.choices, default=AwardStatus.CANDIDATE, db_index=True
+    )
+    # What the rule gives (capped, top-up applied), and what is paid after budget allocation.
+    computed_amount = models.DecimalField(_("核定金额（元）"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("兑现金额（元）"), max_digits=14, decimal_places=2)
+    waitlisted = models.BooleanField(_("预算不足候补"), default=False)
+    explanation = models.JSONField(_("判定说明"), default=dict, blank=True)
+    facts = models.JSONField(_("判定所用数据"), default=dict, blank=True)
+    run = models.ForeignKey(
+        MatchRun,
+        verbose_name=_("发现批次"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="awards",
+    )
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    approved_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    publicity_from = models.DateField(_("公示开始"), null=True, blank=True)
+    publicity_to = models.DateField(_("公示结束"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("通知时间"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    bank_name = models.CharField(_("开户银行"), max_length=100, blank=True)
+    bank_account_name = models.CharField(_("账户名称"), max_length=200, blank=True)
+    bank_account = EncryptedTextField(_("银行账号"), blank=True)
+    payment_batch = models.ForeignKey(
+        PaymentBatch,
+        verbose_name=_("拨付批次"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="awards",
+    )
+    paid_at = models.DateTimeField(_("拨付时间"), null=True, blank=True)
+    reason = models.TextField(_("原因"), blank=True, help_text=_("审核未通过、放弃或撤销的原因"))
+
+    class Meta:
+        verbose_name = _("兑现记录")
+        verbose_name_plural = _("兑现记录")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scheme", "enterprise", "period"], name="award_once_per_scheme_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(computed_amount__gte=0), name="award_amount_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["enterprise", "status"], name="award_enterprise_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme.code} {self.enterprise_id} {self.period}"
+
+
+class AwardEvent(models.Model):
+    """One transition of an award: who, when, from what to what, and why."""
+
+    award = models.ForeignKey(
+        Award, verbose_name=_("兑现记录"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(_("原状态"), max_length=16, choices=AwardStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=AwardStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("兑现记录变更")
+        verbose_name_plural = _("兑现记录变更")
+        ordering = ["award", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
