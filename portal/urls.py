@@ -20,6 +20,15 @@ APP_URLS = (
     "projects.urls",
 )
 
+admin.site.site_header = f"{settings.ZONE_NAME} 企业服务门户 · 管理后台"
+admin.site.site_title = "企业服务门户管理后台"
+admin.site.index_title = "业务管理"
+if settings.ADMIN_REQUIRE_OTP:
+    # Staff sign in to admin with a password and a one-time code (django-otp TOTP or static tokens).
+    from django_otp.admin import OTPAdminSite
+
+    admin.site.__class__ = OTPAdminSite
+
 api_v1 = []
 pages = []
 for module_name in APP_URLS:

@@ -1,3 +1,4 @@
+from auditlog.registry import auditlog
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -115,3 +116,7 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+auditlog.register(Department)
+auditlog.register(User, exclude_fields=["password", "last_login"])

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ContentConfig(AppConfig):
     name = "portal.content"
     label = "content"
-    verbose_name = "公开内容"
+    verbose_name = _("公开内容")

@@ -1,3 +1,4 @@
+from auditlog.registry import auditlog
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -221,3 +222,8 @@ QUALIFICATION_VALID_YEARS = {
     QualificationCode.GAZELLE: 1,
     QualificationCode.UNICORN: 1,
 }
+
+# Changes staff make one by one (admin edits) are kept in the audit log; imports record their source instead.
+auditlog.register(Enterprise)
+auditlog.register(AnnualReport)
+auditlog.register(Qualification)
