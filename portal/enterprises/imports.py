@@ -11,10 +11,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from portal.enterprises.models import CreditRating, Park, QualificationCode, validate_uscc
 
@@ -197,18 +198,28 @@ def parse_uscc(value) -> str:
     return code
 
 
+@cache
+def _park_words() -> dict[str, str]:
+    """Every way a file names a park: code, name, "name园区", "name园" (in Chinese whatever the language)."""
+    words = {}
+    with translation.override(None):
+        for choice in Park:
+            label = str(choice.label)
+            for word in (choice.value, label, f"{label}园区", f"{label}园"):
+                words[word] = choice.value
+    return words
+
+
 def parse_park(value) -> str:
     raw = text(value)
     if not raw:
         return Park.OTHER
-    for choice in Park:
-        if raw.lower() == choice.value or raw in (
-            str(choice.label),
-            f"{choice.label}园区",
-            f"{choice.label}园",
-        ):
-            return choice.value
-    raise ValueError(f"未知园区：{raw}（可选：{'、'.join(str(c.label) for c in Park)}）")
+    park = _park_words().get(raw) or _park_words().get(raw.lower())
+    if park is None:
+        with translation.override(None):
+            names = "、".join(str(c.label) for c in Park)
+        raise ValueError(f"未知园区：{raw}（可选：{names}）")
+    return park
 
 
 def parse_industry(value) -> str:
@@ -287,11 +298,19 @@ def parse_rating(value) -> str:
     return raw
 
 
+@cache
+def _qualification_words() -> dict[str, str]:
+    with translation.override(None):
+        words = {str(c.label): c.value for c in QualificationCode}
+    words.update({c.value: c.value for c in QualificationCode})
+    return words
+
+
 def parse_qualifications(value) -> list[tuple[str, int]]:
     raw = text(value)
     if not raw:
         return []
-    labels = {str(c.label): c.value for c in QualificationCode}
+    labels = _qualification_words()
     result = []
     for part in re.split(r"[;；]", raw):
         part = part.strip()

@@ -147,11 +147,14 @@ def _upsert_enterprises(batch: list[dict], *, source: str, as_of: dt.date, repor
                 )
             )
     if qualifications:
-        before = Qualification.objects.filter(enterprise__in=[q.enterprise for q in qualifications]).count()
-        Qualification.objects.bulk_create(qualifications, ignore_conflicts=True, batch_size=BATCH_SIZE)
-        after = Qualification.objects.filter(enterprise__in=[q.enterprise for q in qualifications]).count()
-        if after != before:
-            report.changed_ids.extend({q.enterprise.pk for q in qualifications})
+        held = set(
+            Qualification.objects.filter(enterprise__in=[e.pk for e in by_uscc.values()]).values_list(
+                "enterprise_id", "code", "year_awarded"
+            )
+        )
+        new = [q for q in qualifications if (q.enterprise.pk, q.code, q.year_awarded) not in held]
+        Qualification.objects.bulk_create(new, ignore_conflicts=True, batch_size=BATCH_SIZE)
+        report.changed_ids.extend({q.enterprise.pk for q in new})
 
 
 def annual_reports_import(
