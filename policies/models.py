@@ -154,17 +154,22 @@ class Policy(models.Model):
                 | Q(effective_from__isnull=True)
                 | Q(effective_to__gte=F("effective_from")),
                 name="policy_effective_to_after_from",
+                violation_error_message=_("失效日期不能早于生效日期。"),
             ),
             models.CheckConstraint(
-                condition=~Q(superseded_by=F("pk")), name="policy_not_superseded_by_itself"
+                condition=~Q(superseded_by=F("pk")),
+                name="policy_not_superseded_by_itself",
+                violation_error_message=_("政策不能被自己替代。"),
             ),
             models.CheckConstraint(
                 condition=Q(status=PolicyStatus.DRAFT) | Q(published_on__isnull=False),
                 name="policy_published_has_date",
+                violation_error_message=_("已发布的政策须有发布日期。"),
             ),
             models.CheckConstraint(
                 condition=~Q(status=PolicyStatus.REPEALED) | ~Q(repeal_reason=""),
                 name="policy_repealed_has_reason",
+                violation_error_message=_("已废止的政策须有废止原因。"),
             ),
         ]
 

@@ -187,7 +187,8 @@ def _match_pattern(tokens: Iterable[str]) -> re.Pattern | None:
     words = sorted({t for t in tokens if t}, key=len, reverse=True)
     if not words:
         return None
-    return re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    # Adjacent matches join into one mark: "专精特新", not "专精" and "特新" side by side.
+    return re.compile("(?:" + "|".join(re.escape(w) for w in words) + ")+", re.IGNORECASE)
 
 
 def highlight(text: str, tokens: Iterable[str]) -> SafeString:

@@ -57,6 +57,10 @@ def test_highlight_escapes_the_text_and_marks_every_match_longest_first():
     assert str(html) == "&lt;b&gt;<mark>研发费用</mark>&lt;/b&gt;补助与<mark>研发</mark>"
 
 
+def test_highlight_joins_adjacent_matches_into_one_mark():
+    assert str(highlight("支持专精特新企业", ["专精", "特新"])) == "支持<mark>专精特新</mark>企业"
+
+
 def test_highlight_never_matches_inside_an_html_entity():
     assert str(highlight("A & B", ["amp"])) == "A &amp; B"
 

@@ -113,7 +113,7 @@ def test_search_results_highlight_the_matched_words(client):
 
     page = client.get(reverse("policies:list"), {"q": "专精特新"}).content.decode()
 
-    assert "<mark>专精</mark><mark>特新</mark>" in page
+    assert "支持<mark>专精特新</mark>企业" in page
     assert "找到 1 项政策" in page
 
 
