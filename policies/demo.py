@@ -18,9 +18,24 @@ from portal.enterprises.models import make_uscc
 DEMO_SUBSCRIPTIONS = ("科技创新", "产业发展")
 
 
-@transaction.atomic
 def load(out) -> list[tuple[str, str]]:
     """Categories, policies with their guides, supersessions and a repeal, and a demo subscription."""
+    # The subscription comes after the catalogue, so the demo inbox starts empty: only policies published
+    # later (the draft, published in admin) are announced to the demo owner.
+    with transaction.atomic():
+        _load_catalogue()
+    with transaction.atomic():
+        _subscribe_demo_owner()
+    counts = {s: Policy.objects.filter(status=s).count() for s in PolicyStatus.values}
+    out.write(
+        f"政策类别 {Category.objects.count()} 个，政策 {sum(counts.values())} 项"
+        f"（现行 {counts['published']}，失效 {counts['expired']}，废止 {counts['repealed']}，"
+        f"草稿 {counts['draft']}）"
+    )
+    return []
+
+
+def _load_catalogue() -> None:
     for order, (slug, name) in enumerate(CATEGORIES, start=1):
         Category.objects.update_or_create(slug=slug, defaults={"name": name, "order": order})
     report = services.policies_import(data=json.dumps(POLICIES, ensure_ascii=False).encode())
@@ -36,15 +51,11 @@ def load(out) -> list[tuple[str, str]]:
         policy = Policy.objects.get(code=code)
         if policy.status != PolicyStatus.REPEALED:
             services.policy_repeal(policy=policy, reason=reason)
+
+
+def _subscribe_demo_owner() -> None:
     owner = User.objects.filter(username=make_uscc(1)).first()
     if owner is not None:
         services.subscriptions_set(
             user=owner, categories=Category.objects.filter(name__in=DEMO_SUBSCRIPTIONS)
         )
-    counts = {s: Policy.objects.filter(status=s).count() for s in PolicyStatus.values}
-    out.write(
-        f"政策类别 {Category.objects.count()} 个，政策 {sum(counts.values())} 项"
-        f"（现行 {counts['published']}，失效 {counts['expired']}，废止 {counts['repealed']}，"
-        f"草稿 {counts['draft']}）"
-    )
-    return []

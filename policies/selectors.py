@@ -111,11 +111,12 @@ def subscribed_categories(*, user: User) -> QuerySet[Category]:
 
 
 def subscribers_of(*, policy: Policy) -> QuerySet[User]:
-    """Active users subscribed to any of the policy's categories, each once."""
-    return User.objects.filter(
-        is_active=True,
-        pk__in=Subscription.objects.filter(category__policies=policy).values("user_id"),
-    ).order_by("pk")
+    """Active users who were subscribed to any of the policy's categories when it was published, each once."""
+    subscriptions = Subscription.objects.filter(category__policies=policy)
+    if policy.published_at is not None:
+        # However late the notice task runs, a subscription made after publication does not count.
+        subscriptions = subscriptions.filter(created_at__lte=policy.published_at)
+    return User.objects.filter(is_active=True, pk__in=subscriptions.values("user_id")).order_by("pk")
 
 
 def policies_for_subscriber(*, user: User, limit: int = 5) -> list[Policy]:

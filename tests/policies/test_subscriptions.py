@@ -90,6 +90,23 @@ def test_a_subscriber_of_two_of_the_categories_is_told_once(tech, talent, django
 
 
 @pytest.mark.django_db
+def test_a_subscription_made_after_publication_does_not_get_that_policys_notice(tech):
+    import datetime as dt
+
+    import time_machine
+
+    policy = PolicyFactory(categories=[tech])
+    with time_machine.travel(dt.datetime(2023, 6, 1, 10, tzinfo=dt.UTC)):
+        services.policy_publish(policy=policy)
+    with time_machine.travel(dt.datetime(2023, 6, 1, 11, tzinfo=dt.UTC)):
+        late = _subscriber(tech)
+
+    services.policy_subscribers_notify(policy_id=policy.pk)
+
+    assert late.notifications.count() == 0
+
+
+@pytest.mark.django_db
 def test_setting_subscriptions_replaces_the_previous_choice(tech, talent):
     user = _subscriber(tech)
 
