@@ -1,0 +1,125 @@
+"""Reads of the policy catalogue for the pages, the API, the admin and the subsidy engine."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from policies.models import Attachment, Category, Policy, PolicyStatus, Subscription
+from portal.accounts.models import Department, User
+from portal.search import apply_search, parse_query
+
+# The statuses a visitor may filter the catalogue by.
+PUBLIC_STATUSES = (PolicyStatus.PUBLISHED, PolicyStatus.EXPIRED, PolicyStatus.REPEALED)
+
+
+@dataclass
+class PolicyFilters:
+    """What the catalogue is narrowed by; every field optional."""
+
+    q: str | None = None
+    category: str | None = None  # Category.slug
+    department: str | None = None  # Department.code
+    status: str | None = None  # a PUBLIC_STATUSES value, as the public sees it today
+    year: int | None = None  # year of publication
+    tokens: list[str] | None = field(default=None, init=False)
+
+    def __post_init__(self):
+        self.tokens = parse_query(self.q)
+
+    @property
+    def searching(self) -> bool:
+        return self.tokens is not None
+
+
+def _with_related(qs: QuerySet[Policy]) -> QuerySet[Policy]:
+    return qs.select_related("department").prefetch_related(
+        Prefetch("categories", queryset=Category.objects.order_by("order", "id"))
+    )
+
+
+def policy_list(*, filters: PolicyFilters | None = None, include_drafts: bool = False) -> QuerySet[Policy]:
+    """The catalogue, filtered; newest first, or best match first when searching. Fixed query count."""
+    filters = filters or PolicyFilters()
+    qs = Policy.objects.all() if include_drafts else Policy.objects.public()
+    qs = qs.with_status_now()
+    if filters.category:
+        qs = qs.filter(categories__slug=filters.category)
+    if filters.department:
+        qs = qs.filter(department__code=filters.department)
+    if filters.status in PolicyStatus.values:
+        qs = qs.filter(status_now=filters.status)
+    if filters.year:
+        qs = qs.filter(published_on__year=filters.year)
+    qs = _with_related(qs)
+    if filters.searching:
+        return apply_search(
+            qs,
+            filters.tokens,
+            title_field="search_title",
+            body_field="search_body",
+            then=("-published_on", "-id"),
+        )
+    return qs.order_by("-published_on", "-id")
+
+
+def policy_detail(*, code: str, include_drafts: bool = False) -> Policy | None:
+    """One policy with its department, categories, attachments and supersession links, in four queries."""
+    qs = Policy.objects.all() if include_drafts else Policy.objects.public()
+    return (
+        _with_related(qs)
+        .select_related("superseded_by")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.order_by("id")),
+            Prefetch("supersedes", queryset=Policy.objects.public().order_by("-published_on")),
+        )
+        .filter(code=code)
+        .first()
+    )
+
+
+def policy_by_code(*, code: str) -> Policy | None:
+    return Policy.objects.filter(code=code).first()
+
+
+def policies_in_force(*, day: dt.date) -> QuerySet[Policy]:
+    """Published policies in force on ``day`` (for the subsidy engine and the stats)."""
+    return Policy.objects.published().effective_on(day)
+
+
+def newest_policies(*, limit: int = 6) -> list[Policy]:
+    """The latest public policies, for the home page."""
+    return list(_with_related(Policy.objects.public()).order_by("-published_on", "-id")[:limit])
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.order_by("order", "id")
+
+
+def departments_with_policies() -> QuerySet[Department]:
+    """Departments that issued at least one public policy, for the filter."""
+    return Department.objects.filter(policies__status__in=PUBLIC_STATUSES).distinct().order_by("id")
+
+
+def publication_years() -> list[int]:
+    """Years in which public policies were published, newest first."""
+    return [d.year for d in Policy.objects.public().dates("published_on", "year", order="DESC")]
+
+
+def subscribed_categories(*, user: User) -> QuerySet[Category]:
+    return Category.objects.filter(subscriptions__user=user).order_by("order", "id")
+
+
+def subscribers_of(*, policy: Policy) -> QuerySet[User]:
+    """Active users who were subscribed to any of the policy's categories when it was published, each once."""
+    subscriptions = Subscription.objects.filter(category__policies=policy)
+    if policy.published_at is not None:
+        # However late the notice task runs, a subscription made after publication does not count.
+        subscriptions = subscriptions.filter(created_at__lte=policy.published_at)
+    return User.objects.filter(is_active=True, pk__in=subscriptions.values("user_id")).order_by("pk")
+
+
+def policies_for_subscriber(*, user: User, limit: int = 5) -> list[Policy]:
+    """The newest public policies in the user's subscribed categories."""
+    qs = Policy.objects.public().filter(categories__subscriptions__user=user).distinct()
+    return list(_with_related(qs).order_by("-published_on", "-id")[:limit])

@@ -1,0 +1,221 @@
+"""Chinese full-text search shared by the policy catalogue and the news: jieba tokens, stored and matched.
+
+A searchable model keeps two text columns of space-joined jieba tokens, one for the title and one for the
+rest (``search_document``), written by the service that writes the row. On PostgreSQL the columns are
+matched as a weighted ``tsvector`` (config ``simple``: the tokens are already words) through a GIN index
+on the same expression (``search_index``); elsewhere every token is looked up in the stored token text,
+which is slower but finds the same rows. Nothing here knows a model: callers pass field names.
+"""
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db.models import Case, F, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Concat
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+MAX_QUERY_LENGTH = 100
+# Words that carry no meaning in a policy title or query ("关于……的若干措施"); matching them only adds noise.
+_STOPWORD_TEXT = (
+    "的 了 和 与 及 或 在 对 为 是 等 将 把 被 于 之 其 以 由 从 向 并 且 而 也 就 都 这 那 个 各 该 "
+    "关于 有关 若干 一些 以及 或者 并且 按照 根据 通过 进行 a an and or of the to in on for"
+)
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Weight of a token found in the title against one found elsewhere, for the fallback ranking.
+TITLE_WEIGHT = 3
+BODY_WEIGHT = 1
+
+_jieba_lock = threading.Lock()
+_jieba = None
+
+
+def _segmenter():
+    """jieba, loaded once per process (about a second: it builds its prefix dictionary)."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _jieba = jieba
+    return _jieba
+
+
+def _is_word(token: str) -> bool:
+    return any(unicodedata.category(ch)[0] in "LN" for ch in token)
+
+
+def tokenize(text: str) -> list[str]:
+    """jieba search-mode words of ``text``, lowercased, without punctuation, spaces and stopwords."""
+    if not text:
+        return []
+    text = unicodedata.normalize("NFKC", text).lower()
+    tokens = []
+    for token in _segmenter().cut_for_search(text):
+        token = token.strip()
+        if token and token not in STOPWORDS and _is_word(token):
+            tokens.append(token)
+    return tokens
+
+
+def search_document(*texts: str) -> str:
+    """The text to store in a token column: the tokens of every text, space-joined."""
+    return " ".join(token for text in texts if text for token in tokenize(text))
+
+
+def parse_query(q: str | None) -> list[str] | None:
+    """The distinct tokens of a search box's text, in order.
+
+    None when nothing was asked (absent or blank); [] when the text has no searchable word (punctuation,
+    stopwords only). Text longer than ``MAX_QUERY_LENGTH`` is cut to that length (see ``query_notice``).
+    """
+    if q is None:
+        return None
+    q = q.strip()
+    if not q:
+        return None
+    return list(dict.fromkeys(tokenize(q[:MAX_QUERY_LENGTH])))
+
+
+def query_notice(q: str | None) -> str | None:
+    """What to tell the person about their query, if anything (cut short, or nothing to search for)."""
+    if q is None or not q.strip():
+        return None
+    if len(q.strip()) > MAX_QUERY_LENGTH:
+        return _("检索词过长，已按前 %(n)d 个字检索。") % {"n": MAX_QUERY_LENGTH}
+    if parse_query(q) == []:
+        return _("检索词中没有可检索的文字，请输入关键词，如“研发费用”。")
+    return None
+
+
+def search_vector(title_field: str, body_field: str) -> SearchVector:
+    """The weighted tsvector of the two token columns (title A, the rest B): the index and the query."""
+    return SearchVector(title_field, weight="A", config="simple") + SearchVector(
+        body_field, weight="B", config="simple"
+    )
+
+
+class SearchIndex(GinIndex):
+    """A GIN index on ``search_vector``; created on PostgreSQL only (other databases search without)."""
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return _NoStatement()
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return _NoStatement()
+        return super().remove_sql(model, schema_editor, **kwargs)
+
+
+class _NoStatement:
+    """A schema statement that does nothing, for databases without the index type."""
+
+    def __str__(self) -> str:
+        return "SELECT 1"
+
+    def references_table(self, table) -> bool:
+        return False
+
+    def references_column(self, table, column) -> bool:
+        return False
+
+    def rename_table_references(self, old_table, new_table) -> None:
+        pass
+
+    def rename_column_references(self, table, old_column, new_column) -> None:
+        pass
+
+
+def search_index(*, name: str, title_field: str, body_field: str) -> SearchIndex:
+    """The index for ``Meta.indexes`` that makes ``apply_search`` fast on PostgreSQL."""
+    return SearchIndex(search_vector(title_field, body_field), name=name)
+
+
+def apply_search(
+    queryset: QuerySet,
+    tokens: list[str],
+    *,
+    title_field: str,
+    body_field: str,
+    then: Iterable[str] = ("-pk",),
+) -> QuerySet:
+    """Rows whose title or text hold every token, best first (``search_rank``), then by ``then``."""
+    if not tokens:
+        return queryset.none()
+    if queryset.db and _vendor(queryset) == "postgresql":
+        query = SearchQuery(" ".join(tokens), config="simple", search_type="plain")
+        vector = search_vector(title_field, body_field)
+        queryset = queryset.annotate(search_vector=vector).filter(search_vector=query)
+        # Normalisation 1 divides by the log of the length, so a long text does not win on repetition.
+        queryset = queryset.annotate(search_rank=SearchRank(vector, query, normalization=Value(1)))
+    else:
+        queryset = queryset.annotate(
+            _search_title=Concat(Value(" "), F(title_field), Value(" "), output_field=TextField()),
+            _search_body=Concat(Value(" "), F(body_field), Value(" "), output_field=TextField()),
+        )
+        rank = Value(0, output_field=IntegerField())
+        for token in tokens:
+            needle = f" {token} "
+            queryset = queryset.filter(Q(_search_title__contains=needle) | Q(_search_body__contains=needle))
+            rank = (
+                rank
+                + Case(When(_search_title__contains=needle, then=Value(TITLE_WEIGHT)), default=Value(0))
+                + Case(When(_search_body__contains=needle, then=Value(BODY_WEIGHT)), default=Value(0))
+            )
+        queryset = queryset.annotate(search_rank=rank)
+    return queryset.order_by("-search_rank", *then)
+
+
+def _vendor(queryset: QuerySet) -> str:
+    from django.db import connections
+
+    return connections[queryset.db].vendor
+
+
+def _match_pattern(tokens: Iterable[str]) -> re.Pattern | None:
+    words = sorted({t for t in tokens if t}, key=len, reverse=True)
+    if not words:
+        return None
+    # Adjacent matches join into one mark: "专精特新", not "专精" and "特新" side by side.
+    return re.compile("(?:" + "|".join(re.escape(w) for w in words) + ")+", re.IGNORECASE)
+
+
+def highlight(text: str, tokens: Iterable[str]) -> SafeString:
+    """``text`` escaped, with every occurrence of a token wrapped in ``<mark>``."""
+    text = text or ""
+    pattern = _match_pattern(tokens)
+    if pattern is None:
+        return mark_safe(escape(text))  # noqa: S308 - escaped just now
+    # Match on the raw text and escape each piece, so a token never matches inside an entity.
+    parts, last = [], 0
+    for match in pattern.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(f"<mark>{escape(match.group())}</mark>")
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece escaped above
+
+
+def snippet(text: str, tokens: Iterable[str], *, width: int = 120) -> SafeString:
+    """About ``width`` characters of ``text`` around its first match, highlighted."""
+    text = re.sub(r"\s+", " ", text or "").strip()
+    tokens = list(tokens)
+    pattern = _match_pattern(tokens)
+    match = pattern.search(text) if pattern else None
+    start = max(0, match.start() - width // 3) if match else 0
+    end = min(len(text), start + width)
+    excerpt = text[start:end]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    return mark_safe(f"{prefix}{highlight(excerpt, tokens)}{suffix}")  # noqa: S308 - highlight escapes

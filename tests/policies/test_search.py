@@ -1,0 +1,162 @@
+"""The shared Chinese search helpers (portal.search) and the catalogue search on the current database."""
+
+import pytest
+from django.db import connection
+
+from policies import selectors
+from policies.models import Policy
+from portal.search import (
+    MAX_QUERY_LENGTH,
+    highlight,
+    parse_query,
+    query_notice,
+    search_document,
+    snippet,
+    tokenize,
+)
+from tests.policies.factories import PolicyFactory
+
+
+def test_tokenize_cuts_chinese_into_search_words_and_drops_punctuation_and_stopwords():
+    assert tokenize("关于支持企业研发投入的若干措施！") == ["支持", "企业", "研发", "投入", "措施"]
+
+
+def test_tokenize_lowercases_latin_words_and_normalises_full_width_letters():
+    assert tokenize("ＰＣＴ 国际专利 AI") == ["pct", "国际", "专利", "ai"]
+
+
+def test_search_document_joins_the_tokens_of_every_text_with_spaces():
+    assert search_document("研发费用", "", "稳岗返还") == "研发 费用 稳岗 返还"
+
+
+def test_parse_query_gives_none_for_nothing_asked_and_an_empty_list_for_punctuation_only():
+    assert parse_query(None) is None
+    assert parse_query("   ") is None
+    assert parse_query("？！…、，") == []
+    assert parse_query("的 了") == []
+
+
+def test_parse_query_keeps_each_token_once_in_order():
+    assert parse_query("研发费用 研发补助") == ["研发", "费用", "补助"]
+
+
+def test_parse_query_searches_only_the_first_hundred_characters_of_an_overlong_query():
+    q = "专精特新" + "啊" * 200
+    assert parse_query(q) == parse_query(q[:MAX_QUERY_LENGTH])
+    assert query_notice(q) == "检索词过长，已按前 100 个字检索。"
+
+
+def test_query_notice_explains_a_query_without_words_and_says_nothing_of_a_good_one():
+    assert query_notice("！！！") == "检索词中没有可检索的文字，请输入关键词，如“研发费用”。"
+    assert query_notice("研发费用") is None
+    assert query_notice("") is None
+
+
+def test_highlight_escapes_the_text_and_marks_every_match_longest_first():
+    html = highlight("<b>研发费用</b>补助与研发", ["研发", "研发费用"])
+    assert str(html) == "&lt;b&gt;<mark>研发费用</mark>&lt;/b&gt;补助与<mark>研发</mark>"
+
+
+def test_highlight_joins_adjacent_matches_into_one_mark():
+    assert str(highlight("支持专精特新企业", ["专精", "特新"])) == "支持<mark>专精特新</mark>企业"
+
+
+def test_highlight_never_matches_inside_an_html_entity():
+    assert str(highlight("A & B", ["amp"])) == "A &amp; B"
+
+
+def test_snippet_shows_the_text_around_the_first_match():
+    text = "前言" * 100 + "对研发费用给予补助" + "结尾" * 100
+    html = str(snippet(text, ["研发"], width=40))
+    assert html.startswith("…")
+    assert html.endswith("…")
+    assert "<mark>研发</mark>费用给予补助" in html
+
+
+@pytest.mark.django_db
+def test_search_finds_a_policy_whose_words_are_split_differently_in_the_text():
+    PolicyFactory(
+        code="rd", title="企业创新支持办法", body="对企业研发投入中的费用按比例给予补助。", status="published"
+    )
+    PolicyFactory(code="other", title="人才住房办法", body="给予住房补贴。", status="published")
+
+    found = selectors.policy_list(filters=selectors.PolicyFilters(q="研发费用补助"))
+
+    assert [p.code for p in found] == ["rd"]
+
+
+@pytest.mark.django_db
+def test_search_requires_every_word_of_the_query():
+    PolicyFactory(code="both", title="专精特新企业奖励", status="published")
+    PolicyFactory(code="half", title="专精企业奖励", status="published")
+
+    found = selectors.policy_list(filters=selectors.PolicyFilters(q="专精特新"))
+
+    assert [p.code for p in found] == ["both"]
+
+
+@pytest.mark.django_db
+def test_search_ranks_a_title_match_above_a_body_match():
+    PolicyFactory(code="in-body", title="企业发展办法", body="对研发费用给予补助。", status="published")
+    PolicyFactory(code="in-title", title="研发费用补助办法", body="给予补助。", status="published")
+
+    found = selectors.policy_list(filters=selectors.PolicyFilters(q="研发费用"))
+
+    assert [p.code for p in found] == ["in-title", "in-body"]
+
+
+@pytest.mark.django_db
+def test_search_leaves_out_drafts_for_the_public():
+    PolicyFactory(code="draft", title="专精特新企业奖励")
+
+    assert list(selectors.policy_list(filters=selectors.PolicyFilters(q="专精特新"))) == []
+
+
+@pytest.mark.django_db
+def test_search_of_punctuation_only_finds_nothing_without_error():
+    PolicyFactory(title="专精特新企业奖励", status="published")
+
+    assert list(selectors.policy_list(filters=selectors.PolicyFilters(q="%_'\"；"))) == []
+
+
+@pytest.mark.django_db
+def test_changing_a_policys_text_through_the_service_updates_its_search_tokens():
+    from policies import services
+
+    policy = PolicyFactory(title="人才住房办法", status="published")
+    policy.title = "契税补贴办法"
+    services.policy_save(policy=policy)
+
+    assert Policy.objects.get(pk=policy.pk).search_title == "契税 补贴 办法"
+    assert [p.pk for p in selectors.policy_list(filters=selectors.PolicyFilters(q="契税"))] == [policy.pk]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_matches_jieba_tokens_in_a_simple_tsvector_and_ranks_title_above_body():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tsvector_to_array(to_tsvector('simple', %s))", [search_document("专精特新中小企业")]
+        )
+        (lexemes,) = cursor.fetchone()
+    assert sorted(lexemes) == sorted(["专精", "特新", "中小", "企业", "小企业", "中小企业"])
+
+    PolicyFactory(code="body", title="中小企业发展办法", body="支持专精特新企业。" * 5, status="published")
+    PolicyFactory(code="title", title="专精特新企业奖励办法", body="给予奖励。", status="published")
+    found = list(selectors.policy_list(filters=selectors.PolicyFilters(q="专精特新")))
+
+    assert [p.code for p in found] == ["title", "body"]
+    assert found[0].search_rank > found[1].search_rank > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgres_search_can_use_the_gin_index_on_the_token_columns():
+    PolicyFactory(title="专精特新企业奖励办法", status="published")
+    qs = selectors.policy_list(filters=selectors.PolicyFilters(q="专精特新"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = qs.explain()
+
+    assert "Bitmap Index Scan on policy_search_gin" in plan
