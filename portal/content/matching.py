@@ -140,12 +140,11 @@ class Document:
         return cls(key=key, fields={name: Segmented(text) for name, text in texts.items()}, order=order)
 
     def group_score(self, group: frozenset[str]) -> float:
-        best = 0.0
-        for name, segmented in self.fields.items():
-            weight = FIELD_WEIGHTS.get(name, 1.0)
-            for word in group:
-                best = max(best, weight * segmented.match(word))
-        return best
+        """The group's best match in each field, weighted and summed: a word in every field says most."""
+        return sum(
+            FIELD_WEIGHTS.get(name, 1.0) * max(segmented.match(word) for word in group)
+            for name, segmented in self.fields.items()
+        )
 
 
 @dataclass
@@ -181,7 +180,7 @@ class Matcher:
             if score <= 0:
                 continue
             question = doc.fields.get("question")
-            if question is not None and len(whole) >= 2 and whole in question.text:
+            if question is not None and len(groups) > 1 and whole in question.text:
                 score *= 2  # the visitor typed (part of) this very question
             matched = frozenset().union(*(g for g, s in zip(groups, per_group, strict=True) if s > 0))
             hits.append((doc, Hit(key=doc.key, score=round(score, 4), words=matched)))
