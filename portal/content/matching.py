@@ -198,10 +198,16 @@ def highlight(text: str, words: Iterable[str]) -> SafeString:
         # Normalising changed lengths (rare ligatures): positions no longer line up, so mark nothing.
         return escape(text)
     pattern = re.compile("|".join(re.escape(w) for w in words))
-    pieces, last = [], 0
+    spans: list[list[int]] = []
     for found in pattern.finditer(folded):
-        pieces.append(escape(text[last : found.start()]))
-        pieces.append(f"<mark>{escape(text[found.start() : found.end()])}</mark>")
-        last = found.end()
+        if spans and found.start() <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], found.end())  # 联合|验收 side by side: one mark
+        else:
+            spans.append([found.start(), found.end()])
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces.append(escape(text[last:start]))
+        pieces.append(f"<mark>{escape(text[start:end])}</mark>")
+        last = end
     pieces.append(escape(text[last:]))
     return mark_safe("".join(pieces))  # noqa: S308 — every piece is escaped above

@@ -195,9 +195,11 @@ def faq_count() -> int:
 
 
 def faq_feedback_counts(*, faq: Faq) -> dict:
-    return faq.feedback.aggregate(
-        helpful=Count("id", filter=Q(helpful=True)), unhelpful=Count("id", filter=Q(helpful=False))
+    """How many visitors found the answer helpful, and how many did not."""
+    counts = faq.feedback.aggregate(
+        yes=Count("id", filter=Q(helpful=True)), no=Count("id", filter=Q(helpful=False))
     )
+    return {"helpful": counts["yes"], "unhelpful": counts["no"]}
 
 
 # Economic indicators
