@@ -4,6 +4,7 @@ Drawn by the portal itself so that a chart needs no script, no outside font and 
 that every label is escaped by the template like any other text.
 """
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -27,6 +28,24 @@ class Bar:
 
 def _n(number: float) -> str:
     return f"{number:.1f}"
+
+
+def plain(number: Decimal) -> str:
+    """A figure as the report writes it: 302.3, 38.68, 7.5 (no trailing zeros, no exponent)."""
+    return format(number.normalize(), "f") if number is not None else ""
+
+
+def signed(number: Decimal) -> str:
+    return f"+{plain(number)}" if number > 0 else plain(number)
+
+
+def _nice_step(raw: float) -> float:
+    """A round axis step (1, 2 or 5 times a power of ten) of at least ``raw``."""
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    for factor in (1, 2, 5, 10):
+        if factor * magnitude >= raw:
+            return factor * magnitude
+    return 10 * magnitude
 
 
 def bar_chart(title: str, items: list[tuple[str, Decimal, str]], *, width: int = 720) -> str:
@@ -80,17 +99,19 @@ def line_chart(
     title: str, categories: list[str], series: dict[str, list[Decimal | None]], *, unit: str
 ) -> str:
     """One line per series over the category axis (periods), from zero up to the largest value."""
-    width, height, left, right, top, bottom = 720, 300, 70, 20, 20, 70
+    width, height, left, right, top, bottom = 720, 300, 70, 70, 20, 70
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [float(v) for vs in series.values() for v in vs if v is not None]
-    high = max(values or [1.0]) * 1.1 or 1.0
+    tick = _nice_step(max(values or [1.0]) / 4)
+    high = tick * max(math.ceil(max(values or [1.0]) / tick), 1)
+    count = round(high / tick)
     step = plot_w / max(len(categories) - 1, 1)
     xs = [left + (i * step if len(categories) > 1 else plot_w / 2) for i in range(len(categories))]
-    ticks = [(_n(top + plot_h - plot_h * k / 4), f"{high * k / 4:,.0f}") for k in range(5)]
+    ticks = [(_n(top + plot_h - plot_h * k / count), f"{tick * k:,g}") for k in range(count + 1)]
     drawn = []
     for index, (name, vs) in enumerate(series.items()):
         coords = [
-            (xs[i], top + plot_h - plot_h * float(v) / high, f"{v:,}")
+            (xs[i], top + plot_h - plot_h * float(v) / high, plain(v))
             for i, v in enumerate(vs)
             if v is not None
         ]

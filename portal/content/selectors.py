@@ -207,7 +207,7 @@ def faq_feedback_counts(*, faq: Faq) -> dict:
 
 def indicator_periods() -> list[Period]:
     """Periods that have figures, newest first."""
-    codes = Indicator.objects.values_list("period", flat=True).distinct()
+    codes = Indicator.objects.order_by().values_list("period", flat=True).distinct()
     return sorted((parse_period(code) for code in codes), key=lambda p: p.sort_key, reverse=True)
 
 

@@ -1,7 +1,5 @@
 """Public pages: news, the FAQ (秒回复), economic figures and the service-performance page."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -66,11 +64,9 @@ def article_detail(request, slug):
 
 
 def _faq_results_context(request, q: str) -> dict:
-    return {
-        "q": q,
-        "hits": selectors.faq_search(q=q, limit=FAQ_RESULTS),
-        "ask_form": FaqAskForm(initial={"text": q}),
-    }
+    # The fragment is fetched from /faq/answers/; after logging in or handing over, come back to /faq/.
+    back = f"{reverse('content:faq')}?{urlencode({'q': q})}"
+    return {"q": q, "hits": selectors.faq_search(q=q, limit=FAQ_RESULTS), "back_url": back}
 
 
 @require_GET
@@ -95,7 +91,7 @@ def faq_detail(request, pk):
     faq = selectors.faq_public(pk=pk)
     if faq is None:
         raise Http404(_("没有这个问题。"))
-    context = {"faq": faq, "ask_form": FaqAskForm(initial={"faq": faq.pk}), "voted": _voted(request, faq)}
+    context = {"faq": faq, "voted": _voted(request, faq), "back_url": faq.get_absolute_url()}
     return render(request, "content/faq_detail.html", context)
 
 
@@ -155,10 +151,6 @@ def faq_ask(request):
 # Economic figures
 
 
-def _growth_text(value: Decimal) -> str:
-    return f"{value:+.1f}%"
-
-
 @require_GET
 def economy(request):
     periods = selectors.indicator_periods()
@@ -177,7 +169,9 @@ def _economy_charts(current, rows) -> list[dict]:
     if current is None:
         return []
     drawn = []
-    growth = [(r.name, r.yoy_growth, _growth_text(r.yoy_growth)) for r in rows if r.yoy_growth is not None]
+    growth = [
+        (r.name, r.yoy_growth, f"{charts.signed(r.yoy_growth)}%") for r in rows if r.yoy_growth is not None
+    ]
     if growth:
         title = _("%(period)s 主要指标同比增速") % {"period": current.label}
         drawn.append({"title": title, "svg": charts.bar_chart(title, growth)})
@@ -189,7 +183,7 @@ def _economy_charts(current, rows) -> list[dict]:
         if len(members) < 2:
             continue
         title = _("%(period)s 总量（%(unit)s）") % {"period": current.label, "unit": unit or _("无单位")}
-        bars = [(r.name, r.value, f"{r.value:,}") for r in members]
+        bars = [(r.name, r.value, charts.plain(r.value)) for r in members]
         drawn.append({"title": title, "svg": charts.bar_chart(title, bars)})
         history = selectors.indicator_history(names=[r.name for r in members[:4]], like=current)
         periods = sorted({p for series in history.values() for p, _row in series}, key=lambda p: p.sort_key)

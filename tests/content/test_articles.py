@@ -150,3 +150,13 @@ def test_the_article_page_costs_a_fixed_number_of_queries(client, django_assert_
 
     with django_assert_max_num_queries(6):
         assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_the_news_list_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
+    ArticleFactory.create_batch(3)
+    with django_assert_num_queries(2) as few:
+        client.get(reverse("content:news"))
+    ArticleFactory.create_batch(12)
+
+    with django_assert_num_queries(len(few.captured_queries)):
+        client.get(reverse("content:news"))

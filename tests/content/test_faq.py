@@ -172,3 +172,12 @@ def test_the_question_page_remembers_the_visitors_feedback(client):
     assert "<strong>答复</strong>" in body
     assert "感谢您的评价，我们会改进这条答复。" in body
     assert "这个答复有帮助吗？" not in body
+
+
+def test_the_faq_page_and_the_answers_cost_a_fixed_number_of_queries(
+    client, demo_faqs, django_assert_num_queries
+):
+    with django_assert_num_queries(4):
+        client.get(reverse("content:faq"))
+    with django_assert_num_queries(2):
+        client.get(reverse("content:faq_answers"), {"q": "高企认定条件"})

@@ -127,3 +127,5 @@ def test_the_answers_show_the_hotline_to_the_public_and_a_form_to_an_enterprise(
     assert 'action="/faq/ask/"' not in public
     assert 'action="/faq/ask/"' in member
     assert ">公章</textarea>" in member
+    assert '<input type="hidden" name="next" value="/faq/?q=%E5%85%AC%E7%AB%A0">' in member
+    assert "/accounts/login/?next=/faq/%3Fq%3D%25E5%2585%25AC%25E7%25AB%25A0" in public

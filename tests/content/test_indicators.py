@@ -172,7 +172,10 @@ def test_the_economy_page_shows_the_latest_period_as_a_table_and_charts(client):
         "规模以上工业增加值",
         "一般公共预算收入",
     ]
-    assert '<th scope="row">地区生产总值</th><td class="num">302.30</td><td>亿元</td>' in body
+    assert [p.code for p in response.context["periods"]] == ["2023H1", "2022H1"]
+    assert body.count('aria-current="page"') == 1
+    assert '<th scope="row">地区生产总值</th><td class="num">302.3</td><td>亿元</td>' in body
+    assert '<span class="ok">+0.51%</span>' in body
     assert [c["title"] for c in response.context["charts"]] == [
         "2023年上半年 主要指标同比增速",
         "2023年上半年 总量（亿元）",
