@@ -177,7 +177,7 @@ def test_the_question_page_remembers_the_visitors_feedback(client):
 def test_the_faq_page_and_the_answers_cost_a_fixed_number_of_queries(
     client, demo_faqs, django_assert_num_queries
 ):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get(reverse("content:faq"))
     with django_assert_num_queries(2):
         client.get(reverse("content:faq_answers"), {"q": "高企认定条件"})
