@@ -52,7 +52,9 @@ def test_a_visitor_opens_the_performance_page_and_sees_the_figures(page, screens
 def test_the_home_news_and_economy_pages_look_right(page, screenshot, content):
     page.goto("/")
     page.locator("#home-faq-q").press_sequentially("小巨人", delay=30)
-    page.locator(".home-faq .faq-hit summary").first.filter(has_text="专精特新小巨人企业怎么申报？").wait_for()
+    page.locator(".home-faq .faq-hit summary").first.filter(
+        has_text="专精特新小巨人企业怎么申报？"
+    ).wait_for()
     screenshot("home")
 
     page.goto("/news/?q=免申即享")
