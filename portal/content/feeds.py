@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.content import selectors
@@ -20,7 +21,7 @@ class NewsFeed(Feed):
         return category if category in ArticleCategory.values else ""
 
     def title(self, category):
-        name = f"{settings.ZONE_NAME}新闻"
+        name = gettext("%(zone)s新闻") % {"zone": settings.ZONE_NAME}
         return f"{name} · {ArticleCategory(category).label}" if category else name
 
     def link(self, category):

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.content.periods import span_label
@@ -110,7 +111,10 @@ def _date(text: str, which: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
-        raise PeriodError(f"{which}“{text}”不是有效日期，格式应为 YYYY-MM-DD，例如 2023-01-01。") from None
+        raise PeriodError(
+            gettext("%(which)s“%(text)s”不是有效日期，格式应为 YYYY-MM-DD，例如 2023-01-01。")
+            % {"which": which, "text": text}
+        ) from None
 
 
 def stats_span(from_text: str | None, to_text: str | None, *, default: tuple[dt.date, dt.date]):
@@ -118,12 +122,12 @@ def stats_span(from_text: str | None, to_text: str | None, *, default: tuple[dt.
     if not from_text and not to_text:
         return default
     if not from_text or not to_text:
-        raise PeriodError("请同时提供开始日期（from）和结束日期（to）。")
-    start, end = _date(from_text, "开始日期"), _date(to_text, "结束日期")
+        raise PeriodError(gettext("请同时提供开始日期（from）和结束日期（to）。"))
+    start, end = _date(from_text, gettext("开始日期")), _date(to_text, gettext("结束日期"))
     if start > end:
-        raise PeriodError("开始日期不能晚于结束日期。")
+        raise PeriodError(gettext("开始日期不能晚于结束日期。"))
     if (end.year - start.year, end.month, end.day) > (MAX_SPAN_YEARS, start.month, start.day):
-        raise PeriodError(f"统计区间不能超过 {MAX_SPAN_YEARS} 年。")
+        raise PeriodError(gettext("统计区间不能超过 %(years)d 年。") % {"years": MAX_SPAN_YEARS})
     return start, end
 
 

@@ -35,6 +35,10 @@ class ArticleAdminForm(forms.ModelForm):
             "publish_at",
             "related_policies",
         )
+        widgets = {
+            "title": forms.TextInput(attrs={"size": 80}),
+            "summary": forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        }
 
     def clean_cover(self):
         cover = self.cleaned_data.get("cover")
