@@ -5,6 +5,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 PERIOD_PATTERN = r"^\d{4}(H[12]|Q[1-4])?$"
 _PERIOD = re.compile(PERIOD_PATTERN)
 _QUARTERS = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -32,7 +34,9 @@ def parse_period(code: str) -> Period:
     """The period a code names; ``ValueError`` with a Chinese message for anything else."""
     code = (code or "").strip().upper()
     if not _PERIOD.match(code):
-        raise ValueError(f"期间“{code}”格式不对，应为 2023、2023H1、2023H2 或 2023Q1 至 2023Q4")
+        raise ValueError(
+            gettext("期间“%(code)s”格式不对，应为 2023、2023H1、2023H2 或 2023Q1 至 2023Q4") % {"code": code}
+        )
     year = int(code[:4])
     if len(code) == 4:
         return Period(code, dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}年")
