@@ -1,0 +1,186 @@
+"""Writes of the public content: articles and their covers, FAQ feedback and hand-off, indicator imports."""
+
+import io
+from importlib import import_module
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from portal.content import imports
+from portal.content.models import (
+    Article,
+    ArticleStatus,
+    DeskCategory,
+    Faq,
+    FaqFeedback,
+    Indicator,
+)
+
+COVER_MAX_BYTES = 5 * 1024 * 1024
+COVER_MAX_PIXELS = 40_000_000  # well below Pillow's decompression-bomb limit, above any camera photo
+COVER_MAX_WIDTH = 1200
+COVER_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+HANDOFF_MIN_CHARS = 5
+HANDOFF_MAX_CHARS = 1000
+HANDOFF_TITLE_CHARS = 60
+
+
+class ContentError(Exception):
+    """A content write that cannot be done; the message says why, in Chinese."""
+
+
+def cover_prepare(*, upload) -> ContentFile:
+    """A cover checked to be a real JPEG/PNG/WebP image, shrunk to 1,200 px wide, metadata dropped."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > COVER_MAX_BYTES:
+        raise ContentError(_("封面图片不能超过 5 MB。"))
+    upload.seek(0)
+    data = upload.read()
+    if len(data) > COVER_MAX_BYTES:
+        raise ContentError(_("封面图片不能超过 5 MB。"))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            image_format = probe.format
+            width, height = probe.size
+            probe.verify()
+        if image_format not in COVER_FORMATS:
+            raise ContentError(_("封面图片只支持 JPEG、PNG 或 WebP 格式。"))
+        if width * height > COVER_MAX_PIXELS:
+            raise ContentError(_("封面图片像素过多，请缩小后再上传。"))
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            if image.width > COVER_MAX_WIDTH:
+                height = max(1, round(image.height * COVER_MAX_WIDTH / image.width))
+                image = image.resize((COVER_MAX_WIDTH, height), Image.Resampling.LANCZOS)
+            if image_format == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            out = io.BytesIO()
+            # Saving anew keeps only pixels: EXIF (places, devices) does not reach the public site.
+            image.save(out, format=image_format, quality=85, optimize=True)
+    except ContentError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ContentError(_("封面文件不是有效的图片。")) from None
+    return ContentFile(out.getvalue(), name=f"cover.{COVER_FORMATS[image_format]}")
+
+
+def _unique_slug(article: Article) -> str:
+    day = timezone.localtime(article.publish_at or timezone.now())
+    prefix = f"{day:%Y%m%d}"
+    taken = set(Article.objects.filter(slug__startswith=prefix).values_list("slug", flat=True))
+    number = 1
+    while f"{prefix}-{number}" in taken:
+        number += 1
+    return f"{prefix}-{number}"
+
+
+@transaction.atomic
+def article_save(*, article: Article, cover=None, related_policies=None, user=None) -> Article:
+    """Create or update an article: slug filled, publishing time set on publishing, cover processed."""
+    if article.status == ArticleStatus.PUBLISHED and article.publish_at is None:
+        article.publish_at = timezone.now()
+    if not article.slug:
+        article.slug = _unique_slug(article)
+    if article.pk is None and user is not None and article.created_by_id is None:
+        article.created_by = user
+    try:
+        article.full_clean(exclude={"cover"})
+    except ValidationError as exc:
+        raise ContentError("；".join(exc.messages)) from None
+    if cover is not None:
+        prepared = cover_prepare(upload=cover)
+        old_name = article.cover.name if article.cover else ""
+        article.cover.save(f"{article.slug}.{prepared.name.rsplit('.', 1)[1]}", prepared, save=False)
+        if old_name and old_name != article.cover.name:
+            old_file = article.cover.storage
+            transaction.on_commit(lambda: old_file.delete(old_name))
+    article.save()
+    if related_policies is not None:
+        article.related_policies.set(related_policies)
+    return article
+
+
+@transaction.atomic
+def faq_feedback_record(*, faq: Faq, helpful: bool, session_key: str) -> FaqFeedback:
+    """Record whether an answer helped; a visitor changing their mind replaces their earlier answer."""
+    if not session_key:
+        raise ContentError(_("无法记录评价，请允许浏览器保存 Cookie 后重试。"))
+    feedback, _created = FaqFeedback.objects.update_or_create(
+        faq=faq, session_key=session_key, defaults={"helpful": helpful}
+    )
+    return feedback
+
+
+def faq_handoff(*, question: Faq | None, user, text: str):
+    """Hand a question the FAQ did not answer to the service desk, as a problem from channel FAQ."""
+    text = (text or "").strip()
+    if user is None or not getattr(user, "is_enterprise_user", False):
+        raise ContentError(_("只有企业用户登录后才能把问题转交服务台；公众请拨打服务热线。"))
+    if len(text) < HANDOFF_MIN_CHARS:
+        raise ContentError(_("请把问题写具体一些（至少 5 个字）。"))
+    if len(text) > HANDOFF_MAX_CHARS:
+        raise ContentError(_("问题描述不能超过 1000 个字。"))
+    # Imported here: the service desk sits beside content, and content only calls its one service.
+    servicedesk_services = import_module("portal.servicedesk.services")
+    category = question.category.desk_category if question is not None else DeskCategory.OTHER
+    title = text if len(text) <= HANDOFF_TITLE_CHARS else text[: HANDOFF_TITLE_CHARS - 1] + "…"
+    description = text
+    if question is not None:
+        description += "\n\n" + _("（企业查看常见问题“%(question)s”后，认为未解决其问题。）") % {
+            "question": question.question
+        }
+    return servicedesk_services.problem_submit(
+        enterprise=user.enterprise,
+        user=user,
+        channel="faq",
+        category=str(category),
+        title=title,
+        description=description,
+    )
+
+
+def indicators_import(*, data: bytes, filename: str, dry_run: bool = False) -> imports.ImportReport:
+    """Upsert indicators by (period, name) from a CSV file; every row checked first, all rows or none."""
+    report = imports.ImportReport(dry_run=dry_run)
+    rows, seen = [], {}
+    for number, raw in imports.read_rows(data, filename):
+        report.rows += 1
+        try:
+            row = imports.clean_row(raw)
+        except ValueError as exc:
+            report.errors.append(f"第 {number} 行：{exc}")
+            continue
+        key = (row["period"], row["name"])
+        if key in seen:
+            report.errors.append(f"第 {number} 行：与第 {seen[key]} 行重复（{row['period']} {row['name']}）")
+            continue
+        seen[key] = number
+        rows.append(row)
+    if report.errors:
+        return report
+    with transaction.atomic():
+        existing = {
+            (i.period, i.name): i
+            for i in Indicator.objects.select_for_update().filter(period__in={r["period"] for r in rows})
+        }
+        for row in rows:
+            indicator = existing.get((row["period"], row["name"]))
+            if indicator is None:
+                report.created += 1
+                if not dry_run:
+                    Indicator.objects.create(**row)
+                continue
+            changed = [f for f, v in row.items() if getattr(indicator, f) != v]
+            if not changed:
+                report.unchanged += 1
+                continue
+            report.updated += 1
+            if not dry_run:
+                for f in changed:
+                    setattr(indicator, f, row[f])
+                indicator.save(update_fields=[*changed, "updated_at"])
+    return report
