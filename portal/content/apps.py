@@ -6,3 +6,10 @@ class ContentConfig(AppConfig):
     name = "portal.content"
     label = "content"
     verbose_name = _("公开内容")
+
+    def ready(self) -> None:
+        # A 政策解读 article links to its policy; the policy page links back through this section.
+        from policies.sections import register_policy_section
+        from portal.content.sections import policy_interpretations
+
+        register_policy_section(policy_interpretations)

@@ -5,7 +5,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import factory
-from django.apps import apps
 
 from portal.content.models import (
     Article,
@@ -16,7 +15,6 @@ from portal.content.models import (
     Indicator,
     SynonymGroup,
 )
-from tests.factories import DepartmentFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -74,12 +72,9 @@ class IndicatorFactory(factory.django.DjangoModelFactory):
     source = "统计局"
 
 
-class PolicyFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = apps.get_model("policies", "Policy")
+# The catalogue's own factory (it publishes through the catalogue's services), published by default here.
+from tests.policies.factories import PolicyFactory as CataloguePolicyFactory  # noqa: E402
 
-    code = factory.Sequence(lambda n: f"policy-{n}")
-    title = factory.Sequence(lambda n: f"高新区支持政策{n}")
-    department = factory.SubFactory(DepartmentFactory)
+
+class PolicyFactory(CataloguePolicyFactory):
     status = "published"
-    published_on = dt.date(2023, 3, 1)
