@@ -12,6 +12,8 @@ class Command(BaseCommand):
         parser.add_argument("--only", action="append", default=[], help="只运行这些计划名（可重复）")
 
     def handle(self, *args, **options):
+        # Beat and workers import every app's tasks module on start; this command must do the same.
+        app.loader.import_default_modules()
         schedule = app.conf.beat_schedule
         names = options["only"] or list(schedule)
         unknown = [n for n in names if n not in schedule]
