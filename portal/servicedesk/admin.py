@@ -192,7 +192,7 @@ class ProblemAdmin(admin.ModelAdmin):
     def get_urls(self):
         urls = [
             path(
-                "<int:object_id>/<str:move>/",
+                "<int:object_id>/move/<str:move>/",
                 self.admin_site.admin_view(self.move_view),
                 name="servicedesk_problem_move",
             ),
@@ -325,10 +325,12 @@ class ProblemAdmin(admin.ModelAdmin):
         if "visit" in initial:
             initial["channel"] = "visit"
         form = StaffProblemForm(request.POST or None, request.FILES or None, initial=initial)
-        for name, model_field in (("enterprise", "enterprise"), ("visit", "visit")):
-            form.fields[name].widget = AutocompleteSelect(
-                Problem._meta.get_field(model_field), self.admin_site
-            )
+        for name in ("enterprise", "visit"):
+            # Thousands of enterprises and visits: search as you type instead of one huge select.
+            field = form.fields[name]
+            field.widget = AutocompleteSelect(Problem._meta.get_field(name), self.admin_site)
+            field.widget.is_required = field.required
+            field.queryset = field.queryset  # hands the choices to the new widget
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:

@@ -135,9 +135,7 @@ class SubmitSerializer(serializers.Serializer):
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
     # Staff only: whose problem, heard where.
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all(), required=False)
-    channel = serializers.ChoiceField(
-        choices=[(c.value, c.label) for c in (Channel.VISIT, Channel.HOTLINE)], required=False
-    )
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     visit = serializers.PrimaryKeyRelatedField(queryset=Visit.objects.all(), required=False, allow_null=True)
 
     def validate_attachments(self, files):
@@ -148,7 +146,9 @@ class SubmitSerializer(serializers.Serializer):
 
     def validate(self, data):
         user = self.context["request"].user
-        if user.enterprise_id is None and ("enterprise" not in data or "channel" not in data):
+        if user.enterprise_id is None and (
+            "enterprise" not in data or data.get("channel") not in (Channel.VISIT, Channel.HOTLINE)
+        ):
             raise serializers.ValidationError(_("工作人员登记诉求须指明企业和来源渠道（走访或热线）。"))
         return data
 
@@ -223,7 +223,8 @@ class ProblemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return self._render(self.get_object())
 
     def _render(self, problem: Problem, code: int = status.HTTP_200_OK) -> Response:
-        problem = selectors.problem_with_timeline(queryset=self.get_queryset(), problem_id=problem.pk)
+        # The caller just acted on it; after a transfer it may be no longer among their department's.
+        problem = selectors.problem_with_timeline(problem_id=problem.pk)
         return Response(
             ProblemDetailSerializer(problem, context=self.get_serializer_context()).data, status=code
         )

@@ -12,7 +12,6 @@ from portal.servicedesk.models import (
     ProblemAttachment,
     ProblemStep,
     ServiceLevel,
-    Status,
     Visit,
 )
 
@@ -62,19 +61,25 @@ def problems_visible_to(*, user: User) -> QuerySet[Problem]:
     return qs.none()
 
 
-def problem_with_timeline(*, queryset: QuerySet[Problem], problem_id: int) -> Problem:
-    """One problem with its steps, files and escalations, in a fixed number of queries."""
-    return queryset.prefetch_related(
-        Prefetch(
-            "steps",
-            queryset=ProblemStep.objects.select_related("actor", "department").prefetch_related(
-                "attachments"
+def problem_with_timeline(*, problem_id: int, queryset: QuerySet[Problem] | None = None) -> Problem:
+    """One problem (of ``queryset`` when given) with its steps, files and escalations, in a few queries."""
+    if queryset is None:
+        queryset = Problem.objects.all()
+    return (
+        queryset.select_related("enterprise", "department", "handler")
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=ProblemStep.objects.select_related("actor", "department").prefetch_related(
+                    "attachments"
+                ),
             ),
-        ),
-        Prefetch("attachments", queryset=ProblemAttachment.objects.order_by("uploaded_at", "id")),
-        "escalations__department",
-        "escalations__notified",
-    ).get(pk=problem_id)
+            Prefetch("attachments", queryset=ProblemAttachment.objects.order_by("uploaded_at", "id")),
+            "escalations__department",
+            "escalations__notified",
+        )
+        .get(pk=problem_id)
+    )
 
 
 def enterprise_open_problems(*, enterprise_id: int) -> QuerySet[Problem]:
@@ -97,15 +102,6 @@ def department_heads(*, department: Department | None) -> list[User]:
             )
         )
     return [department.head] if department.head_id else []
-
-
-def assignable_departments() -> QuerySet[Department]:
-    return Department.objects.order_by("id")
-
-
-def handlers_of(*, department: Department) -> QuerySet[User]:
-    """Active staff of a department who may be named as a problem's handler."""
-    return User.objects.filter(department=department, is_staff=True, is_active=True).order_by("id")
 
 
 def visits_between(*, start: dt.date, end: dt.date) -> QuerySet[Visit]:
@@ -134,13 +130,3 @@ def resolution(*, start: dt.date, end: dt.date) -> Resolution:
     """
     collected = Problem.objects.created_between(start, end)
     return Resolution(collected=collected.count(), resolved=collected.resolved().count())
-
-
-def status_counts(*, queryset: QuerySet[Problem]) -> dict[str, int]:
-    """How many problems of a queryset are in each status."""
-    from django.db.models import Count
-
-    rows = queryset.order_by().values("status").annotate(n=Count("id"))
-    counts = dict.fromkeys(Status.values, 0)
-    counts.update({row["status"]: row["n"] for row in rows})
-    return counts

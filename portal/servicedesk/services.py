@@ -63,7 +63,9 @@ def _deadline(calendar: WorkCalendar, moment: dt.datetime, workdays: int) -> dt.
 
 def _lock(problem: Problem) -> Problem:
     return (
-        Problem.objects.select_for_update().select_related("department__head", "handler").get(pk=problem.pk)
+        Problem.objects.select_for_update(of=("self",))
+        .select_related("department__head", "handler")
+        .get(pk=problem.pk)
     )
 
 

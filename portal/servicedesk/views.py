@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.attachments import attachment_response
 from portal.servicedesk import selectors, services
 from portal.servicedesk.forms import ProblemForm, RateForm, WithdrawForm
 from portal.servicedesk.models import TRANSITIONS, Action, Channel, Problem, ProblemAttachment, Status
@@ -88,20 +89,27 @@ def problem_new(request):
     return render(request, "servicedesk/problem_new.html", {"form": form})
 
 
-@enterprise_required
-def problem_detail(request, pk: int):
-    """One problem with its timeline, the answer, and the rating form once answered."""
-    problem = _own_problem(request, pk)
+def _detail(request, problem: Problem, rate_form: RateForm | None, status: int = 200):
+    answers = [step for step in problem.steps.all() if step.action == Action.ANSWER]
     return render(
         request,
         "servicedesk/problem_detail.html",
         {
             "problem": problem,
-            "rate_form": RateForm() if problem.status == Status.ANSWERED else None,
+            "latest_answer": answers[-1] if answers else None,
+            "rate_form": rate_form,
             "can_withdraw": problem.status in TRANSITIONS[Action.WITHDRAW][0],
             "withdraw_form": WithdrawForm(),
         },
+        status=status,
     )
+
+
+@enterprise_required
+def problem_detail(request, pk: int):
+    """One problem with its timeline, the latest answer, and the rating form once answered."""
+    problem = _own_problem(request, pk)
+    return _detail(request, problem, RateForm() if problem.status == Status.ANSWERED else None)
 
 
 @enterprise_required
@@ -124,13 +132,8 @@ def problem_rate(request, pk: int):
                 messages.success(request, _("感谢您的评价，诉求已办结。"))
             else:
                 messages.success(request, _("已退回原承办部门重新办理。"))
-            return redirect("servicedesk:problem_detail", pk=pk)
-    return render(
-        request,
-        "servicedesk/problem_detail.html",
-        {"problem": problem, "rate_form": form, "can_withdraw": False, "withdraw_form": WithdrawForm()},
-        status=400,
-    )
+        return redirect("servicedesk:problem_detail", pk=pk)
+    return _detail(request, problem, form, status=400)
 
 
 @enterprise_required
@@ -151,8 +154,6 @@ def problem_withdraw(request, pk: int):
 @login_required
 def attachment_download(request, pk: int):
     """A problem's file, for its enterprise's members and the staff who may handle the problem."""
-    from portal.attachments import attachment_response
-
     attachment = get_object_or_404(ProblemAttachment.objects.select_related("problem"), pk=pk)
     if not selectors.may_view(user=request.user, problem=attachment.problem):
         raise Http404
