@@ -100,7 +100,10 @@ class ServiceLevel(models.Model):
 
     category = models.CharField(_("诉求类别"), max_length=16, choices=Category.choices, unique=True)
     answer_workdays = models.PositiveSmallIntegerField(
-        _("办理时限（工作日）"), help_text=_("自交办（或转办、退回重办）起，承办部门须在此时限内反馈企业。")
+        _("办理时限（工作日）"),
+        help_text=_(
+            "自交办（或转办、退回重办）起，承办部门须在此时限内反馈企业；修改只影响此后开始计时的诉求。"
+        ),
     )
 
     class Meta:

@@ -239,7 +239,7 @@ def problem_assign(
     now = timezone.now()
     problem.department = department
     problem.handler = handler
-    problem.responded_at = problem.responded_at or now
+    problem.responded_at = now
     problem.answer_started_at = now
     problem.answer_due = _deadline(
         WorkCalendar.load(), now, selectors.answer_workdays(category=problem.category)

@@ -6,7 +6,15 @@ import pytest
 
 from portal.accounts.models import Notification
 from portal.servicedesk import services
-from portal.servicedesk.models import Action, Category, Escalation, EscalationKind, ServiceLevel, Status
+from portal.servicedesk.models import (
+    Action,
+    Category,
+    Escalation,
+    EscalationKind,
+    Problem,
+    ServiceLevel,
+    Status,
+)
 from portal.workdays.models import CalendarYear
 from tests.servicedesk.conftest import local
 from tests.servicedesk.factories import bring_to, submit
@@ -155,3 +163,33 @@ def test_deadlines_wait_for_an_unknown_years_calendar_and_are_set_once_it_is_loa
     assert services.problems_sweep()["deadlines_filled"] == 1
     problem.refresh_from_db()
     assert problem.first_response_due == end_of(2031, 3, 5)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_escalate_a_missed_deadline_once(desk):
+    import threading
+
+    from django.db import connection
+
+    problem = bring_to(desk, Status.ASSIGNED)
+    Problem.objects.filter(pk=problem.pk).update(answer_due=local(2023, 6, 12, 23, 59, 59))
+    barrier = threading.Barrier(2)
+    results = []
+
+    def sweep():
+        try:
+            barrier.wait()
+            results.append(services.problems_sweep()["escalated"])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == [0, 1]
+    escalation = Escalation.objects.get()
+    assert Notification.objects.filter(key=f"servicedesk:escalation:{escalation.pk}").count() == 1

@@ -1,6 +1,9 @@
 """Every move of a problem, every illegal one, and who may make it."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from portal.servicedesk import services
 from portal.servicedesk.models import (
@@ -37,6 +40,8 @@ def _move(desk, problem, move):
         return services.problem_rate(problem=problem, user=desk.owner, satisfied=False, comment="未解决")
     if move == "withdraw":
         return services.problem_withdraw(problem=problem, user=desk.owner)
+    if move == "close_unrated":
+        return services.problem_close_unrated(problem=problem, now=timezone.now() + dt.timedelta(days=30))
     raise ValueError(move)
 
 
@@ -47,6 +52,7 @@ LEGAL = {
     "answer": {"assigned": "answered", "transferred": "answered", "reopened": "answered"},
     "rate_satisfied": {"answered": "closed"},
     "rate_unsatisfied": {"answered": "reopened"},
+    "close_unrated": {"answered": "closed"},
     "withdraw": {
         "submitted": "withdrawn",
         "assigned": "withdrawn",

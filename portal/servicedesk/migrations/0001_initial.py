@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('category', models.CharField(choices=[('land', '土地规划'), ('permits', '审批许可'), ('finance', '融资金融'), ('talent', '人才用工'), ('policy', '政策兑现'), ('utilities', '水电气暖'), ('other', '其他')], max_length=16, unique=True, verbose_name='诉求类别')),
-                ('answer_workdays', models.PositiveSmallIntegerField(help_text='自交办（或转办、退回重办）起，承办部门须在此时限内反馈企业。', verbose_name='办理时限（工作日）')),
+                ('answer_workdays', models.PositiveSmallIntegerField(help_text='自交办（或转办、退回重办）起，承办部门须在此时限内反馈企业；修改只影响此后开始计时的诉求。', verbose_name='办理时限（工作日）')),
             ],
             options={
                 'verbose_name': '办理时限',
