@@ -45,6 +45,12 @@ def celery_worker(transactional_db):
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Hash test passwords cheaply: the default hasher costs most of a second per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -1,0 +1,21 @@
+from portal.servicedesk import selectors
+from portal.servicedesk.models import Status
+
+# Open problems listed on the dashboard; the rest are one click away.
+DASHBOARD_PROBLEMS = 5
+
+
+def dashboard(request):
+    """The enterprise's open problems and the way to raise one, on /me/."""
+    enterprise_id = request.user.enterprise_id
+    if enterprise_id is None:
+        return None
+    open_problems = selectors.enterprise_open_problems(enterprise_id=enterprise_id)
+    problems = list(open_problems[:DASHBOARD_PROBLEMS])
+    return {
+        "order": 40,
+        "template": "servicedesk/dashboard_block.html",
+        "problems": problems,
+        "open_count": open_problems.count() if len(problems) == DASHBOARD_PROBLEMS else len(problems),
+        "awaiting_rating": open_problems.filter(status=Status.ANSWERED).count(),
+    }
