@@ -1,7 +1,6 @@
 """Writes of the public content: articles and their covers, FAQ feedback and hand-off, indicator imports."""
 
 import io
-from importlib import import_module
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -125,7 +124,8 @@ def faq_handoff(*, question: Faq | None, user, text: str):
     if len(text) > HANDOFF_MAX_CHARS:
         raise ContentError(_("问题描述不能超过 1000 个字。"))
     # Imported here: the service desk sits beside content, and content only calls its one service.
-    servicedesk_services = import_module("portal.servicedesk.services")
+    from portal.servicedesk.services import ProblemError, problem_submit
+
     category = question.category.desk_category if question is not None else DeskCategory.OTHER
     title = text if len(text) <= HANDOFF_TITLE_CHARS else text[: HANDOFF_TITLE_CHARS - 1] + "…"
     description = text
@@ -133,14 +133,17 @@ def faq_handoff(*, question: Faq | None, user, text: str):
         description += "\n\n" + _("（企业查看常见问题“%(question)s”后，认为未解决其问题。）") % {
             "question": question.question
         }
-    return servicedesk_services.problem_submit(
-        enterprise=user.enterprise,
-        user=user,
-        channel="faq",
-        category=str(category),
-        title=title,
-        description=description,
-    )
+    try:
+        return problem_submit(
+            enterprise=user.enterprise,
+            user=user,
+            channel="faq",
+            category=str(category),
+            title=title,
+            description=description,
+        )
+    except ProblemError as exc:
+        raise ContentError(str(exc)) from exc
 
 
 def indicators_import(*, data: bytes, filename: str, dry_run: bool = False) -> imports.ImportReport:
