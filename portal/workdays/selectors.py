@@ -126,6 +126,18 @@ def deadline(moment: dt.datetime, n: int) -> dt.datetime:
     return calendar().deadline(moment, n)
 
 
+def elapsed(start: dt.datetime, end: dt.datetime) -> int:
+    """Working days on the clock from one moment to another."""
+    return calendar().elapsed(start, end)
+
+
 def year_is_known(year: int) -> bool:
     """Whether working days can be computed for this year."""
     return package_knows(year) or CalendarYear.objects.filter(year=year).exists()
+
+
+def next_year_missing(today: dt.date) -> int | None:
+    """From 1 December on, next year when nobody has loaded its schedule; otherwise None."""
+    if today.month != 12:
+        return None
+    return None if year_is_known(today.year + 1) else today.year + 1
