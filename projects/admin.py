@@ -60,6 +60,11 @@ def _run(modeladmin, request, queryset, call, done: str) -> None:
         modeladmin.message_user(request, line, messages.ERROR)
 
 
+def _record(formset, *, new=(), changed=()) -> None:
+    """What the admin's history message reads from a formset that a service saved."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = list(new), list(changed), []
+
+
 class ServiceSaveMixin:
     """Adding or changing through the admin form calls a service; a refusal comes back as an error message."""
 
@@ -427,17 +432,21 @@ class PermitAdmin(CalendarWarningMixin, ServiceSaveMixin, admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not PermitCommitment:
             return super().save_formset(request, form, formset, change)
+        added = []
         for inline_form in formset.extra_forms:
             if not inline_form.has_changed():
                 continue
             try:
-                services.permit_commitment_add(
-                    permit=form.instance,
-                    content=inline_form.cleaned_data["content"],
-                    due_on=inline_form.cleaned_data["due_on"],
+                added.append(
+                    services.permit_commitment_add(
+                        permit=form.instance,
+                        content=inline_form.cleaned_data["content"],
+                        due_on=inline_form.cleaned_data["due_on"],
+                    )
                 )
             except ProjectError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
+        _record(formset, new=added)
 
     @admin.action(description=gettext_lazy("受理"), permissions=["change"])
     def accept(self, request, queryset):
@@ -694,13 +703,16 @@ class DispatchAdmin(admin.ModelAdmin):
             services.dispatch_note(dispatch=obj, note=form.cleaned_data["note"])
 
     def save_formset(self, request, form, formset, change):
+        changed = []
         for inline_form in formset.forms:
             if inline_form.has_changed():
-                services.dispatch_item_annotate(
+                item = services.dispatch_item_annotate(
                     item=inline_form.instance,
                     note=inline_form.cleaned_data["note"],
                     resolution=inline_form.cleaned_data["resolution"],
                 )
+                changed.append((item, inline_form.changed_data))
+        _record(formset, changed=changed)
 
     @admin.action(description=gettext_lazy("下载所选调度清单（XLSX）"), permissions=["view"])
     def download_xlsx(self, request, queryset):

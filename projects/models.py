@@ -390,7 +390,7 @@ class Permit(models.Model):
     class Meta:
         verbose_name = _("证照")
         verbose_name_plural = _("证照")
-        ordering = ["project_id", "permit_type__order", "id"]
+        ordering = ["-applied_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "permit_type"],
@@ -679,7 +679,7 @@ class DispatchItem(models.Model):
     class Meta:
         verbose_name = _("调度事项")
         verbose_name_plural = _("调度事项")
-        ordering = ["dispatch_id", "project__code"]
+        ordering = ["dispatch_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["dispatch", "project"], name="dispatch_item_once_per_project"),
         ]

@@ -4,7 +4,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,23 +111,64 @@ def permits_by_type(project: Project, *, types: list[PermitType]) -> list[tuple[
     return [(permit_type, best.get(permit_type.id)) for permit_type in types]
 
 
-def stage_of(project: Project) -> str:
-    """The stage a project's records put it in (reads prefetched records; see ``projects_visible``)."""
-    acceptances = sorted(project.acceptances.all(), key=lambda a: (a.held_on, a.id))
-    if acceptances and acceptances[-1].result == AcceptanceResult.PASSED:
+def stage_from(
+    *,
+    latest_acceptance: str | None,
+    completion_reported: bool,
+    start_reported: bool,
+    four_issued: int,
+    live_permits: bool,
+    land_transferred: bool,
+    filed: bool,
+) -> str:
+    """The stage these facts of a project's records put it in: the one rule, used wherever a stage is set."""
+    if latest_acceptance == AcceptanceResult.PASSED:
         return Stage.OPERATING
-    kinds = {r.kind for r in project.reports.all()}
-    if acceptances or ReportKind.COMPLETION in kinds:
+    if latest_acceptance is not None or completion_reported:
         return Stage.ACCEPTANCE
-    issued = {p.permit_type.code for p in project.permits.all() if p.status == PermitStatus.ISSUED}
-    if ReportKind.START in kinds or issued >= set(FOUR_PERMITS):
+    if start_reported or four_issued >= len(FOUR_PERMITS):
         return Stage.CONSTRUCTION
-    live_permits = any(p.status != PermitStatus.REJECTED for p in project.permits.all())
-    if project.land_transferred_on or live_permits:
+    if land_transferred or live_permits:
         return Stage.PERMITS
-    if any(f.outcome == FilingOutcome.FILED for f in project.filings.all()):
+    if filed:
         return Stage.LAND
     return Stage.FILING
+
+
+def project_stage(*, project_id: int) -> str:
+    """The stage a project's records put it in, read in one query."""
+    here = OuterRef("pk")
+    latest = Acceptance.objects.filter(project=here).order_by("-held_on", "-id").values("result")[:1]
+    four = (
+        Permit.objects.filter(project=here, status=PermitStatus.ISSUED, permit_type__code__in=FOUR_PERMITS)
+        .order_by()
+        .values("project")
+        .annotate(n=Count("permit_type", distinct=True))
+        .values("n")
+    )
+    facts = (
+        Project.objects.filter(pk=project_id)
+        .annotate(
+            latest_acceptance=Subquery(latest),
+            completion_reported=Exists(FilingReport.objects.filter(project=here, kind=ReportKind.COMPLETION)),
+            start_reported=Exists(FilingReport.objects.filter(project=here, kind=ReportKind.START)),
+            four_issued=Coalesce(Subquery(four), 0),
+            live_permits=Exists(Permit.objects.filter(project=here).exclude(status=PermitStatus.REJECTED)),
+            land_transferred=Q(land_transferred_on__isnull=False),
+            filed=Exists(Filing.objects.filter(project=here, outcome=FilingOutcome.FILED)),
+        )
+        .values(
+            "latest_acceptance",
+            "completion_reported",
+            "start_reported",
+            "four_issued",
+            "live_permits",
+            "land_transferred",
+            "filed",
+        )
+        .get()
+    )
+    return stage_from(**facts)
 
 
 # ---------------------------------------------------------------- clocks
@@ -164,6 +206,8 @@ class TimelineEntry:
     running: bool = False
     has_time: bool = True
     internal: bool = False
+    # A milestone is what a progress meeting hears about; a review step inside a permit is not.
+    milestone: bool = True
 
     @property
     def day(self) -> dt.date:
@@ -209,9 +253,7 @@ def project_timeline(
         if filing.accepted_at:
             entries.append(
                 TimelineEntry(
-                    filing.accepted_at,
-                    _("备案受理"),
-                    str(filing.department or ""),
+                    filing.accepted_at, _("备案受理"), str(filing.department or ""), milestone=False
                 )
             )
         if filing.completed_at:
@@ -316,7 +358,11 @@ def _permit_entries(permit: Permit, *, calendar: WorkCalendar, now: dt.datetime)
         )
         entries.append(
             TimelineEntry(
-                step.closed_at, title, step.note, workdays=calendar.elapsed(step.opened_at, step.closed_at)
+                step.closed_at,
+                title,
+                step.note,
+                workdays=calendar.elapsed(step.opened_at, step.closed_at),
+                milestone=False,
             )
         )
     for pause in permit.pauses.all():

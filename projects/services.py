@@ -199,14 +199,10 @@ def project_update(*, project: Project, data: dict[str, Any]) -> Project:
 @transaction.atomic
 def project_stage_refresh(*, project: Project) -> Project:
     """Recompute the stage from the project's records and store it when it moved."""
-    fresh = (
-        Project.objects.select_for_update()
-        .prefetch_related("filings", "reports", "acceptances", "permits__permit_type")
-        .get(pk=project.pk)
-    )
-    stage = selectors.stage_of(fresh)
-    if fresh.stage != stage:
-        Project.objects.filter(pk=fresh.pk).update(stage=stage, updated_at=timezone.now())
+    stored = Project.objects.select_for_update().values_list("stage", flat=True).get(pk=project.pk)
+    stage = selectors.project_stage(project_id=project.pk)
+    if stored != stage:
+        Project.objects.filter(pk=project.pk).update(stage=stage, updated_at=timezone.now())
     project.stage = stage
     return project
 
@@ -642,7 +638,7 @@ def _dispatch_item(dispatch, project, *, calendar, now, window) -> DispatchItem:
     moved = [
         f"{e.day:%m-%d} {e.title}" + (f"（{e.detail}）" if e.detail else "")
         for e in selectors.project_timeline(project, calendar=calendar, now=now, include_internal=True)
-        if start <= e.day <= end
+        if e.milestone and start <= e.day <= end
     ]
     blockers = [
         f"{b.description}" + (f"（{b.department}）" if b.department else "")
