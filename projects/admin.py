@@ -3,13 +3,15 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.workdays.checks import warn_in_admin
-from projects import exports, services
+from portal.workdays.selectors import WorkCalendar
+from projects import exports, selectors, services
 from projects.models import (
     Acceptance,
     Blocker,
@@ -27,6 +29,14 @@ from projects.models import (
     StepKind,
 )
 from projects.services import ProjectError
+
+FILING_HELP = gettext_lazy(
+    "办理请在“企业投资备案”列表勾选后使用操作：受理、予以备案、退回补正（原因填在操作栏的输入框）。"
+)
+PERMIT_HELP = gettext_lazy(
+    "办理请在“证照”列表勾选后使用操作：受理、办结当前审查环节、发证（填证书编号）、暂停计时、恢复计时、"
+    "不予许可。审查环节全部办结后才能发证；暂停计时期间不计入办理时限。"
+)
 
 
 class TextActionForm(ActionForm):
@@ -232,10 +242,10 @@ class FilingAdmin(CalendarWarningMixin, ServiceSaveMixin, admin.ModelAdmin):
     actions = ["accept", "complete_filed", "complete_returned"]
     show_full_result_count = False
 
-    def get_fields(self, request, obj=None):
+    def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return ("project", "department", "submitted_at")
-        return (
+            return [(None, {"fields": ("project", "department", "submitted_at")})]
+        fields = (
             "project",
             "department",
             "status",
@@ -244,13 +254,20 @@ class FilingAdmin(CalendarWarningMixin, ServiceSaveMixin, admin.ModelAdmin):
             "accepted_at",
             "completed_at",
             "due_at",
+            "clock",
             "reviewer",
             "note",
             "overdue_flagged_at",
         )
+        return [(None, {"fields": fields, "description": FILING_HELP})]
 
     def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj) if obj else ()
+        return flatten_fieldsets(self.get_fieldsets(request, obj)) if obj else ()
+
+    @admin.display(description=gettext_lazy("已用工作日"))
+    def clock(self, obj):
+        days = selectors.filing_workdays(obj, calendar=WorkCalendar.load(), now=timezone.now())
+        return _("%(n)d 个工作日（时限 %(t)d 个）") % {"n": days, "t": obj.TARGET_WORKDAYS}
 
     def get_changeform_initial_data(self, request):
         return {"submitted_at": timezone.now(), **super().get_changeform_initial_data(request)}
@@ -392,10 +409,10 @@ class PermitAdmin(CalendarWarningMixin, ServiceSaveMixin, admin.ModelAdmin):
     actions = ["accept", "close_step", "issue", "pause", "resume", "reject"]
     show_full_result_count = False
 
-    def get_fields(self, request, obj=None):
+    def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return ("project", "permit_type", "applied_at", "is_commitment")
-        return (
+            return [(None, {"fields": ("project", "permit_type", "applied_at", "is_commitment")})]
+        fields = (
             "project",
             "permit_type",
             "status",
@@ -405,13 +422,22 @@ class PermitAdmin(CalendarWarningMixin, ServiceSaveMixin, admin.ModelAdmin):
             "issued_at",
             "rejected_at",
             "due_at",
+            "clock",
             "certificate_number",
             "reason",
             "overdue_flagged_at",
         )
+        return [(None, {"fields": fields, "description": PERMIT_HELP})]
 
     def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj) if obj else ()
+        return flatten_fieldsets(self.get_fieldsets(request, obj)) if obj else ()
+
+    @admin.display(description=gettext_lazy("已用工作日"))
+    def clock(self, obj):
+        permit = Permit.objects.prefetch_related("pauses").get(pk=obj.pk)
+        days = selectors.permit_workdays(permit, calendar=WorkCalendar.load(), now=timezone.now())
+        text = _("%(n)d 个工作日（时限 %(t)d 个）") % {"n": days, "t": obj.permit_type.sla_workdays}
+        return text + (_("，暂停计时中") if permit.open_pause else "")
 
     def get_inlines(self, request, obj):
         return self.inlines if obj else []

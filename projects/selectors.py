@@ -92,6 +92,21 @@ def project_list(
     return qs
 
 
+def dashboard_projects(*, user, now: dt.datetime, limit: int) -> tuple[list[dict], int]:
+    """The newest projects a user may see, each flagged when something is overdue, and how many there are.
+
+    Overdue is read from stored deadlines, without the calendar: the dashboard shows even when a year's
+    holiday schedule is missing.
+    """
+    projects = Project.objects.visible_to(user)
+    late = Project.objects.overdue(now).values("pk")
+    rows = [
+        {"project": p, "overdue": p.is_late}
+        for p in projects.annotate(is_late=Exists(late.filter(pk=OuterRef("pk")))).order_by("-id")[:limit]
+    ]
+    return rows, projects.count()
+
+
 def project_for(*, user, project_id: int) -> Project:
     """One project the user may see, with its records; ``Project.DoesNotExist`` otherwise."""
     return projects_visible(user=user).get(pk=project_id)

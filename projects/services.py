@@ -601,7 +601,13 @@ def dispatch_build(*, week_start: dt.date, now: dt.datetime | None = None) -> li
     """Each coordinator's dispatch for the week from ``week_start``; building a week twice adds nothing."""
     if week_start.weekday() != 0:
         raise ProjectError(_("调度周须从周一开始：%(d)s") % {"d": week_start})
-    now = now or timezone.now()
+    try:
+        return _dispatch_build(week_start=week_start, now=now or timezone.now())
+    except UnknownCalendarYear as exc:
+        raise ProjectError(str(exc)) from exc
+
+
+def _dispatch_build(*, week_start: dt.date, now: dt.datetime) -> list[Dispatch]:
     calendar = _calendar()
     last_week = (week_start - dt.timedelta(days=7), week_start - dt.timedelta(days=1))
     by_coordinator: dict[int, list[Project]] = defaultdict(list)

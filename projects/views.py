@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.models import User
-from portal.workdays.selectors import WorkCalendar
+from portal.workdays.selectors import UnknownCalendarYear, WorkCalendar
 from projects import exports, selectors, services
 from projects.forms import DispatchFilterForm, ReportForm
 from projects.models import Project, Stage
@@ -37,6 +37,19 @@ def enterprise_required(view):
     return wrapped
 
 
+def calendar_required(view):
+    """A clock that reaches a year whose holiday schedule nobody loaded cannot be read: say so plainly."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except UnknownCalendarYear as exc:
+            return render(request, "projects/calendar_missing.html", {"message": str(exc)}, status=503)
+
+    return wrapped
+
+
 def _stages(current: str) -> list[dict]:
     order = list(Stage.values)
     reached = order.index(current)
@@ -48,6 +61,7 @@ def _stages(current: str) -> list[dict]:
 
 @require_GET
 @enterprise_required
+@calendar_required
 def my_projects(request):
     """The enterprise's projects, each with its stage, its four permits and what is overdue."""
     page = Paginator(selectors.projects_visible(user=request.user), 20).get_page(request.GET.get("page"))
@@ -65,6 +79,7 @@ def my_projects(request):
 
 
 @enterprise_required
+@calendar_required
 def my_project(request, pk: int):
     """One project's timeline: every step, the working days it took and its target; reports after filing."""
     try:

@@ -215,3 +215,23 @@ def test_admin_cannot_delete_records_of_what_happened(admin_client):
 
     assert response.status_code == 403
     assert Filing.objects.count() == 1
+
+
+def test_the_permit_page_shows_its_working_days_and_whether_it_is_paused(admin_client, staff):
+    permit = services.permit_apply(
+        project=ProjectFactory(), permit_type=permit_type("construction"), applied_at=at("2023-03-06", 9)
+    )
+    services.permit_accept(permit=permit, user=staff, at=at("2023-03-06", 10))
+    services.permit_pause(permit=permit, user=staff, reason="等待补正", at=at("2023-03-08", 10))
+
+    html = admin_client.get(reverse("admin:projects_permit_change", args=[permit.pk])).content.decode()
+
+    assert "2 个工作日（时限 3 个），暂停计时中" in html
+    assert "审查环节全部办结后才能发证" in html
+
+
+def test_the_filing_page_shows_its_working_days(admin_client):
+    project = filed_project(submitted=at("2023-03-10", 16), completed=at("2023-03-13", 10))
+
+    html = admin_client.get(reverse("admin:projects_filing_change", args=[project.filings.get().pk])).content
+    assert "1 个工作日（时限 1 个）" in html.decode()

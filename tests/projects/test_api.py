@@ -118,3 +118,14 @@ def test_the_list_costs_the_same_number_of_queries_for_one_or_many_projects(clie
         assert client.get(URL).json()["count"] == 6
 
     assert len(six) == len(one)
+
+
+def test_a_clock_that_reaches_an_unloaded_year_is_reported_not_guessed(client, staff, theirs):
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2100, 3, 1, 9, tzinfo=dt.UTC), tick=False):
+        client.force_login(staff)
+        response = client.get(URL)
+
+    assert response.status_code == 409
+    assert "年的节假日安排尚未录入" in response.json()["detail"]

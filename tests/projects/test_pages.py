@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -153,3 +154,19 @@ def test_the_dashboard_has_no_project_block_without_projects(client):
     client.force_login(EnterpriseUserFactory())
 
     assert 'id="projects"' not in client.get(reverse("accounts:dashboard")).content.decode()
+
+
+def test_a_page_whose_clock_reaches_an_unloaded_year_says_so_instead_of_guessing(client, owner):
+    project = ProjectFactory(enterprise=owner.enterprise, name="未办结的项目")
+    services.filing_submit(project=project, submitted_at=at("2023-03-01", 9))
+
+    with time_machine.travel(dt.datetime(2100, 3, 1, 9, tzinfo=dt.UTC), tick=False):
+        client.force_login(owner)
+        listing = client.get(reverse("projects:mine"))
+        detail = client.get(reverse("projects:detail", args=[project.pk]))
+        dashboard = client.get(reverse("accounts:dashboard"))
+
+    assert listing.status_code == detail.status_code == 503
+    assert "年的节假日安排尚未录入" in detail.content.decode()
+    assert dashboard.status_code == 200
+    assert "有超时事项" in dashboard.content.decode()
