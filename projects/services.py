@@ -19,6 +19,7 @@ from portal.accounts.services import notify
 from portal.workdays.selectors import UnknownCalendarYear, WorkCalendar
 from projects import selectors
 from projects.models import (
+    CONSTRUCTION,
     STEP_SEQUENCE,
     Acceptance,
     AcceptanceMode,
@@ -285,7 +286,7 @@ def filing_report_submit(
         raise ProjectError(_("已报告过%(k)s。") % {"k": ReportKind(kind).label})
     if kind == ReportKind.START:
         construction_permit = project.permits.filter(
-            permit_type__code="construction", status=PermitStatus.ISSUED
+            permit_type__code=CONSTRUCTION, status=PermitStatus.ISSUED
         ).first()
         if construction_permit is None:
             raise ProjectError(_("取得建筑工程施工许可证后才能报告开工。"))
