@@ -5,22 +5,36 @@ from django.utils import timezone
 from portal.workdays import selectors
 
 
+def missing_year_message(year: int) -> str:
+    """What staff read when next year's schedule is missing, in the check and in admin."""
+    return f"{year} 年的节假日安排尚未录入：请在管理后台“工作日历”录入国务院办公厅的节假日安排。"
+
+
 @register()
 def next_year_schedule_loaded(app_configs=None, **kwargs):
     """From 1 December on, warn while next year's holiday schedule is missing."""
-    today = timezone.localdate()
-    if today.month != 12:
-        return []
     try:
-        known = selectors.year_is_known(today.year + 1)
+        missing = selectors.next_year_missing(timezone.localdate())
     except DatabaseError:
         return []
-    if known:
+    if missing is None:
         return []
     return [
         Warning(
-            f"{today.year + 1} 年的节假日安排尚未录入：请在管理后台“工作日历”录入国务院办公厅的节假日安排。",
+            missing_year_message(missing),
             hint="Admin → 工作日历 → 节假日安排年度 / 日历调整",
             id="workdays.W001",
         )
     ]
+
+
+def warn_in_admin(request) -> None:
+    """Show the missing-year warning at the top of an admin page (the clocks depend on it)."""
+    from django.contrib import messages
+
+    try:
+        missing = selectors.next_year_missing(timezone.localdate())
+    except DatabaseError:
+        return
+    if missing is not None:
+        messages.warning(request, missing_year_message(missing))

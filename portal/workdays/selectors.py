@@ -7,6 +7,7 @@ year neither knows raises ``UnknownCalendarYear``: the portal never guesses a ho
 """
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import chinese_calendar
@@ -30,6 +31,13 @@ class UnknownCalendarYear(Exception):
             )
             % {"year": year}
         )
+
+
+@functools.cache
+def _package_is_workday(day: dt.date) -> bool:
+    # The package's data never changes in a process, and each of its lookups scans its whole table:
+    # remembered per day (at most ~8,000 days for the years it knows).
+    return chinese_calendar.is_workday(day)
 
 
 def package_knows(year: int) -> bool:
@@ -56,7 +64,7 @@ class WorkCalendar:
         if day in self._overrides:
             return self._overrides[day]
         if package_knows(day.year):
-            return chinese_calendar.is_workday(day)
+            return _package_is_workday(day)
         if day.year in self._loaded_years:
             return day.weekday() < 5
         raise UnknownCalendarYear(day.year)
@@ -126,6 +134,18 @@ def deadline(moment: dt.datetime, n: int) -> dt.datetime:
     return calendar().deadline(moment, n)
 
 
+def elapsed(start: dt.datetime, end: dt.datetime) -> int:
+    """Working days on the clock from one moment to another."""
+    return calendar().elapsed(start, end)
+
+
 def year_is_known(year: int) -> bool:
     """Whether working days can be computed for this year."""
     return package_knows(year) or CalendarYear.objects.filter(year=year).exists()
+
+
+def next_year_missing(today: dt.date) -> int | None:
+    """From 1 December on, next year when nobody has loaded its schedule; otherwise None."""
+    if today.month != 12:
+        return None
+    return None if year_is_known(today.year + 1) else today.year + 1
