@@ -32,6 +32,7 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	PORTAL_TESTING=1 $(PY) manage.py makemigrations --check --dry-run
+	PORTAL_TESTING=1 $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 	DATABASE_URL=sqlite://:memory: DJANGO_DEBUG=0 DJANGO_SECRET_KEY=lint-only-$$(date +%s)-secret-key-with-enough-length-and-variety-123456 \
 	  FIELD_ENCRYPTION_KEY=bGludC1vbmx5LWZpZWxkLWtleS0zMi1ieXRlcy1sb25nIQ== \
 	  $(PY) manage.py check --deploy --fail-level WARNING

@@ -6,6 +6,7 @@ from rest_framework import generics, serializers
 from rest_framework.permissions import IsAuthenticated
 
 from portal.api import register_conflict_error
+from portal.enterprises.api import EnterpriseRefSerializer
 from portal.workdays.selectors import UnknownCalendarYear, WorkCalendar
 from projects import selectors
 from projects.models import Stage
@@ -76,12 +77,6 @@ class FilingSerializer(_ClockMixin, serializers.Serializer):
 
     def get_working_days(self, filing) -> int:
         return selectors.filing_workdays(filing, calendar=self.calendar, now=self.now)
-
-
-class EnterpriseRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    uscc = serializers.CharField()
-    name = serializers.CharField()
 
 
 class CoordinatorSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from portal.accounts.models import Department, User
 from portal.api import register_conflict_error
+from portal.enterprises.api import EnterpriseRefSerializer
 from portal.enterprises.models import Enterprise
 from portal.servicedesk import selectors, services
 from portal.servicedesk.forms import MultipleFileField
@@ -36,12 +37,6 @@ class IsEnterpriseMember(permissions.BasePermission):
         return bool(request.user.is_authenticated and request.user.enterprise_id)
 
 
-class EnterpriseRef(serializers.ModelSerializer):
-    class Meta:
-        model = Enterprise
-        fields = ["id", "uscc", "name"]
-
-
 class DepartmentRef(serializers.ModelSerializer):
     class Meta:
         model = Department
@@ -49,7 +44,7 @@ class DepartmentRef(serializers.ModelSerializer):
 
 
 class ProblemSerializer(serializers.ModelSerializer):
-    enterprise = EnterpriseRef(read_only=True)
+    enterprise = EnterpriseRefSerializer(read_only=True)
     department = DepartmentRef(read_only=True)
     handler = serializers.StringRelatedField()
     channel_display = serializers.CharField(source="get_channel_display")
