@@ -4,19 +4,22 @@ A searchable model keeps two text columns of space-joined jieba tokens, one for 
 rest (``search_document``), written by the service that writes the row. On PostgreSQL the columns are
 matched as a weighted ``tsvector`` (config ``simple``: the tokens are already words) through a GIN index
 on the same expression (``search_index``); elsewhere every token is looked up in the stored token text,
-which is slower but finds the same rows. Nothing here knows a model: callers pass field names.
+which is slower but finds the same rows. A search may add groups of alternatives (a caller's synonyms:
+高企 or 高新技术企业), one of which must match. Nothing here knows a model: callers pass field names.
 """
 
 import logging
+import operator
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import reduce
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import Case, F, IntegerField, Q, QuerySet, TextField, Value, When
-from django.db.models.functions import Concat
+from django.db.models import Case, F, FloatField, Func, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Concat, Greatest, Least
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -149,16 +152,39 @@ def apply_search(
     title_field: str,
     body_field: str,
     then: Iterable[str] = ("-pk",),
+    groups: Sequence[Sequence[Sequence[str]]] = (),
 ) -> QuerySet:
-    """Rows whose title or text hold every token, best first (``search_rank``), then by ``then``."""
-    if not tokens:
+    """Rows whose title or text hold every token, best first (``search_rank``), then by ``then``.
+
+    ``groups`` widens a search with alternatives (a reader's synonyms): a row must also hold one alternative
+    of every group. An alternative is the tokens of one word as ``tokenize`` cuts it, to be found side by
+    side in that order, in the title or in the text: 高新企业 is not found in "高新区……企业".
+    """
+    groups = [alternatives for alternatives in (_alternatives(g) for g in groups) if alternatives]
+    if not tokens and not groups:
         return queryset.none()
     if queryset.db and _vendor(queryset) == "postgresql":
-        query = SearchQuery(" ".join(tokens), config="simple", search_type="plain")
+        query = _tsquery(tokens) if tokens else None
+        for alternatives in groups:
+            either = reduce(
+                operator.or_, (_tsquery(alternative, phrase=True) for alternative in alternatives)
+            )
+            query = either if query is None else query & either
         vector = search_vector(title_field, body_field)
         queryset = queryset.annotate(search_vector=vector).filter(search_vector=query)
-        # Normalisation 1 divides by the log of the length, so a long text does not win on repetition.
-        queryset = queryset.annotate(search_rank=SearchRank(vector, query, normalization=Value(1)))
+        if groups:
+            rank = _ts_rank(vector, _tsquery(tokens)) if tokens else None
+            for alternatives in groups:
+                # ts_rank grows with every term found, so a four-token alternative in the text would outrank a
+                # one-token one in the title; an alternative ranks as its weakest token instead, and the group
+                # as its best alternative: a title hit comes first, as it does for tokens.
+                best = _greatest(
+                    [_least([_ts_rank(vector, _tsquery([t])) for t in alt]) for alt in alternatives]
+                )
+                rank = best if rank is None else rank + best
+        else:
+            rank = _ts_rank(vector, query)
+        queryset = queryset.annotate(search_rank=rank)
     else:
         queryset = queryset.annotate(
             _search_title=Concat(Value(" "), F(title_field), Value(" "), output_field=TextField()),
@@ -173,8 +199,52 @@ def apply_search(
                 + Case(When(_search_title__contains=needle, then=Value(TITLE_WEIGHT)), default=Value(0))
                 + Case(When(_search_body__contains=needle, then=Value(BODY_WEIGHT)), default=Value(0))
             )
+        for alternatives in groups:
+            # A group weighs as one token: an alternative found in the title, or in the text.
+            in_title = _any_phrase(alternatives, "_search_title")
+            in_body = _any_phrase(alternatives, "_search_body")
+            queryset = queryset.filter(in_title | in_body)
+            rank = (
+                rank
+                + Case(When(in_title, then=Value(TITLE_WEIGHT)), default=Value(0))
+                + Case(When(in_body, then=Value(BODY_WEIGHT)), default=Value(0))
+            )
         queryset = queryset.annotate(search_rank=rank)
     return queryset.order_by("-search_rank", *then)
+
+
+def _alternatives(group: Sequence[Sequence[str]]) -> list[list[str]]:
+    """The group's non-empty alternatives, each once."""
+    kept: list[list[str]] = []
+    for alternative in group:
+        alternative = [t for t in alternative if t]
+        if alternative and alternative not in kept:
+            kept.append(alternative)
+    return kept
+
+
+def _ts_rank(vector: SearchVector, query: SearchQuery) -> SearchRank:
+    # Normalisation 1 divides by the log of the length, so a long text does not win on repetition.
+    return SearchRank(vector, query, normalization=Value(1))
+
+
+def _greatest(expressions: list) -> Func:
+    return expressions[0] if len(expressions) == 1 else Greatest(*expressions, output_field=FloatField())
+
+
+def _least(expressions: list) -> Func:
+    return expressions[0] if len(expressions) == 1 else Least(*expressions, output_field=FloatField())
+
+
+def _tsquery(tokens: Sequence[str], *, phrase: bool = False) -> SearchQuery:
+    # The stored columns are the tokens in text order, so a phrase query finds them side by side.
+    search_type = "phrase" if phrase and len(tokens) > 1 else "plain"
+    return SearchQuery(" ".join(tokens), config="simple", search_type=search_type)
+
+
+def _any_phrase(alternatives: list[list[str]], field: str) -> Q:
+    """One alternative's tokens side by side in ``field`` (the column with a space added at each end)."""
+    return reduce(operator.or_, (Q(**{f"{field}__contains": f" {' '.join(alt)} "}) for alt in alternatives))
 
 
 def _vendor(queryset: QuerySet) -> str:

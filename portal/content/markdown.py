@@ -1,7 +1,10 @@
 """Staff-written Markdown to HTML that is safe to show: rendered, then cleaned by nh3 (an allow-list)."""
 
+import html
+
 import markdown as markdown_lib
 import nh3
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
@@ -30,3 +33,8 @@ def render(text: str) -> SafeString:
         link_rel="noopener noreferrer",
     )
     return mark_safe(cleaned)  # noqa: S308 — cleaned by nh3's allow-list just above
+
+
+def plain_text(text: str) -> str:
+    """The words of staff Markdown without markup or entities (for search tokens and excerpts)."""
+    return html.unescape(strip_tags(render(text)))

@@ -13,10 +13,13 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import jieba
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from portal.search import MAX_QUERY_LENGTH, tokenize
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -79,6 +82,16 @@ class Segmented:
             self.boundaries.add(start)
             self.boundaries.add(end)
 
+    def whole_word_spans(self, word: str) -> list[tuple[int, int]]:
+        """Where ``word`` occurs starting and ending on word boundaries, as (start, end) positions."""
+        spans = []
+        start = self.text.find(word) if word else -1
+        while start != -1:
+            if start in self.boundaries and start + len(word) in self.boundaries:
+                spans.append((start, start + len(word)))
+            start = self.text.find(word, start + 1)
+        return spans
+
     def match(self, word: str) -> float:
         """1 when ``word`` occurs as whole words, 0.5 when only inside a longer word, else 0."""
         found = 0.0
@@ -125,6 +138,56 @@ def query_groups(
         if group not in groups:
             groups.append(group)
     return groups
+
+
+class SynonymTerms(NamedTuple):
+    """A query's search terms for ``portal.search.apply_search``, its synonyms as groups of alternatives."""
+
+    tokens: list[str]
+    groups: list[list[list[str]]]
+    words: list[str]  # the synonyms behind the groups, whole, for marking them in results
+
+
+def synonym_terms(query: str, tokens: list[str], synonyms: Synonyms) -> SynonymTerms:
+    """The tokens and synonym groups to search for, given a query and its tokens (``parse_query``).
+
+    A staff synonym found in the query on word boundaries (高企 in "高企认定", not in "提高企业"), longest
+    first, becomes one group: every word of its synonym group as that word's tokens, any one enough. The rest
+    of the query keeps its tokens; with no synonym in the query, ``tokens`` come back as they are.
+    """
+    segmented = Segmented(query.strip()[:MAX_QUERY_LENGTH])  # the text parse_query read
+    taken: list[tuple[int, int]] = []
+    groups: list[list[list[str]]] = []
+    words: list[str] = []
+    seen: set[frozenset[str]] = set()
+    for word in sorted(synonyms.words, key=lambda w: (-len(w), w)):
+        spans = [
+            span
+            for span in segmented.whole_word_spans(word)
+            if not any(span[0] < end and start < span[1] for start, end in taken)
+        ]
+        if not spans or not tokenize(word):
+            continue
+        taken.extend(spans)
+        group = synonyms.expand(word)
+        if group in seen:
+            continue
+        seen.add(group)
+        # The word as typed first, then the others longest first: a stable order.
+        alternatives = []
+        for other in sorted(group, key=lambda w: (w != word, -len(w), w)):
+            if tokenize(other):
+                alternatives.append(tokenize(other))
+                words.append(other)
+        groups.append(alternatives)
+    if not groups:
+        return SynonymTerms(tokens, [], [])
+    rest, last = [], 0
+    for start, end in sorted(taken):
+        rest.append(segmented.text[last:start])
+        last = end
+    rest.append(segmented.text[last:])
+    return SynonymTerms(list(dict.fromkeys(tokenize(" ".join(rest)))), groups, list(dict.fromkeys(words)))
 
 
 @dataclass

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.content.periods import PERIOD_PATTERN
+from portal.search import search_index
 
 
 class ArticleCategory(models.TextChoices):
@@ -50,6 +51,9 @@ class Article(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # jieba tokens of the title and of the rest, written by services.article_save (see portal.search).
+    search_title = models.TextField(_("标题分词"), blank=True, editable=False)
+    search_body = models.TextField(_("正文分词"), blank=True, editable=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -63,7 +67,10 @@ class Article(models.Model):
                 name="article_published_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["status", "category", "publish_at"], name="article_listing_idx")]
+        indexes = [
+            models.Index(fields=["status", "category", "publish_at"], name="article_listing_idx"),
+            search_index(name="article_search_gin", title_field="search_title", body_field="search_body"),
+        ]
 
     def __str__(self) -> str:
         return self.title

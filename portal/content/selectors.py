@@ -2,10 +2,8 @@
 
 import hashlib
 from dataclasses import dataclass
-from functools import reduce
-from operator import or_
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from portal.content import matching
@@ -19,6 +17,7 @@ from portal.content.models import (
     SynonymGroup,
 )
 from portal.content.periods import Period, parse_period
+from portal.search import apply_search, parse_query
 
 # The policy catalogue's states that a reader may follow a link to (drafts are not public).
 _PUBLIC_POLICY_STATES = ("published", "expired", "repealed")
@@ -39,40 +38,66 @@ def synonyms() -> matching.Synonyms:
     )
 
 
-def article_search(qs: QuerySet[Article], q: str) -> QuerySet[Article]:
-    """Articles of ``qs`` holding every word of ``q`` (or a synonym), best first: title, summary, body.
+@dataclass(frozen=True)
+class ArticleTerms:
+    """A news search read once: the catalogue's tokens, and a group of alternatives per synonym in it."""
 
-    The one place news search goes through, so that it can move to the catalogue's search as a whole.
+    searching: bool = False  # something was asked (it may hold no searchable word)
+    tokens: tuple[str, ...] = ()
+    groups: tuple[tuple[tuple[str, ...], ...], ...] = ()
+    synonyms: tuple[str, ...] = ()  # the words behind the groups, whole
+
+    @property
+    def words(self) -> list[str]:
+        """What to mark in a result: the tokens, and the synonyms as whole words (高新技术企业, not 技术)."""
+        return list(dict.fromkeys([*self.tokens, *self.synonyms]))
+
+
+def article_terms(q: str | None) -> ArticleTerms:
+    """What a search for ``q`` looks for: ``portal.search.parse_query`` widened by the staff's synonyms."""
+    tokens = parse_query(q)
+    if tokens is None:
+        return ArticleTerms()
+    if not tokens:
+        return ArticleTerms(searching=True)
+    terms = matching.synonym_terms(q, tokens, synonyms())
+    return ArticleTerms(
+        searching=True,
+        tokens=tuple(terms.tokens),
+        groups=tuple(tuple(tuple(alternative) for alternative in group) for group in terms.groups),
+        synonyms=tuple(terms.words),
+    )
+
+
+def article_search(qs: QuerySet[Article], q: str | ArticleTerms) -> QuerySet[Article]:
+    """Articles of ``qs`` holding every word of ``q`` (or a synonym), best first, then newest first.
+
+    The catalogue's search (``portal.search``): ranked through the GIN index on PostgreSQL. ``q`` may be
+    the terms already read by ``article_terms``, which saves reading the synonyms twice.
     """
-    groups = matching.query_groups(q, synonyms=synonyms(), precise=True)
-    if not groups:
-        return qs.none() if q.strip() else qs
-    score = Value(0, output_field=IntegerField())
-    for group in groups:
-        for field, weight in (("title", 4), ("summary", 2), ("body", 1)):
-            matches = reduce(or_, (Q(**{f"{field}__icontains": word}) for word in group))
-            score = score + Case(When(matches, then=Value(weight)), default=Value(0))
-        qs = qs.filter(
-            reduce(
-                or_, (Q(title__icontains=w) | Q(summary__icontains=w) | Q(body__icontains=w) for w in group)
-            )
-        )
-    return qs.annotate(relevance=score).order_by("-relevance", "-publish_at", "-id")
+    terms = q if isinstance(q, ArticleTerms) else article_terms(q)
+    if not terms.searching:
+        return qs.order_by("-publish_at", "-id")
+    return apply_search(
+        qs,
+        list(terms.tokens),
+        groups=terms.groups,
+        title_field="search_title",
+        body_field="search_body",
+        then=("-publish_at", "-id"),
+    )
 
 
-def article_list(*, category: str = "", q: str = "") -> QuerySet[Article]:
-    """The news list: published articles of one category (or all), searched when ``q`` is given."""
-    qs = articles_published().defer("body")
+def article_list(*, category: str = "", q: str | ArticleTerms = "") -> QuerySet[Article]:
+    """The news list: published articles of one category (or all), searched when ``q`` asks something."""
+    qs = articles_published().defer("search_title", "search_body")
     if category:
         qs = qs.filter(category=category)
-    if q.strip():
-        return article_search(qs, q)
-    return qs.order_by("-publish_at", "-id")
-
-
-def search_words(q: str) -> set[str]:
-    """The words (synonyms included) a search for ``q`` looks for, for marking them in results."""
-    return set().union(*matching.query_groups(q, synonyms=synonyms(), precise=True)) if q.strip() else set()
+    terms = q if isinstance(q, ArticleTerms) else article_terms(q)
+    if not terms.searching:
+        return qs.defer("body").order_by("-publish_at", "-id")
+    # The body stays: the list shows where in it the words were found.
+    return article_search(qs, terms)
 
 
 def article_for_reader(*, slug: str, user=None) -> Article | None:

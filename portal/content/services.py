@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from portal.content import imports
+from portal.content.markdown import plain_text
 from portal.content.models import (
     Article,
     ArticleStatus,
@@ -18,6 +19,7 @@ from portal.content.models import (
     FaqFeedback,
     Indicator,
 )
+from portal.search import search_document
 
 COVER_MAX_BYTES = 5 * 1024 * 1024
 COVER_MAX_PIXELS = 40_000_000  # well below Pillow's decompression-bomb limit, above any camera photo
@@ -77,6 +79,12 @@ def _unique_slug(article: Article) -> str:
     return f"{prefix}-{number}"
 
 
+def search_fields_fill(article: Article) -> None:
+    """Set the article's token columns from its current text (title apart, for ranking)."""
+    article.search_title = search_document(article.title)
+    article.search_body = search_document(article.summary, plain_text(article.body), article.author)
+
+
 @transaction.atomic
 def article_save(*, article: Article, cover=None, related_policies=None, user=None) -> Article:
     """Create or update an article: slug filled, publishing time set on publishing, cover processed."""
@@ -97,6 +105,7 @@ def article_save(*, article: Article, cover=None, related_policies=None, user=No
         if old_name and old_name != article.cover.name:
             old_file = article.cover.storage
             transaction.on_commit(lambda: old_file.delete(old_name))
+    search_fields_fill(article)
     article.save()
     if related_policies is not None:
         article.related_policies.set(related_policies)

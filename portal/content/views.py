@@ -14,8 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 from portal import stats
 from portal.content import charts, figures, imports, selectors, services
 from portal.content.forms import FaqAskForm
+from portal.content.markdown import plain_text
 from portal.content.models import ArticleCategory
 from portal.content.periods import last_complete_half_year, parse_period, recent_half_years
+from portal.search import MAX_QUERY_LENGTH, highlight, query_notice, snippet
 
 NEWS_PAGE_SIZE = 15
 QUERY_MAX_CHARS = 100
@@ -31,13 +33,24 @@ def _query(request) -> str:
 
 @require_GET
 def news_list(request):
+    """新闻动态: one category or all, newest first; the catalogue's Chinese search, synonyms included."""
     category = request.GET.get("category", "")
     if category and category not in ArticleCategory.values:
         category = ""
-    q = _query(request)
-    page = Paginator(selectors.article_list(category=category, q=q), NEWS_PAGE_SIZE).get_page(
+    raw = request.GET.get("q", "")
+    terms = selectors.article_terms(raw)
+    page = Paginator(selectors.article_list(category=category, q=terms), NEWS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    words = terms.words
+    for article in page:
+        article.title_html = highlight(article.title, words)
+        if words:
+            article.excerpt_html = snippet(f"{article.summary} {plain_text(article.body)}", words)
+        else:
+            article.excerpt_html = highlight(article.summary, [])
+    # What was searched: the query as read (cut to its maximum length), kept in the box and the page links.
+    q = raw.strip()[:MAX_QUERY_LENGTH]
     query = urlencode({k: v for k, v in (("category", category), ("q", q)) if v})
     context = {
         "page": page,
@@ -45,7 +58,8 @@ def news_list(request):
         "categories": ArticleCategory.choices,
         "q": q,
         "query": query,
-        "words": selectors.search_words(q),
+        "notice": query_notice(raw),
+        "max_query_length": MAX_QUERY_LENGTH,
     }
     return render(request, "content/news_list.html", context)
 

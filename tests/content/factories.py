@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import factory
 
+from portal.content import services
 from portal.content.models import (
     Article,
     ArticleCategory,
@@ -20,6 +21,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):
+    """An article written through ``services.article_save``, as the admin does: its search tokens are set."""
+
     class Meta:
         model = Article
 
@@ -33,6 +36,11 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     publish_at = factory.Sequence(
         lambda n: dt.datetime(2023, 3, 1, 9, tzinfo=SHANGHAI) + dt.timedelta(hours=n)
     )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        related_policies = kwargs.pop("related_policies", None)
+        return services.article_save(article=model_class(*args, **kwargs), related_policies=related_policies)
 
 
 class FaqCategoryFactory(factory.django.DjangoModelFactory):

@@ -68,3 +68,21 @@ def test_the_home_news_and_economy_pages_look_right(page, screenshot, content):
     assert page.locator("table.indicators tbody tr").count() == 7
     assert page.locator("figure.chart-card svg").count() == 3
     screenshot("economy")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_visitor_searches_the_news_by_an_abbreviation_and_by_punctuation(page, screenshot, content):
+    page.goto("/news/")
+    page.fill("#news-q", "高企认定")
+    page.get_by_role("button", name="搜索").click()
+
+    titles = page.locator(".news-item a.list-title")
+    assert titles.first.inner_text() == "关于做好2023年度高新技术企业认定申报工作的通知"
+    assert titles.first.locator("mark").all_inner_texts() == ["高新技术企业认定"]
+    screenshot("news-synonym")
+
+    page.fill("#news-q", "？？！")
+    page.get_by_role("button", name="搜索").click()
+    assert page.get_by_role("status").inner_text() == "检索词中没有可检索的文字，请输入关键词，如“研发费用”。"
+    assert page.locator(".news-list li").inner_text() == "没有找到相关新闻，请换个关键词试试。"
+    screenshot("news-nothing")
