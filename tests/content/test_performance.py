@@ -27,7 +27,10 @@ def figure_texts(response) -> dict[str, str]:
 
 
 @time_machine.travel(JULY, tick=False)
-def test_the_page_shows_the_last_complete_half_year_by_default(client):
+def test_the_page_shows_the_last_complete_half_year_by_default(client, monkeypatch):
+    from portal import stats
+
+    monkeypatch.setattr(stats, "STATS_MODULES", ("portal.enterprises.stats",))
     EnterpriseFactory(registered_on=dt.date(2020, 1, 1))
 
     response = client.get(reverse("content:performance"))

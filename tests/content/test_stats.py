@@ -14,6 +14,12 @@ JULY = dt.datetime(2023, 7, 5, 10, tzinfo=dt.UTC)
 
 
 @pytest.fixture
+def registry_only(monkeypatch):
+    """Only the registry's part is built: every other part's keys must be missing."""
+    monkeypatch.setattr(stats, "STATS_MODULES", ("portal.enterprises.stats",))
+
+
+@pytest.fixture
 def other_parts(monkeypatch):
     """The parts not built in this branch, stood in for by a module with some of their keys."""
     monkeypatch.setattr(stats, "STATS_MODULES", FAKE_PARTS)
@@ -32,10 +38,11 @@ def test_the_stats_count_enterprises_registered_by_the_end_of_the_period(client)
     response = get_stats(client, **{"from": "2023-01-01", "to": "2023-06-30"})
 
     assert response.status_code == 200
-    assert response.json() == {"from": "2023-01-01", "to": "2023-06-30", "enterprises": 3}
+    body = response.json()
+    assert (body["from"], body["to"], body["enterprises"]) == ("2023-01-01", "2023-06-30", 3)
 
 
-def test_keys_of_parts_not_built_are_absent_never_zero(client):
+def test_keys_of_parts_not_built_are_absent_never_zero(client, registry_only):
     body = get_stats(client, **{"from": "2023-01-01", "to": "2023-06-30"}).json()
 
     for key in ("enterprise_visits", "filings", "auto_subsidy_amount", "subsidy_paid_amount"):
