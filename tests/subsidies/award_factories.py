@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+import pytest
 
 from policies.models import Policy, PolicyStatus
 from subsidies.models import Award, AwardStatus, MatchRun, RunStatus, Scheme, SchemeMode, SchemeStatus
@@ -77,3 +78,26 @@ class AwardFactory(factory.django.DjangoModelFactory):
         }
     )
     facts = factory.LazyFunction(lambda: {"rd_expense": "350"})
+
+
+class PublicizedAwardFactory(AwardFactory):
+    """An award whose publicity ended: its enterprise may confirm it."""
+
+    status = AwardStatus.PUBLICIZED
+    publicity_from = dt.date(2023, 3, 1)
+    publicity_to = dt.date(2023, 3, 7)
+
+
+def bank_details(award: Award) -> dict:
+    """Bank details an enterprise would enter to confirm this award."""
+    return {
+        "bank_name": "中国工商银行郑州高新技术开发区支行",
+        "bank_account_name": award.enterprise.name,
+        "bank_account": "1702 0201 0900 0123 456",
+    }
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    """A fast password hasher: these tests create many logins and never test hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
