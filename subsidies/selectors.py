@@ -1,0 +1,233 @@
+"""Reads for awards, schemes, runs and payment batches, used by the pages, the API and the admin."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, Count, Max, Min, Prefetch, QuerySet, Sum, Value, When
+from django.utils import timezone
+
+from subsidies.models import (
+    Award,
+    AwardEvent,
+    AwardStatus,
+    MatchRun,
+    PaymentBatch,
+    Scheme,
+    SchemeMode,
+    SchemeStatus,
+    Undetermined,
+)
+from subsidies.rules import Explanation
+
+# Statuses of an award that passed review and was not dropped: what the zone grants (兑现).
+GRANTED = (AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED, AwardStatus.PAID)
+# What an enterprise sees of its awards: never the candidates staff have not reviewed yet, nor rejections.
+ENTERPRISE_VISIBLE = (
+    AwardStatus.PUBLICIZED,
+    AwardStatus.CONFIRMED,
+    AwardStatus.PAID,
+    AwardStatus.DECLINED,
+    AwardStatus.REVOKED,
+)
+
+
+def _with_scheme(qs: QuerySet[Award]) -> QuerySet[Award]:
+    return qs.select_related("scheme", "scheme__policy", "scheme__policy__department", "enterprise")
+
+
+def awards_visible_to(*, user) -> QuerySet[Award]:
+    """The awards a user may see: staff all of them, an enterprise's members those released to it."""
+    qs = _with_scheme(Award.objects.all())
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if user.is_enterprise_user:
+        return qs.filter(enterprise_id=user.enterprise_id, status__in=ENTERPRISE_VISIBLE)
+    if user.is_staff:
+        return qs
+    return qs.none()
+
+
+def awards_for_enterprise(*, enterprise_id: int) -> QuerySet[Award]:
+    """An enterprise's released awards, the ones waiting for its answer first."""
+    waiting_first = Case(When(status=AwardStatus.PUBLICIZED, then=Value(0)), default=Value(1))
+    return _with_scheme(
+        Award.objects.filter(enterprise_id=enterprise_id, status__in=ENTERPRISE_VISIBLE)
+    ).order_by(waiting_first, "-publicity_from", "-id")
+
+
+def award_detail(*, user, pk: int) -> Award:
+    """One award the user may see, with its events; Award.DoesNotExist otherwise (another enterprise's)."""
+    return (
+        awards_visible_to(user=user)
+        .prefetch_related(
+            Prefetch("events", queryset=AwardEvent.objects.select_related("actor").order_by("at", "id"))
+        )
+        .get(pk=pk)
+    )
+
+
+def awards_waiting_for(*, enterprise_id: int, today: dt.date | None = None) -> QuerySet[Award]:
+    """Publicized awards of an enterprise whose publicity is over: waiting for its confirmation."""
+    today = today or timezone.localdate()
+    qs = Award.objects.filter(enterprise_id=enterprise_id, status=AwardStatus.PUBLICIZED)
+    return _with_scheme(qs.filter(publicity_to__lt=today))
+
+
+def explanation_of(award: Award) -> Explanation | None:
+    """The stored explanation of an award found by matching; None for an application-mode award."""
+    if not award.explanation or "trace" not in award.explanation:
+        return None
+    return Explanation.from_dict(award.explanation)
+
+
+def can_answer(*, user, award: Award) -> bool:
+    """Whether this user may confirm or decline the award: the enterprise's owner login only."""
+    if not (user.is_authenticated and user.is_enterprise_owner):
+        return False
+    return user.enterprise_id == award.enterprise_id
+
+
+def mask_account(account: str) -> str:
+    """A bank account as pages show it: only the last four digits."""
+    if not account:
+        return ""
+    return "**** **** " + account[-4:]
+
+
+# — publicity (公示) —
+
+
+@dataclass
+class PublicityList:
+    """One scheme's awards in publicity today, with whom to object to."""
+
+    scheme: Scheme
+    count: int
+    total: Decimal
+    publicity_from: dt.date
+    publicity_to: dt.date
+    contact_phone: str
+    contact_office: str
+    department: str
+
+
+def _in_publicity(today: dt.date | None) -> QuerySet[Award]:
+    today = today or timezone.localdate()
+    return Award.objects.filter(
+        status=AwardStatus.PUBLICIZED, publicity_from__lte=today, publicity_to__gte=today
+    )
+
+
+def publicity_lists(*, today: dt.date | None = None, scheme_id: int | None = None) -> list[PublicityList]:
+    """The award lists in publicity today, one per scheme: counts and money summed by the database."""
+    qs = _in_publicity(today)
+    if scheme_id is not None:
+        qs = qs.filter(scheme_id=scheme_id)
+    rows = (
+        qs.values("scheme_id")
+        .annotate(
+            count=Count("pk"), total=Sum("amount"), start=Min("publicity_from"), end=Max("publicity_to")
+        )
+        .order_by("scheme_id")
+    )
+    schemes = Scheme.objects.select_related("policy", "policy__department").in_bulk(
+        [row["scheme_id"] for row in rows]
+    )
+    lists = []
+    for row in rows:
+        scheme = schemes[row["scheme_id"]]
+        policy = scheme.policy
+        lists.append(
+            PublicityList(
+                scheme=scheme,
+                count=row["count"],
+                total=row["total"],
+                publicity_from=row["start"],
+                publicity_to=row["end"],
+                contact_phone=policy.guide_phone or policy.department.phone,
+                contact_office=policy.guide_office,
+                department=policy.department.name,
+            )
+        )
+    return sorted(lists, key=lambda entry: (entry.publicity_to, entry.scheme.code))
+
+
+def publicity_list(*, code: str, today: dt.date | None = None) -> PublicityList | None:
+    """One scheme's list in publicity today, or None."""
+    scheme = Scheme.objects.filter(code=code).first()
+    if scheme is None:
+        return None
+    found = publicity_lists(today=today, scheme_id=scheme.pk)
+    return found[0] if found else None
+
+
+def publicity_awards(*, scheme: Scheme, q: str = "", today: dt.date | None = None) -> QuerySet[Award]:
+    """A scheme's awards in publicity today, by enterprise name; only names and amounts are shown."""
+    qs = _in_publicity(today).filter(scheme=scheme).select_related("enterprise")
+    if q:
+        qs = qs.filter(enterprise__name__icontains=q)
+    return qs.order_by("enterprise__name", "id")
+
+
+# — schemes —
+
+
+def schemes_active(*, mode: str | None = None) -> QuerySet[Scheme]:
+    """Schemes in force, with their policies."""
+    qs = Scheme.objects.filter(status=SchemeStatus.ACTIVE).select_related("policy", "policy__department")
+    if mode:
+        qs = qs.filter(mode=mode)
+    return qs.order_by("policy__code", "code")
+
+
+def schemes_of_policy(*, policy) -> QuerySet[Scheme]:
+    """A policy's schemes that are not drafts, for its page."""
+    return Scheme.objects.filter(policy=policy).exclude(status=SchemeStatus.DRAFT).order_by("code")
+
+
+def scheme_totals(*, scheme: Scheme) -> dict:
+    """Counts and money of a scheme's awards by status, for staff."""
+    rows = (
+        Award.objects.filter(scheme=scheme)
+        .values("status")
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+        .order_by("status")
+    )
+    return {row["status"]: {"count": row["count"], "amount": row["amount"]} for row in rows}
+
+
+# — runs and payment —
+
+
+def runs_recent() -> QuerySet[MatchRun]:
+    """Match runs, newest first, with how many awards each found."""
+    return MatchRun.objects.annotate(award_count=Count("awards")).order_by("-id")
+
+
+def run_undetermined(*, run: MatchRun) -> QuerySet[Undetermined]:
+    """The enterprises a run could not decide, with the schemes and what is missing."""
+    return run.undetermined.select_related("scheme", "enterprise").order_by("scheme__code", "enterprise_id")
+
+
+def run_awards_by_status(*, run: MatchRun) -> dict:
+    """How many of the run's awards are in each status, and their money."""
+    rows = run.awards.values("status").annotate(count=Count("pk"), amount=Sum("amount")).order_by("status")
+    return {row["status"]: {"count": row["count"], "amount": row["amount"]} for row in rows}
+
+
+def payable_awards() -> QuerySet[Award]:
+    """Confirmed awards that can go into a payment batch."""
+    return _with_scheme(
+        Award.objects.filter(status=AwardStatus.CONFIRMED, waitlisted=False, payment_batch__isnull=True)
+    ).order_by("confirmed_at", "id")
+
+
+def batch_awards(*, batch: PaymentBatch) -> QuerySet[Award]:
+    """The awards of a payment batch."""
+    return _with_scheme(batch.awards.all()).order_by("id")
+
+
+def automatic_schemes() -> QuerySet[Scheme]:
+    """Every automatic (免申即享) scheme."""
+    return Scheme.objects.filter(mode=SchemeMode.AUTOMATIC)
