@@ -3,6 +3,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from subsidies.models import AwardStatus
 from tests.factories import EnterpriseUserFactory
@@ -215,3 +217,63 @@ def test_a_scheme_not_in_publicity_has_no_list(client):
     scheme = AwardSchemeFactory()
 
     assert client.get(f"/publicity/{scheme.code}/").status_code == 404
+
+
+# — shared pages —
+
+
+def test_the_dashboard_tells_the_enterprise_what_waits_for_it(client, owner):
+    PublicizedAwardFactory(enterprise=owner.enterprise, scheme__title="高新技术企业认定奖励")
+    PublicizedAwardFactory(enterprise=owner.enterprise, status="paid", amount=Decimal("20000"))
+    client.force_login(owner)
+
+    _, html = page(client, "/me/")
+
+    assert "1 项兑现待您确认" in html
+    assert "已拨付 1（20,000.00 元）" in html
+    assert "高新技术企业认定奖励" in html
+
+
+def test_the_home_page_shows_the_lists_in_publicity(client):
+    today = timezone.localdate()
+    PublicizedAwardFactory(
+        scheme__title="科技型中小企业培育奖励",
+        publicity_from=today,
+        publicity_to=today + dt.timedelta(days=7),
+    )
+
+    _, html = page(client, "/")
+
+    assert "科技型中小企业培育奖励" in html
+    assert "1 家企业，合计 100,000.00 元" in html
+
+
+def test_the_policy_section_lists_its_schemes_and_the_enterprises_own_award(rf, owner):
+    from django.template.loader import render_to_string
+
+    from subsidies.sections import policy_schemes
+
+    scheme = AwardSchemeFactory(title="研发费用后补助", cap_per_enterprise=Decimal("2000000"))
+    AwardSchemeFactory(policy=scheme.policy, title="草稿方案", status="draft")
+    award = PublicizedAwardFactory(scheme=scheme, enterprise=owner.enterprise, amount=Decimal("35000"))
+    request = rf.get("/")
+    request.user = owner
+
+    section = policy_schemes(request, scheme.policy)
+
+    assert [s.title for s in section["schemes"]] == ["研发费用后补助"]
+    html = render_to_string(section["template"], {"section": section}, request=request)
+    assert "单户最高 2,000,000.00 元" in html
+    assert "无需申请" in html
+    assert f'href="/me/awards/{award.pk}/"' in html
+    assert "本企业：35,000.00 元（公示中）" in html
+
+
+def test_a_policy_without_schemes_has_no_section(rf):
+    from subsidies.sections import policy_schemes
+    from tests.subsidies.award_factories import AwardPolicyFactory
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+
+    assert policy_schemes(request, AwardPolicyFactory()) is None
