@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, Max, Min, Prefetch, QuerySet, Sum, Value, When
 from django.utils import timezone
 
+from subsidies.matching import award_explanation
 from subsidies.models import (
     Award,
     AwardEvent,
@@ -75,10 +76,13 @@ def awards_waiting_for(*, enterprise_id: int, today: dt.date | None = None) -> Q
 
 
 def explanation_of(award: Award) -> Explanation | None:
-    """The stored explanation of an award found by matching; None for an application-mode award."""
-    if not award.explanation or "trace" not in award.explanation:
+    """Why an award was found: its stored trace, or the replay of the rules and facts it was matched with.
+
+    None for an award recorded by hand (application mode), which has no explanation.
+    """
+    if not award.explanation:
         return None
-    return Explanation.from_dict(award.explanation)
+    return award_explanation(award)
 
 
 def can_answer(*, user, award: Award) -> bool:

@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 from portal import stats
 from portal.accounts.selectors import enterprise_members
 from portal.accounts.services import notify
-from portal.workdays.selectors import WorkCalendar
+from portal.workdays.selectors import UnknownCalendarYear, WorkCalendar
+from subsidies.matching import awards_explain
 from subsidies.models import (
     Allocation,
     Award,
@@ -352,6 +353,8 @@ def awards_release(*, awards: Iterable[Award], user) -> int:
     locked = [a for a in _lock_awards(ids) if a.status == AwardStatus.APPROVED]
     if not locked:
         return 0
+    # What the enterprises will read: the traces are stored now, replayed from the matched facts.
+    awards_explain(awards=locked)
     today = timezone.localdate()
     calendar = WorkCalendar.load()
     now = timezone.now()
@@ -359,7 +362,10 @@ def awards_release(*, awards: Iterable[Award], user) -> int:
     for award in locked:
         by_scheme[award.scheme_id].append(award)
     for group in by_scheme.values():
-        publicity_to = calendar.add_workdays(today, group[0].scheme.publicity_days)
+        try:
+            publicity_to = calendar.add_workdays(today, group[0].scheme.publicity_days)
+        except UnknownCalendarYear as exc:
+            raise AwardError(str(exc)) from exc
         _move_all(
             group,
             to=AwardStatus.PUBLICIZED,
