@@ -45,7 +45,9 @@ def _explanation_html(award: Award) -> str:
     if explanation is None:
         return _("依申请兑现，无比对说明。")
     items = format_html_join(
-        "", '<li class="trace-{}">{}</li>', ((c.status, c.text) for c in explanation.trace)
+        "",
+        '<li class="trace-{}">{}</li>',
+        ((line["status"], line["text"]) for line in selectors.explanation_lines(explanation)),
     )
     return format_html(
         "<p><strong>{}</strong></p><ul>{}</ul>",

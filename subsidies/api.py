@@ -61,7 +61,15 @@ class AwardSerializer(serializers.Serializer):
     @extend_schema(responses=ExplanationSerializer(allow_null=True))
     def get_explanation(self, award) -> dict | None:
         explanation = selectors.explanation_of(award)
-        return None if explanation is None else ExplanationSerializer(explanation).data
+        if explanation is None:
+            return None
+        return {
+            "outcome": explanation.outcome,
+            "trace": [
+                {"text": selectors.readable(c.text), "status": c.status, "variable": c.variable}
+                for c in explanation.trace
+            ],
+        }
 
     def get_bank_account(self, award) -> str:
         return selectors.mask_account(award.bank_account)

@@ -1,12 +1,14 @@
 """Reads for awards, schemes, runs and payment batches, used by the pages, the API and the admin."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Case, Count, Max, Min, Prefetch, QuerySet, Sum, Value, When
 from django.utils import timezone
 
+from portal.enterprises.models import Park, QualificationCode
 from subsidies.matching import award_explanation
 from subsidies.models import (
     Award,
@@ -19,7 +21,8 @@ from subsidies.models import (
     SchemeStatus,
     Undetermined,
 )
-from subsidies.rules import Explanation
+from subsidies.rules import Explanation, almost_eligible, normalize
+from subsidies.variables import VARIABLES, Context, Record, facts_from_record, variable_specs
 
 # Statuses of an award that passed review and was not dropped: what the zone grants (兑现).
 GRANTED = (AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED, AwardStatus.PAID)
@@ -85,6 +88,47 @@ def explanation_of(award: Award) -> Explanation | None:
     return award_explanation(award)
 
 
+# Codes that rules compare against, as people read them (资质、园区).
+CODE_LABELS = {**dict(QualificationCode.choices), **dict(Park.choices)}
+_CODE_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CODE_LABELS), key=len, reverse=True)) + r")\b")
+
+
+def readable(text: str) -> str:
+    """A clause's text with registry codes replaced by their Chinese names (high_tech → 高新技术企业)."""
+    return _CODE_RE.sub(lambda match: str(CODE_LABELS[match.group(1)]), text)
+
+
+def explanation_lines(explanation: Explanation | None) -> list[dict]:
+    """The trace of an explanation as lines to show: status (pass / fail / unknown) and readable text."""
+    if explanation is None:
+        return []
+    return [{"status": clause.status, "text": readable(clause.text)} for clause in explanation.trace]
+
+
+def _show_fact(value, unit: str) -> str:
+    if value is None:
+        return "未知"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(CODE_LABELS.get(item, item)) for item in value) or "无"
+    text = str(CODE_LABELS.get(value, value)) if isinstance(value, str) else str(value)
+    return f"{text} {unit}".strip()
+
+
+def facts_table(award: Award) -> list[tuple[str, str]]:
+    """The facts stored with an award, as (label with its year, value with its unit), for the audit."""
+    context = Context(award.scheme.facts_year, award.scheme.reference_date)
+    rows = []
+    for name, value in sorted((award.facts or {}).items()):
+        variable = VARIABLES.get(name)
+        if variable is None:
+            rows.append((name, _show_fact(value, "")))
+            continue
+        rows.append((variable.label_for(context), _show_fact(value, variable.unit)))
+    return rows
+
+
 def can_answer(*, user, award: Award) -> bool:
     """Whether this user may confirm or decline the award: the enterprise's owner login only."""
     if not (user.is_authenticated and user.is_enterprise_owner):
@@ -97,6 +141,42 @@ def mask_account(account: str) -> str:
     if not account:
         return ""
     return "**** **** " + account[-4:]
+
+
+# — almost eligible (差一点符合) —
+
+
+@dataclass
+class AlmostEligible:
+    """A scheme an enterprise misses by one condition, and the conditions any one of which would do."""
+
+    scheme: Scheme
+    missing: list[str]
+
+
+def almost_eligible_schemes(*, enterprise) -> list[AlmostEligible]:
+    """Active automatic schemes the enterprise would meet if one failed condition passed.
+
+    Schemes it already has an award under (for the scheme's period) are left out, and so is everything
+    for an enterprise on the dishonesty list, which no condition can change.
+    """
+    if enterprise.blacklisted:
+        return []
+    schemes = list(schemes_active(mode=SchemeMode.AUTOMATIC))
+    held = set(
+        Award.objects.filter(enterprise=enterprise, scheme__in=schemes).values_list("scheme_id", "period")
+    )
+    record = Record.load(enterprise)
+    found = []
+    for scheme in schemes:
+        if (scheme.pk, scheme.period) in held:
+            continue
+        context = Context(scheme.facts_year, scheme.reference_date)
+        facts = facts_from_record(record, context)
+        flips = almost_eligible(normalize(scheme.eligibility), facts, variable_specs(context=context))
+        if flips:
+            found.append(AlmostEligible(scheme=scheme, missing=[readable(clause.text) for clause in flips]))
+    return found
 
 
 # — publicity (公示) —

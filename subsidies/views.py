@@ -45,7 +45,7 @@ def my_awards(request):
     )
     today = timezone.localdate()
     for award in page:
-        award.explained = selectors.explanation_of(award)
+        award.lines = selectors.explanation_lines(selectors.explanation_of(award))
         award.can_confirm_now = award.status == AwardStatus.PUBLICIZED and award.publicity_to < today
     return render(
         request,
@@ -53,6 +53,7 @@ def my_awards(request):
         {
             "page": page,
             "is_owner": user.is_enterprise_owner,
+            "almost": selectors.almost_eligible_schemes(enterprise=user.enterprise),
         },
     )
 
@@ -67,9 +68,12 @@ def _award_or_404(request, pk: int) -> Award:
 def _detail(request, award: Award, *, confirm_form=None, decline_form=None, status: int = 200):
     today = timezone.localdate()
     policy = award.scheme.policy
+    explanation = selectors.explanation_of(award)
     context = {
         "award": award,
-        "explanation": selectors.explanation_of(award),
+        "explanation": explanation,
+        "lines": selectors.explanation_lines(explanation),
+        "facts": selectors.facts_table(award),
         "policy_url": policy_url(policy),
         "contact_phone": policy.guide_phone or policy.department.phone,
         "contact_office": policy.guide_office,
