@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api import register_conflict_error
+from portal.enterprises.models import CreditRating, Park, QualificationCode
 from subsidies import selectors, services
 from subsidies.models import Award, AwardStatus, Scheme, SchemeMode
 
@@ -212,3 +213,75 @@ class SchemeListApi(generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.schemes_active()
+
+
+class ProfileYearSerializer(serializers.Serializer):
+    revenue = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    rd_expense = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    employees = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    tax_paid = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+
+
+class CalculatorInSerializer(ProfileYearSerializer):
+    """An enterprise profile: money in 万元; qualifications as {code: year awarded}."""
+
+    park = serializers.ChoiceField(choices=Park.choices, required=False, allow_null=True)
+    industry_code = serializers.RegexField(
+        r"^[A-Ta-t](\d{2,4})?$", max_length=5, required=False, allow_blank=True
+    )
+    age_years = serializers.IntegerField(min_value=0, max_value=200, required=False, allow_null=True)
+    registered_capital = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    is_above_scale = serializers.BooleanField(required=False, allow_null=True, default=None)
+    credit_rating = serializers.ChoiceField(choices=CreditRating.choices, required=False, allow_null=True)
+    blacklisted = serializers.BooleanField(required=False, default=False)
+    qualifications = serializers.DictField(
+        child=serializers.IntegerField(min_value=1990, max_value=2100),
+        required=False,
+        default=dict,
+        help_text='资质代码 → 认定年度，如 {"high_tech": 2022}',
+    )
+    prev = ProfileYearSerializer(required=False, default=dict, help_text="前一年度数据")
+
+    def validate_qualifications(self, value: dict) -> dict:
+        unknown = sorted(set(value) - set(QualificationCode.values))
+        if unknown:
+            raise serializers.ValidationError(f"未知的资质代码：{'、'.join(unknown)}")
+        return value
+
+
+class CalculatorResultSerializer(serializers.Serializer):
+    scheme = serializers.CharField(source="scheme.code")
+    title = serializers.CharField(source="scheme.title")
+    policy = serializers.CharField(source="scheme.policy.code")
+    mode = serializers.CharField(source="scheme.mode")
+    outcome = serializers.CharField(help_text="eligible / ineligible / undetermined")
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, help_text="元；依申请方案为空"
+    )
+    trace = serializers.ListField(child=serializers.DictField(), source="lines")
+
+
+class CalculatorApi(APIView):
+    """政策计算器: which schemes in force a profile would match, with the explanation; nothing is stored."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=CalculatorInSerializer, responses=CalculatorResultSerializer(many=True))
+    def post(self, request):
+        data = CalculatorInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        prev = values.pop("prev", {}) or {}
+        profile = {**values, "qualification_years": values.pop("qualifications", {})}
+        for name in selectors.PROFILE_NUMBERS:
+            profile[f"prev.{name}"] = prev.get(name)
+        results = selectors.calculator_results(profile=profile)
+        return Response({"results": CalculatorResultSerializer(results, many=True).data})

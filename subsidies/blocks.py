@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from subsidies import selectors
 from subsidies.models import AwardStatus
 
-NAV = [(35, _("兑现公示"), "subsidies:publicity")]
+NAV = [(30, _("政策计算器"), "subsidies:calculator"), (35, _("兑现公示"), "subsidies:publicity")]
 
 
 def dashboard(request):

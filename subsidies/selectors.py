@@ -9,7 +9,7 @@ from django.db.models import Case, Count, Max, Min, Prefetch, QuerySet, Sum, Val
 from django.utils import timezone
 
 from portal.enterprises.models import Park, QualificationCode
-from subsidies.matching import award_explanation
+from subsidies.matching import award_explanation, evaluate_profile
 from subsidies.models import (
     Award,
     AwardEvent,
@@ -22,6 +22,7 @@ from subsidies.models import (
     Undetermined,
 )
 from subsidies.rules import Explanation, almost_eligible, normalize
+from subsidies.rules.logic import divide
 from subsidies.variables import VARIABLES, Context, Record, facts_from_record, variable_specs
 
 # Statuses of an award that passed review and was not dropped: what the zone grants (兑现).
@@ -93,9 +94,14 @@ CODE_LABELS = {**dict(QualificationCode.choices), **dict(Park.choices)}
 _CODE_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CODE_LABELS), key=len, reverse=True)) + r")\b")
 
 
+_LONG_DECIMAL_RE = re.compile(r"\b(\d+\.\d{4})\d{3,}\b")
+
+
 def readable(text: str) -> str:
-    """A clause's text with registry codes replaced by their Chinese names (high_tech → 高新技术企业)."""
-    return _CODE_RE.sub(lambda match: str(CODE_LABELS[match.group(1)]), text)
+    """A clause's text as people read it: registry codes as Chinese names (high_tech → 高新技术企业), and
+    ratios cut to four decimals (0.06666666666666666666 → 0.0666…)."""
+    text = _CODE_RE.sub(lambda match: str(CODE_LABELS[match.group(1)]), text)
+    return _LONG_DECIMAL_RE.sub(lambda match: match.group(1) + "…", text)
 
 
 def explanation_lines(explanation: Explanation | None) -> list[dict]:
@@ -177,6 +183,92 @@ def almost_eligible_schemes(*, enterprise) -> list[AlmostEligible]:
         if flips:
             found.append(AlmostEligible(scheme=scheme, missing=[readable(clause.text) for clause in flips]))
     return found
+
+
+# — the policy calculator (政策计算器) —
+
+PROFILE_NUMBERS = ("revenue", "rd_expense", "employees", "tax_paid")
+
+
+@dataclass
+class CalculatorResult:
+    """One scheme against a typed-in profile: outcome, amount (automatic schemes), readable trace."""
+
+    scheme: Scheme
+    outcome: str
+    amount: Decimal | None
+    lines: list[dict]
+
+    @property
+    def missing(self) -> list[str]:
+        """What fails or is unknown, for an outcome that is not eligible."""
+        return [line["text"] for line in self.lines if line["status"] != "pass"]
+
+
+def profile_facts(profile: dict) -> dict:
+    """The facts dict of a typed-in profile, with what the registry derives (行业门类, 研发强度)."""
+    code = (profile.get("industry_code") or "").strip().upper()
+    years = {key: value for key, value in (profile.get("qualification_years") or {}).items() if value}
+    facts = dict.fromkeys(VARIABLES)
+    facts.update(
+        {
+            "park": profile.get("park") or None,
+            "industry_section": code[:1] or None,
+            "industry_division": code[1:3] or None,
+            "age_years": profile.get("age_years"),
+            "registered_capital": profile.get("registered_capital"),
+            "is_above_scale": profile.get("is_above_scale"),
+            "credit_rating": profile.get("credit_rating") or None,
+            "blacklisted": bool(profile.get("blacklisted")),
+            "qualifications": sorted(years),
+        }
+    )
+    for qualification, year in years.items():
+        facts[f"qualification_year.{qualification}"] = year
+    for name in PROFILE_NUMBERS:
+        facts[name] = profile.get(name)
+        facts[f"prev.{name}"] = profile.get(f"prev.{name}")
+    revenue, rd_expense = facts["revenue"], facts["rd_expense"]
+    if revenue is not None and rd_expense is not None:
+        facts["rd_ratio"] = divide(Decimal(rd_expense), Decimal(revenue))
+    return facts
+
+
+def _decimal_amounts(rule):
+    """An amount rule with its integer literals as Decimal (a literal amount such as 100000 must come out of
+    the Python evaluator as a Decimal, as the SQL's numeric does, to be rounded to the fen)."""
+    if isinstance(rule, bool):
+        return rule
+    if isinstance(rule, int):
+        return Decimal(rule)
+    if isinstance(rule, dict):
+        return {key: _decimal_amounts(value) for key, value in rule.items()}
+    if isinstance(rule, list):
+        return [_decimal_amounts(item) for item in rule]
+    return rule
+
+
+def for_python(scheme: Scheme) -> Scheme:
+    """The scheme, unsaved, ready for the Python evaluator (see ``_decimal_amounts``)."""
+    scheme.amount_rule = _decimal_amounts(scheme.amount_rule)
+    return scheme
+
+
+def calculator_results(*, profile: dict) -> list[CalculatorResult]:
+    """Every scheme in force against a profile, eligible ones first; pure, nothing is stored."""
+    schemes = [for_python(scheme) for scheme in schemes_active()]
+    evaluated = evaluate_profile(facts=profile_facts(profile), schemes=schemes)
+    order = {"eligible": 0, "undetermined": 1, "ineligible": 2}
+    results = [
+        CalculatorResult(
+            scheme=scheme,
+            outcome=explanation.outcome,
+            amount=amount,
+            lines=explanation_lines(explanation),
+        )
+        for scheme, explanation, amount in evaluated
+    ]
+    return sorted(results, key=lambda r: (order.get(r.outcome, 3), -(r.amount or 0), r.scheme.code))
 
 
 # — publicity (公示) —

@@ -11,6 +11,7 @@ urlpatterns = [
     path("me/awards/<int:pk>/", views.award_detail, name="award"),
     path("me/awards/<int:pk>/confirm/", views.award_confirm, name="award-confirm"),
     path("me/awards/<int:pk>/decline/", views.award_decline, name="award-decline"),
+    path("calculator/", views.calculator, name="calculator"),
     path("publicity/", views.publicity, name="publicity"),
     path("publicity/<slug:code>/", views.publicity_scheme, name="publicity-scheme"),
 ]
@@ -21,4 +22,5 @@ api_urlpatterns = [
     path("awards/<int:pk>/confirm/", api.AwardConfirmApi.as_view(), name="award-confirm"),
     path("awards/<int:pk>/decline/", api.AwardDeclineApi.as_view(), name="award-decline"),
     path("schemes/", api.SchemeListApi.as_view(), name="scheme-list"),
+    path("calculator/", api.CalculatorApi.as_view(), name="calculator"),
 ]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from subsidies import selectors, services
-from subsidies.forms import ConfirmForm, DeclineForm
+from subsidies.forms import CalculatorForm, ConfirmForm, DeclineForm
 from subsidies.models import Award, AwardStatus
 
 PAGE_SIZE = 20
@@ -165,3 +165,15 @@ def publicity_scheme(request, code: str):
         "subsidies/publicity_scheme.html",
         {"entry": entry, "page": page, "q": q, "query": urlencode({"q": q}) if q else ""},
     )
+
+
+def calculator(request):
+    """政策计算器: anyone types in an enterprise profile and sees which schemes it would match, and why.
+
+    The profile is posted, evaluated and shown; nothing is stored.
+    """
+    results = None
+    form = CalculatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        results = selectors.calculator_results(profile=form.profile())
+    return render(request, "subsidies/calculator.html", {"form": form, "results": results})
