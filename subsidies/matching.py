@@ -74,6 +74,8 @@ from subsidies.rules.compiler import (
     award_amount,
     compile_amount,
     compile_condition,
+    compile_value,
+    to_decimal,
 )
 from subsidies.rules.explain import Clause, Explanation
 from subsidies.variables import (
@@ -595,12 +597,12 @@ def match_lock() -> Iterator[None]:
 
 
 def _lock_path() -> str:
+    """The lock file of this SQLite database, in the temporary directory (never beside the project)."""
     name = str(connection.settings_dict["NAME"])
     if "memory" in name or not os.path.isabs(name):
-        # An in-memory database lives in one process: so does its lock.
-        digest = hashlib.sha1(f"{name}:{os.getpid()}".encode(), usedforsecurity=False).hexdigest()[:16]
-        return os.path.join(tempfile.gettempdir(), f"subsidies-match-{digest}.lock")
-    return f"{name}.match-lock"
+        name = f"{name}:{os.getpid()}"  # an in-memory database lives in one process: so does its lock
+    digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), f"subsidies-match-{digest}.lock")
 
 
 def _busy_message() -> str:
@@ -772,6 +774,42 @@ def _revocation_reason(award: Award) -> str:
         "title": award.scheme.title,
         "detail": detail,
     }
+
+
+# ---- a rule over a few enterprises, in SQL --------------------------------------------------------------
+
+
+def sql_evaluate(
+    *, rule: Any, context: Context, enterprise_ids: Sequence[int], amount: bool = False, value: bool = False
+) -> dict[int, Any]:
+    """A rule as the database evaluates it for these enterprises (the compiled path): {id: result}.
+
+    A condition gives True / False / None (unknown); an amount rule (``amount``) a Decimal or None;
+    ``value`` gives the rule's own value, whatever its type.
+    """
+    rule = rules.normalize(rule)
+    facts = facts_queryset([needs_of(context, rule)], enterprise_ids=list(enterprise_ids))
+    facts_sql, facts_params = facts.query.sql_with_params()
+    resolve = resolver(context)
+    kind = "number" if amount else "boolean"
+    if value:
+        expression, kind = compile_value(rule, resolve)
+    elif amount:
+        expression = compile_amount(rule, resolve)
+    else:
+        expression = compile_condition(rule, resolve)
+    sql, params = Query(Enterprise).get_compiler(connection=connection).compile(expression)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'WITH f AS MATERIALIZED ({facts_sql}) SELECT "f"."eid", {sql} FROM f',  # noqa: S608 - generated SQL, values as params
+            [*facts_params, *params],
+        )
+        rows = cursor.fetchall()
+    if kind == "number":
+        return {eid: to_decimal(result) for eid, result in rows}
+    if kind == "boolean":
+        return {eid: None if result is None else bool(result) for eid, result in rows}
+    return dict(rows)
 
 
 # ---- one enterprise, in Python --------------------------------------------------------------------------

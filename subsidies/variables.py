@@ -407,7 +407,9 @@ def _value(variable: Variable, record: Record, context: Context) -> Any:
     enterprise = record.enterprise
     if variable.source == "enterprise":
         value = getattr(enterprise, variable.field)
-        return (value or None) if variable.type == STRING else value
+        if variable.type == STRING:
+            return str(value) if value else None
+        return value
     if variable.source == "report":
         report = record.reports.get(variable.year(context))
         return None if report is None else getattr(report, variable.field)

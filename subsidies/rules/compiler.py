@@ -25,6 +25,7 @@ This module imports Django's expression classes, but no models: facts are reache
 the caller passes (``subsidies.variables`` builds it over the facts relation).
 """
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,8 @@ from .logic import (
 )
 
 NUMBER, STRING, BOOLEAN, LIST, NULL, MISSING = "number", "string", "boolean", "list", "null", "missing"
+# An ``if`` whose branches are of different types: usable as a condition only.
+MIXED = "mixed"
 _FAMILY = {NUMBER: NUMBER, STRING: STRING, BOOLEAN: BOOLEAN}
 _TYPE_NAMES = {
     NUMBER: "数字",
@@ -55,6 +58,7 @@ _TYPE_NAMES = {
     LIST: "列表",
     NULL: "空值 null",
     MISSING: "缺失变量列表",
+    MIXED: "类型不一的 if 结果",
 }
 FEN = Decimal("0.01")
 
@@ -208,13 +212,15 @@ Resolver = Callable[[str], Fact]
 
 @dataclass
 class _Node:
-    expr: Expression
+    expr: Expression | None
     type: str
     native: bool = True
     integer: bool = False
     fact: Fact | None = None
     literal: Any = field(default=None)
     is_literal: bool = False
+    # The node's truth when it differs from truth(expr): an ``if`` with branches of different types.
+    truthy: Expression | None = None
 
 
 def _bool(template: str, *parts: Expression, params: tuple = (), vendors=None) -> SQL:
@@ -233,6 +239,20 @@ _OUTPUT = {NUMBER: NumberField, STRING: CharField, BOOLEAN: BooleanField}
 
 def _output(kind: str) -> Field:
     return _OUTPUT.get(kind, BooleanField)()
+
+
+def _case(conditions: list[Expression], values: list[Expression], has_else: bool, kind: str) -> Expression:
+    """``if``: CASE <cond> WHEN TRUE THEN <value> WHEN FALSE THEN <the rest> END, nested from the last."""
+    result = values[-1] if has_else else _null(kind)
+    for condition, value in zip(reversed(conditions), reversed(values[: len(conditions)]), strict=True):
+        result = SQL(
+            "(CASE {0} WHEN TRUE THEN {1} WHEN FALSE THEN {2} END)",
+            condition,
+            value,
+            result,
+            output_field=_output(kind),
+        )
+    return result
 
 
 def _null(kind: str) -> SQL:
@@ -257,6 +277,17 @@ def compile_amount(rule: Any, resolve: Resolver) -> Expression:
     if node.type != NUMBER:
         raise RuleError(f"金额规则必须得出数字，实际是{_TYPE_NAMES[node.type]}")
     return compiler.arithmetic_operand(node).expr
+
+
+def compile_value(rule: Any, resolve: Resolver) -> tuple[Expression, str]:
+    """Any rule's value as SQL, with its type (number, string or boolean): for previews and tests."""
+    compiler = _Compiler(resolve)
+    node = compiler.node(rule, "")
+    if node.type in (LIST, MISSING):
+        return compiler.truth(node, ""), BOOLEAN
+    if node.type == MIXED:
+        raise RuleError("if 的各分支须为同一类型的值")
+    return node.expr, node.type
 
 
 class _Compiler:
@@ -318,6 +349,8 @@ class _Compiler:
         default = self.node(args[1], child_path(path, op, 1))
         if default.type == NULL:
             return node
+        if default.type not in _FAMILY:
+            raise RuleError("变量的默认值须为数字、文本或真/假", path=path)
         if _FAMILY.get(default.type) != _FAMILY.get(fact.type):
             raise RuleError(
                 f"变量 {name} 是{_TYPE_NAMES[fact.type]}，默认值却是{_TYPE_NAMES[default.type]}", path=path
@@ -359,7 +392,8 @@ class _Compiler:
             template = " OR ".join(f"({{{i}}} IS NULL)" for i in range(len(presents)))
             return _Node(_bool(f"({template})", *presents), MISSING)
         # missing_some is truthy when fewer than `needed` are present and at least one is missing.
-        limit = min(Decimal(needed), Decimal(count))
+        # present < needed (present is whole, so < ceil(needed)) and present < count (something is missing).
+        limit = min(math.ceil(needed), count)
         present = " + ".join(f"(CASE WHEN {{{i}}} IS NULL THEN 0 ELSE 1 END)" for i in range(len(presents)))
         absent_lists = count - len(presents)
         total = f"({present} + {absent_lists})" if presents else str(absent_lists)
@@ -379,6 +413,8 @@ class _Compiler:
         if NULL in (left.type, right.type):
             raise RuleError("与 null 比较的结果总是未知；要判断数据是否缺失，请用 missing", path=path)
         for node in (left, right):
+            if node.type == MIXED:
+                raise RuleError("if 的各分支须为同一类型的值才能比较", path=path)
             if node.type in (LIST, MISSING):
                 raise RuleError(
                     f"{_TYPE_NAMES[node.type]}不能直接比较，请用 in 判断其中是否包含某项", path=path
@@ -416,6 +452,8 @@ class _Compiler:
 
     def truth(self, node: _Node, path: str) -> Expression:
         """JsonLogic truthiness as a SQL boolean, NULL staying unknown."""
+        if node.truthy is not None:
+            return node.truthy
         if node.type in (BOOLEAN, MISSING):
             return node.expr
         if node.type == NUMBER:
@@ -439,36 +477,27 @@ class _Compiler:
 
     def condition(self, op: str, args: list, path: str) -> _Node:
         nodes = [self.node(arg, child_path(path, op, index)) for index, arg in enumerate(args)]
-        pairs = [(nodes[i], nodes[i + 1]) for i in range(0, len(nodes) - 1, 2)]
-        otherwise = nodes[-1] if len(nodes) % 2 else None
-        values = [value for _, value in pairs] + ([otherwise] if otherwise else [])
+        conditions = [self.truth(nodes[i], path) for i in range(0, len(nodes) - 1, 2)]
+        values = nodes[1::2] + (nodes[-1:] if len(nodes) % 2 else [])
+        has_else = len(nodes) % 2 == 1
+        # As a condition only the branches' truth counts, so branches of any types can be mixed.
+        truthy = _case(conditions, [self.truth(value, path) for value in values], has_else, BOOLEAN)
         kinds = {value.type for value in values} - {NULL}
-        if len(kinds) > 1 or kinds & {LIST, MISSING}:
-            raise RuleError("if 的各分支须为同一类型的值（数字、文本或真/假）", path=path)
+        if len(kinds) > 1 or kinds & {LIST, MISSING, MIXED}:
+            return _Node(None, MIXED, truthy=truthy)
         kind = kinds.pop() if kinds else NULL
         if kind == NUMBER:
             values = [self.arithmetic_operand(value) if value.type == NUMBER else value for value in values]
         exprs = [value.expr if value.type != NULL else _null(kind) for value in values]
-        # Nested from the last pair: CASE <cond> WHEN TRUE THEN <value> WHEN FALSE THEN <the rest> END.
-        result = exprs[-1] if otherwise else _null(kind)
-        value_exprs = exprs[: len(pairs)]
-        for (cond, _), value in zip(reversed(pairs), reversed(value_exprs), strict=True):
-            result = SQL(
-                "(CASE {0} WHEN TRUE THEN {1} WHEN FALSE THEN {2} END)",
-                self.truth(cond, path),
-                value,
-                result,
-                output_field=_output(kind),
-            )
         native = all(value.native for value in values)
         integer = kind == NUMBER and all(value.integer or value.type == NULL for value in values)
-        return _Node(result, kind, native=native, integer=integer)
+        return _Node(_case(conditions, exprs, has_else, kind), kind, native=native, integer=integer)
 
     def membership(self, op: str, args: list, path: str) -> _Node:
         needle = self.node(args[0], child_path(path, op, 0))
         haystack_rule = args[1]
-        if needle.type in (LIST, MISSING):
-            raise RuleError("in 的第一个参数不能是列表", path=path)
+        if needle.type in (LIST, MISSING, MIXED):
+            raise RuleError("in 的第一个参数须为数字、文本或真/假", path=path)
         if isinstance(haystack_rule, list):
             items = [
                 self.node(item, f"{child_path(path, op, 1)}[{i}]") for i, item in enumerate(haystack_rule)
@@ -510,8 +539,8 @@ class _Compiler:
             return _Node(_bool(f"({{0}} IN ({holes}))", needle.expr, *(item.expr for item in items)), BOOLEAN)
         terms = []
         for item in items:
-            if item.type in (LIST, MISSING):
-                raise RuleError("in 的列表中不能再有列表", path=path)
+            if item.type in (LIST, MISSING, MIXED):
+                raise RuleError("in 的列表项须为数字、文本或真/假", path=path)
             if item.type == NULL:
                 terms.append(_null(BOOLEAN))
             else:
@@ -559,7 +588,12 @@ class _Compiler:
         if len(nodes) == 1 and op == "-":
             only = nodes[0]
             return _Node(
-                SQL("(-{0})", only.expr, output_field=NumberField()),
+                SQL(
+                    "(-{0})",
+                    only.expr,
+                    output_field=NumberField(),
+                    vendors={} if only.native else {"sqlite": "subsidies_num('-', {0})"},
+                ),
                 NUMBER,
                 native=only.native,
                 integer=only.integer,
