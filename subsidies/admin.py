@@ -14,8 +14,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from subsidies import selectors, services
-from subsidies.forms import BatchForm, MarkPaidForm, OfflineConfirmForm, ReasonForm
-from subsidies.models import Award, AwardEvent, AwardStatus, MatchRun, PaymentBatch, Undetermined
+from subsidies.forms import (
+    RULE_ROWS,
+    BatchForm,
+    MarkPaidForm,
+    OfflineConfirmForm,
+    PreviewForm,
+    ReasonForm,
+    SchemeForm,
+)
+from subsidies.models import (
+    Award,
+    AwardEvent,
+    AwardStatus,
+    LostCandidate,
+    MatchRun,
+    PaymentBatch,
+    Scheme,
+    Undetermined,
+)
 from subsidies.templatetags.money import yuan
 
 
@@ -346,7 +363,8 @@ class MatchRunAdmin(RecordAdmin):
         )
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td><a href='{}'>{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td><a href='{}'>{}</a></td><td>{}</td><td><a href='{}'>{}</a></td>"
+            "<td>{}</td></tr>",
             (
                 (
                     code,
@@ -354,6 +372,7 @@ class MatchRunAdmin(RecordAdmin):
                     reverse("admin:subsidies_undetermined_changelist") + f"?run__id__exact={run.pk}",
                     t.get("undetermined", 0),
                     t.get("new", 0),
+                    reverse("admin:subsidies_lostcandidate_changelist") + f"?run__id__exact={run.pk}",
                     t.get("lost", 0),
                     yuan(t.get("amount")),
                 )
@@ -491,3 +510,151 @@ class PaymentBatchAdmin(RecordAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/subsidies/paymentbatch/mark_paid.html", context)
+
+
+@admin.register(Scheme)
+class SchemeAdmin(admin.ModelAdmin):
+    """兑现方案: rules built in a form and validated before saving; saved through the scheme service."""
+
+    form = SchemeForm
+    list_display = (
+        "code",
+        "title",
+        "policy",
+        "mode",
+        "status",
+        "period",
+        "budget",
+        "committed",
+        "allocation",
+    )
+    list_filter = ("mode", "status", "allocation", "period")
+    search_fields = ("code", "title", "policy__title", "policy__code")
+    list_select_related = ("policy",)
+    autocomplete_fields = ()
+    actions = ["allocate"]
+    change_form_template = "admin/subsidies/scheme/change_form.html"
+    fieldsets = (
+        (None, {"fields": ("policy", "code", "title", "mode", "status")}),
+        (gettext_lazy("数据与批次"), {"fields": ("facts_year", "reference_date", "period")}),
+        (
+            gettext_lazy("资格规则"),
+            {
+                "fields": (
+                    "eligibility_mode",
+                    "combinator",
+                    *[
+                        (f"cond_{i}_variable", f"cond_{i}_op", f"cond_{i}_value", f"cond_{i}_other")
+                        for i in range(RULE_ROWS)
+                    ],
+                    "eligibility_json",
+                ),
+                "description": gettext_lazy(
+                    "每行一个条件：选择数据项和比较方式，填写比较值，或选择与另一数据项比较"
+                    "（如 研发费用 ＞ 上年研发费用）。保存前会校验规则，并确认数据库与逐条说明的判定一致。"
+                ),
+            },
+        ),
+        (
+            gettext_lazy("金额规则（元）"),
+            {
+                "fields": (
+                    "amount_kind",
+                    "amount_fixed",
+                    ("amount_variable", "amount_minus", "amount_factor"),
+                    "amount_json",
+                    "cap_per_enterprise",
+                )
+            },
+        ),
+        (
+            gettext_lazy("预算与兑现"),
+            {"fields": ("budget", "committed", "allocation", "exclusive_group", "top_up", "publicity_days")},
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code names the scheme in imports and runs; a new code is a new scheme.
+        return ("committed", "code") if obj is not None else ("committed",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from subsidies.schemes import scheme_upsert
+
+        scheme = scheme_upsert(data=form.scheme_data)
+        obj.pk = scheme.pk
+        obj.refresh_from_db()
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="subsidies_scheme_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, pk: int):
+        """试算: how the scheme's rule reads one enterprise of the registry, clause by clause."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        scheme = get_object_or_404(Scheme.objects.select_related("policy"), pk=pk)
+        form = PreviewForm(request.GET or None)
+        result = None
+        if form.is_bound and form.is_valid():
+            result = selectors.scheme_preview(scheme=scheme, query=form.cleaned_data["uscc"])
+            if result is None:
+                form.add_error("uscc", _("企业档案中没有找到该企业。"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("试算：%(scheme)s") % {"scheme": scheme.title},
+            "scheme": scheme,
+            "form": form,
+            "result": result,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/subsidies/scheme/preview.html", context)
+
+    @admin.action(description=gettext_lazy("按预算比例核减所选方案的已审核记录"), permissions=["change"])
+    def allocate(self, request, queryset):
+        for scheme in queryset:
+            try:
+                result = services.scheme_allocate(scheme=scheme, user=request.user)
+            except services.AwardError as exc:
+                _fail(self, request, exc)
+                continue
+            message = (
+                _(
+                    "%(scheme)s：核定合计 %(total)s 元超出可分配 %(available)s 元，"
+                    "已按比例核减为 %(allocated)s 元。"
+                )
+                if result["scaled"]
+                else _("%(scheme)s：核定合计 %(total)s 元未超出可分配 %(available)s 元，按核定金额兑现。")
+            )
+            self.message_user(
+                request,
+                message
+                % {
+                    "scheme": scheme.title,
+                    "total": yuan(result["total"]),
+                    "available": yuan(result["available"]),
+                    "allocated": yuan(result["allocated"]),
+                },
+                level=messages.SUCCESS,
+            )
+
+
+@admin.register(LostCandidate)
+class LostCandidateAdmin(RecordAdmin):
+    list_display = ("award", "award_status", "run")
+    list_filter = ("run",)
+    search_fields = ("award__enterprise__uscc", "award__enterprise__name")
+    list_select_related = ("award", "award__enterprise", "award__scheme", "run")
+    readonly_fields = ("run", "award")
+
+    @admin.display(description=gettext_lazy("当前状态"))
+    def award_status(self, lost):
+        return lost.award.get_status_display()

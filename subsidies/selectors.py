@@ -9,7 +9,7 @@ from django.db.models import Case, Count, Max, Min, Prefetch, QuerySet, Sum, Val
 from django.utils import timezone
 
 from portal.enterprises.models import Park, QualificationCode
-from subsidies.matching import award_explanation, evaluate_profile
+from subsidies.matching import award_explanation, evaluate, evaluate_profile, explain_for
 from subsidies.models import (
     Award,
     AwardEvent,
@@ -21,7 +21,7 @@ from subsidies.models import (
     SchemeStatus,
     Undetermined,
 )
-from subsidies.rules import Explanation, almost_eligible, normalize
+from subsidies.rules import Explanation, almost_eligible, normalize, variables_used
 from subsidies.rules.logic import divide
 from subsidies.variables import VARIABLES, Context, Record, facts_from_record, variable_specs
 
@@ -118,15 +118,21 @@ def _show_fact(value, unit: str) -> str:
         return "是" if value else "否"
     if isinstance(value, list):
         return "、".join(str(CODE_LABELS.get(item, item)) for item in value) or "无"
-    text = str(CODE_LABELS.get(value, value)) if isinstance(value, str) else str(value)
-    return f"{text} {unit}".strip()
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+    else:
+        text = str(CODE_LABELS.get(value, value)) if isinstance(value, str) else str(value)
+    return f"{readable(text)} {unit}".strip()
 
 
 def facts_table(award: Award) -> list[tuple[str, str]]:
     """The facts stored with an award, as (label with its year, value with its unit), for the audit."""
     context = Context(award.scheme.facts_year, award.scheme.reference_date)
     rows = []
-    for name, value in sorted((award.facts or {}).items()):
+    order = {name: index for index, name in enumerate(VARIABLES)}
+    for name, value in sorted(
+        (award.facts or {}).items(), key=lambda item: (order.get(item[0], 999), item[0])
+    ):
         variable = VARIABLES.get(name)
         if variable is None:
             rows.append((name, _show_fact(value, "")))
@@ -269,6 +275,47 @@ def calculator_results(*, profile: dict) -> list[CalculatorResult]:
         for scheme, explanation, amount in evaluated
     ]
     return sorted(results, key=lambda r: (order.get(r.outcome, 3), -(r.amount or 0), r.scheme.code))
+
+
+# — the admin's rule preview (试算) —
+
+
+@dataclass
+class Preview:
+    """A scheme's rule read for one enterprise: outcome, amount due, trace, facts, its award if any."""
+
+    enterprise: object
+    outcome: str
+    amount: Decimal | None
+    lines: list[dict]
+    facts: list[tuple[str, str]]
+    award: Award | None
+
+
+def scheme_preview(*, scheme: Scheme, query: str) -> Preview | None:
+    """How a scheme reads the enterprise found by USCC (or, failing that, by name); None if none is found."""
+    from portal.enterprises.models import Enterprise
+
+    enterprise = Enterprise.objects.search(query).order_by("id").first()
+    if enterprise is None:
+        return None
+    scheme = for_python(scheme)
+    explanation = explain_for(scheme=scheme, enterprise=enterprise)
+    context = Context(scheme.facts_year, scheme.reference_date)
+    facts = facts_from_record(Record.load(enterprise), context)
+    amount = evaluate(scheme, facts)[1] if explanation.outcome == "eligible" else None
+    names = sorted(
+        variables_used(normalize(scheme.eligibility)) | variables_used(normalize(scheme.amount_rule))
+    )
+    shown = Award(scheme=scheme, facts={name: facts.get(name) for name in names if name in VARIABLES})
+    return Preview(
+        enterprise=enterprise,
+        outcome=explanation.outcome,
+        amount=amount,
+        lines=explanation_lines(explanation),
+        facts=facts_table(shown),
+        award=Award.objects.filter(scheme=scheme, enterprise=enterprise, period=scheme.period).first(),
+    )
 
 
 # — publicity (公示) —

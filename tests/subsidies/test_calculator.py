@@ -199,9 +199,9 @@ def test_the_facts_used_are_shown_with_their_years_and_units():
 
     assert facts_table(award) == [
         ("所属园区", "梧桐"),
-        ("2021 年研发费用", "200.00 万元"),
         ("所获资质", "高新技术企业"),
         ("2022 年研发费用", "350.00 万元"),
+        ("2021 年研发费用", "200.00 万元"),
     ]
 
 
