@@ -19,6 +19,7 @@ class AwardPolicyFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"研发投入后补助政策{n}")
     department = factory.SubFactory(DepartmentFactory)
     status = PolicyStatus.PUBLISHED
+    published_on = dt.date(2023, 2, 10)
     guide_phone = "0371-67980001"
     guide_office = "高新区管委会 2 楼 203 室"
 
