@@ -95,9 +95,27 @@ SCHEMES = [
                 {">=": [{"var": "rd_ratio"}, Decimal("0.03")]},
             ]
         },
-        # 10% of the increase, in 元 (the figures are in 万元: × 10,000 × 10%).
-        {"*": [{"-": [{"var": "rd_expense"}, {"var": "prev.rd_expense"}]}, 1000]},
-        cap_per_enterprise=2000000,
+        # Article 2: 10% of the increase, in 元 (figures in 万元: × 10,000 × 10%), at most 200 万元;
+        # article 3: 10 万元 more for an above-scale manufacturer spending 3% of revenue on R&D.
+        {
+            "+": [
+                {"min": [{"*": [{"-": [{"var": "rd_expense"}, {"var": "prev.rd_expense"}]}, 1000]}, 2000000]},
+                {
+                    "if": [
+                        {
+                            "and": [
+                                {"var": "is_above_scale"},
+                                {"==": [{"var": "industry_section"}, "C"]},
+                                {">=": [{"var": "rd_ratio"}, Decimal("0.03")]},
+                            ]
+                        },
+                        100000,
+                        0,
+                    ]
+                },
+            ]
+        },
+        cap_per_enterprise=2100000,
         budget=30000000,
     ),
     _automatic(
@@ -138,12 +156,13 @@ SCHEMES = [
                 {">=": [{"var": "employees"}, {"var": "prev.employees"}]},
             ]
         },
-        # Per insured employee: 100 元 for small and medium enterprises, 50 元 for large ones.
+        # 60% (small and medium enterprises) or 30% (large ones) of the premium, reckoned per insured
+        # employee: 80 元 or 40 元 a head.
         {
             "if": [
                 {"<=": [{"var": "employees"}, 300]},
-                {"*": [{"var": "employees"}, 100]},
-                {"*": [{"var": "employees"}, 50]},
+                {"*": [{"var": "employees"}, 80]},
+                {"*": [{"var": "employees"}, 40]},
             ]
         },
         budget=18000000,
@@ -199,7 +218,7 @@ BANKS = [
     "中原银行郑州高新区支行",
 ]
 BALANCERS = 4
-BALANCER_START = Decimal("500000")
+BALANCER_START = Decimal("1000000")
 
 
 def _at(day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
@@ -246,6 +265,11 @@ def _load() -> None:
     _answer_and_pay(awards, staff, named, rng)
     _applications(staff, named, rng)
     _publicity_today(staff, rng)
+    from subsidies.stats import figures
+
+    h1 = figures(start=H1[0], end=H1[1])
+    if (h1["auto_subsidy_amount"], h1["subsidy_paid_amount"]) != (str(AUTO_TOTAL), str(PAID_H1)):
+        raise RuntimeError(f"演示数据与 2023 年上半年报告不符：{h1}")
 
 
 def _summary() -> str:
@@ -526,7 +550,7 @@ def _applications(staff: dict, named: dict, rng: random.Random) -> None:
     ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
     loan_amounts = [Decimal(rng.randint(400, 3600) * 100) for _ in loan_takers]
     # 15% of the first year's sales of two recognised products; the third closes the half-year.
-    equipment_amounts = [Decimal("3200000.00"), Decimal("2650000.00")]
+    equipment_amounts = [Decimal("4500000.00"), Decimal("4200000.00")]
     last_equipment = PAID_H1 - paid_auto - sum(loan_amounts) - sum(equipment_amounts)
     if not Decimal("0") < last_equipment <= equipment.cap_per_enterprise:
         raise RuntimeError(
