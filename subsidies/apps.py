@@ -1,7 +1,40 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
+
+
+def _sqlite_functions(sender, connection, **kwargs) -> None:
+    """Every SQLite connection gets the exact-arithmetic functions compiled rules call."""
+    if connection.vendor == "sqlite":
+        from subsidies.rules.compiler import register_sqlite_functions
+
+        register_sqlite_functions(connection.connection)
+
+
+def _rematch_later(enterprise_ids: list[int]) -> None:
+    """Facts listener: re-evaluate the changed enterprises' awards in a task, not in the import."""
+    from subsidies.tasks import enterprise_rematch_task
+
+    enterprise_rematch_task.delay(list(enterprise_ids))
 
 
 class SubsidiesConfig(AppConfig):
     name = "subsidies"
     verbose_name = _("免申即享")
+
+    def ready(self) -> None:
+        from portal.enterprises.services import facts_listener_register
+
+        # Database set-up, not domain flow: SQLite lacks exact decimals, the functions supply them.
+        connection_created.connect(_sqlite_functions, dispatch_uid="subsidies_sqlite_functions")
+        for connection in connections.all(initialized_only=True):
+            if connection.vendor == "sqlite" and connection.connection is not None:
+                _sqlite_functions(None, connection)
+        facts_listener_register(_rematch_later)
+
+        # The policy page shows the schemes that pay out under it.
+        from policies.sections import register_policy_section
+        from subsidies.sections import policy_schemes
+
+        register_policy_section(policy_schemes)

@@ -99,6 +99,8 @@ class MatchRun(models.Model):
     scheme_codes = models.JSONField(_("限定方案"), default=list, blank=True)
     enterprise_ids = models.JSONField(_("限定企业"), default=list, blank=True)
     dry_run = models.BooleanField(_("试运行"), default=False)
+    # Chunks run as Celery tasks (nightly) rather than in the starting process (the command).
+    queued = models.BooleanField(_("后台任务执行"), default=False)
     chunk_count = models.PositiveIntegerField(_("分片数"), default=0)
     # {scheme code: {"eligible", "undetermined", "new", "lost", "amount"}}, written when the run finishes.
     totals = models.JSONField(_("统计"), default=dict, blank=True)
@@ -135,6 +137,8 @@ class MatchChunk(models.Model):
     id_to = models.BigIntegerField(_("截止企业 id（含）"))
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     inserted = models.PositiveIntegerField(_("新增"), default=0)
+    # {scheme code: {"eligible", "undetermined", "new", "lost", "amount"}} for this chunk's enterprises.
+    stats = models.JSONField(_("统计"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("比对分片")
@@ -167,6 +171,24 @@ class Undetermined(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme_id} {self.enterprise_id}"
+
+
+class LostCandidate(models.Model):
+    """An unpaid award whose enterprise a run found no longer eligible: the "lost" side of a run's diff."""
+
+    run = models.ForeignKey(
+        MatchRun, verbose_name=_("比对批次"), on_delete=models.CASCADE, related_name="lost"
+    )
+    award = models.ForeignKey("Award", verbose_name=_("兑现记录"), on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("不再符合条件的兑现记录")
+        verbose_name_plural = _("不再符合条件的兑现记录")
+        ordering = ["run", "award"]
+        constraints = [models.UniqueConstraint(fields=["run", "award"], name="lost_candidate_once_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.award_id}"
 
 
 class AwardStatus(models.TextChoices):

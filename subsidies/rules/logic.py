@@ -3,6 +3,11 @@
 Differences from jsonlogic.com, each chosen to match SQL:
 
 - Numbers are ``Decimal`` (JSON integers stay ``int``); arithmetic, ``min`` and ``max`` return ``Decimal``.
+- Arithmetic is exact, as PostgreSQL's ``numeric`` is: ``+``, ``-``, ``*`` and ``%`` are worked to 100
+  significant digits, far beyond any money figure, and a result that would need more is a rule error
+  rather than a silently rounded number. Division is the one inexact operation; its quotient is cut
+  (towards zero) after ``DIVISION_PLACES`` decimal places, which is what the SQL compiler's
+  ``div(a * 10^20, b) * 10^-20`` gives, so both evaluators get the same digits.
 - ``None`` is "unknown": comparisons, arithmetic, ``in``, ``cat``, ``min`` and ``max`` with a ``None``
   operand give ``None``; ``!``/``!!`` of ``None`` give ``None``; ``and``/``or`` are Kleene and return
   ``True``/``False``/``None``, never an operand's value.
@@ -18,7 +23,16 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from decimal import Decimal, DecimalException, InvalidOperation
+from decimal import (
+    Context,
+    Decimal,
+    DecimalException,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Rounded,
+    localcontext,
+)
 from typing import Any
 
 Rule = Any
@@ -32,6 +46,12 @@ class RuleError(ValueError):
         self.path = path
         super().__init__(f"{reason}（位置：{path}）" if path else reason)
 
+
+# Digits kept after the point by a division (cut towards zero, as PostgreSQL's div() does).
+DIVISION_PLACES = 20
+_DIVISION_SCALE = Decimal(10) ** DIVISION_PLACES
+# Exact arithmetic: a result needing more digits than this raises instead of being rounded.
+ARITHMETIC_CONTEXT = Context(prec=100, traps=[InvalidOperation, Overflow, Inexact, Rounded])
 
 COMPARISONS = frozenset({"==", "!=", "===", "!==", ">", ">=", "<", "<="})
 ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "min", "max"})
@@ -383,7 +403,8 @@ def _arithmetic(compute: Callable[[list[Decimal]], Decimal | None]) -> Callable[
         if None in numbers:
             return None
         try:
-            return compute(numbers)
+            with localcontext(ARITHMETIC_CONTEXT):
+                return compute(numbers)
         except DecimalException:
             raise RuleError("数值超出可计算的范围") from None
 
@@ -397,9 +418,16 @@ def _product(numbers: list[Decimal]) -> Decimal:
     return result
 
 
+def divide(dividend: Decimal, divisor: Decimal) -> Decimal | None:
+    """The quotient cut after ``DIVISION_PLACES`` decimals towards zero; None when dividing by zero."""
+    if divisor == 0:
+        return None
+    with localcontext(ARITHMETIC_CONTEXT):
+        return (dividend * _DIVISION_SCALE // divisor).scaleb(-DIVISION_PLACES)
+
+
 def _divide(numbers: list[Decimal]) -> Decimal | None:
-    dividend, divisor = numbers
-    return None if divisor == 0 else dividend / divisor
+    return divide(*numbers)
 
 
 def _modulo(numbers: list[Decimal]) -> Decimal | None:

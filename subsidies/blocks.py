@@ -1,0 +1,39 @@
+"""免申即享 on shared pages: the enterprise's awards on /me/, the publicity lists on the home page."""
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from subsidies import selectors
+from subsidies.models import AwardStatus
+
+NAV = [(30, _("政策计算器"), "subsidies:calculator"), (35, _("兑现公示"), "subsidies:publicity")]
+
+
+def dashboard(request):
+    """What the enterprise's awards wait for: its confirmation, the publicity, the payment."""
+    user = request.user
+    if not user.is_enterprise_user:
+        return None
+    today = timezone.localdate()
+    awards = selectors.awards_for_enterprise(enterprise_id=user.enterprise_id)
+    counts = awards.aggregate(
+        waiting=Count("pk", filter=Q(status=AwardStatus.PUBLICIZED, publicity_to__lt=today)),
+        publicizing=Count("pk", filter=Q(status=AwardStatus.PUBLICIZED, publicity_to__gte=today)),
+        confirmed=Count("pk", filter=Q(status=AwardStatus.CONFIRMED)),
+        paid=Count("pk", filter=Q(status=AwardStatus.PAID)),
+        paid_amount=Sum("amount", filter=Q(status=AwardStatus.PAID)),
+    )
+    return {
+        "order": 20,
+        "template": "subsidies/dashboard_block.html",
+        "counts": counts,
+        "latest": list(awards[:3]),
+        "is_owner": user.is_enterprise_owner,
+    }
+
+
+def home(request):
+    """The award lists in publicity today, on the home page."""
+    lists = selectors.publicity_lists()
+    return {"order": 30, "template": "subsidies/home_block.html", "lists": lists[:5], "more": len(lists) > 5}

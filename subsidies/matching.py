@@ -1,0 +1,1017 @@
+"""Matching (比对): which enterprises each active automatic scheme pays, found by the database in bulk.
+
+A run splits the enterprises into keyset id ranges (``MatchChunk``); a chunk is one transaction of a few
+set-based statements, whichever process runs it (the command in process, or a Celery worker):
+
+1. ``subsidies_m_c``: the facts relation ``f`` (one row per enterprise of the range: its facts at each
+   scheme's facts year and reference date, ``variables.facts_queryset``) is evaluated against every
+   scheme's compiled rule in one ``UNION ALL``; the rows kept are the eligible (rule TRUE) and the
+   undetermined (rule NULL) pairs, with the amount, the facts snapshot and the missing variables.
+   Blacklisted enterprises never get a row: they are never eligible, whatever the rule.
+2. ``subsidies_m_p``: the payable pairs: eligible, amount > 0, the highest of their exclusive group
+   (从高不重复; a live award already held in the group blocks the others), marked if the award exists.
+3. Awards are inserted for the payable pairs without one (``WHERE NOT has_award`` first, so a re-run
+   where nothing changed writes nothing; ``ON CONFLICT DO NOTHING`` covers a concurrent writer).
+4. The undetermined pairs are listed for staff (``Undetermined``), and unpaid live awards whose
+   enterprise is now ineligible are recorded as the run's lost candidates (``LostCandidate``).
+5. The chunk's counts are stored on it and it is marked done, in the same transaction: a chunk delivered
+   twice finds itself done; a chunk killed halfway left nothing and runs again.
+
+Amounts: the amount rule (元), capped per enterprise, rounded down to the fen, less what the enterprise
+already received in its group in earlier periods for a top-up (级差) scheme — in SQL with the same
+digits as ``rules.compiler.award_amount`` (``numeric`` on PostgreSQL; on SQLite through the functions
+``subsidies_num`` / ``subsidies_amount``, which run the Python code itself).
+
+Explanations: an award is written with ``facts`` (every variable its scheme reads, built in SQL, numbers
+as exact decimal text) and an ``explanation`` holding the outcome and the rules it was matched with
+(``{"outcome": "eligible", "trace": [], "pending": true, "rules": {...}}``). The trace is a pure function
+of those two, so it is not computed per award inside the set-based insert (that would cost more than the
+match itself): ``award_explanation`` rebuilds it from the stored rules and facts — the audit replay — and
+``awards_explain`` stores it, which the release and the pages do for the awards people read.
+
+Lock: one run at a time. The process that runs a run holds a session-level PostgreSQL advisory lock
+(on SQLite, an exclusive ``flock`` on a file beside the database), released by the operating system if
+the process dies. A run found ``running`` by the next start is therefore dead and is resumed — its
+pending chunks run, its done chunks are kept — unless its chunks are queued to Celery workers and it
+made progress in the last ``STALE_AFTER``; then the start is refused with a ``MatchError``.
+"""
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Max
+from django.db.models.sql import Query
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.enterprises.models import QUALIFICATION_VALID_YEARS, Enterprise
+from subsidies import rules
+from subsidies.models import (
+    Award,
+    AwardStatus,
+    LostCandidate,
+    MatchChunk,
+    MatchRun,
+    RunStatus,
+    Scheme,
+    SchemeMode,
+    SchemeStatus,
+)
+from subsidies.rules.compiler import (
+    SQL,
+    AwardAmount,
+    NumberField,
+    award_amount,
+    compile_amount,
+    compile_condition,
+    compile_value,
+    to_decimal,
+)
+from subsidies.rules.explain import Clause, Explanation
+from subsidies.variables import (
+    BOOLEAN,
+    LIST,
+    NUMBER,
+    VARIABLES,
+    Context,
+    Needs,
+    Record,
+    facts_from_json,
+    facts_from_record,
+    facts_queryset,
+    needs_of,
+    resolver,
+    variable_specs,
+)
+
+# At most this many chunks per run, so a nightly run is at most MAX_CHUNKS + 1 Celery tasks.
+MAX_CHUNKS = 40
+# Fewer enterprises than this are one chunk: below it a statement's fixed cost (planning 100 rule
+# branches takes ~30 ms on PostgreSQL) outweighs what splitting gains.
+MIN_CHUNK = 10_000
+# A queued run with no chunk done for this long is taken for dead and resumed by the next start.
+STALE_AFTER = dt.timedelta(minutes=30)
+# Statuses of an award not yet paid and still live: what a lost candidate can be.
+LIVE_UNPAID = (AwardStatus.CANDIDATE, AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED)
+# Statuses whose amount counts as received in a top-up group (money committed to the enterprise).
+RECEIVED = (AwardStatus.CONFIRMED, AwardStatus.PAID)
+# Any arbitrary 64-bit key, the same in every process: the PostgreSQL advisory lock of matching.
+LOCK_KEY = 4_710_012_023
+
+Progress = Callable[[str], None]
+
+
+class MatchError(Exception):
+    """A match run that cannot start or go on, with a message for people."""
+
+
+# ---- schemes ------------------------------------------------------------------------------------------
+
+
+def context_of(scheme: Scheme) -> Context:
+    """The facts year and reference date a scheme reads facts at."""
+    return Context(scheme.facts_year, scheme.reference_date)
+
+
+def scheme_rules(scheme: Scheme) -> tuple[Any, Any]:
+    """The eligibility and amount rules with their numbers as Decimal (JSON stores them as floats)."""
+    return rules.normalize(scheme.eligibility), rules.normalize(scheme.amount_rule)
+
+
+def _active_schemes():
+    return Scheme.objects.filter(mode=SchemeMode.AUTOMATIC, status=SchemeStatus.ACTIVE).order_by("code")
+
+
+def _select_schemes(scheme_codes: Sequence[str] | None) -> tuple[list[Scheme], set[int]]:
+    """(schemes evaluated, ids of those reported): a selection brings its exclusive-group companions."""
+    active = list(_active_schemes())
+    if not scheme_codes:
+        return active, {scheme.pk for scheme in active}
+    by_code = {scheme.code: scheme for scheme in active}
+    unknown = [code for code in scheme_codes if code not in by_code]
+    if unknown:
+        raise MatchError(_("没有执行中的免申即享方案：%(codes)s") % {"codes": "、".join(unknown)})
+    selected = [by_code[code] for code in scheme_codes]
+    groups = {scheme.exclusive_group for scheme in selected if scheme.exclusive_group}
+    evaluated = [scheme for scheme in active if scheme in selected or scheme.exclusive_group in groups]
+    return evaluated, {scheme.pk for scheme in selected}
+
+
+# ---- the chunk statements -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """A run's schemes with their rules compiled to SQL branches over the facts relation ``f``."""
+
+    schemes: list[Scheme]
+    selected: set[int]
+    needs: list
+    branches: str = ""
+    params: list = field(default_factory=list)
+
+
+def _plan(scheme_codes: Sequence[str] | None) -> _Plan:
+    schemes, selected = _select_schemes(scheme_codes)
+    merged: dict[Context, Needs] = {}
+    for scheme in schemes:
+        need = needs_of(context_of(scheme), *scheme_rules(scheme))
+        current = merged.get(need.context)
+        if current is not None:
+            need = Needs(
+                need.context,
+                current.names | need.names,
+                current.qualification_codes | need.qualification_codes,
+            )
+        merged[need.context] = need
+    plan = _Plan(schemes=schemes, selected=selected, needs=list(merged.values()))
+    if schemes:
+        compiler = Query(Enterprise).get_compiler(connection=connection)
+        parts = [_branch(scheme, compiler) for scheme in schemes]
+        plan.branches = " UNION ALL ".join(sql for sql, _ in parts)
+        plan.params = [param for _, params in parts for param in params]
+    return plan
+
+
+def _held_sql(reference: dt.date, alias: str) -> tuple[str, list]:
+    """SQL: a qualification row (alias) held on the reference date, as ``variables._holds`` says."""
+    years = " ".join(f"WHEN '{code}' THEN {count}" for code, count in QUALIFICATION_VALID_YEARS.items())
+    return (
+        f"{alias}.year_awarded <= %s AND ({alias}.valid_until >= %s OR ({alias}.valid_until IS NULL "
+        f"AND {alias}.year_awarded >= %s - (CASE {alias}.code {years} ELSE 1 END) + 1))",
+        [reference.year, reference.isoformat(), reference.year],
+    )
+
+
+def _facts_json(scheme: Scheme, names: Iterable[str]) -> SQL:
+    """The facts snapshot stored with an award: every variable the scheme reads, numbers as exact text."""
+    context = context_of(scheme)
+    resolve = resolver(context)
+    pg, lite, parts, params, lite_params = [], [], [], [], []
+    for name in sorted(names):
+        variable = VARIABLES[name]
+        pg.append("%s")
+        lite.append("%s")
+        params.append(name)
+        lite_params.append(name)
+        if variable.type == LIST:
+            held, held_params = _held_sql(context.reference_date, "q")
+            source = (
+                "SELECT DISTINCT q.code AS code FROM enterprises_qualification q "  # noqa: S608
+                f'WHERE q.enterprise_id = "f"."eid" AND {held}'
+            )
+            pg.append(
+                "(SELECT COALESCE(jsonb_agg(d.code ORDER BY d.code COLLATE \"C\"), '[]'::jsonb) "  # noqa: S608
+                f"FROM ({source}) d)"
+            )
+            lite.append(f"json((SELECT json_group_array(d.code) FROM ({source} ORDER BY 1) d))")  # noqa: S608
+            params.extend(held_params)
+            lite_params.extend(held_params)
+            continue
+        hole = f"{{{len(parts)}}}"
+        parts.append(resolve(name).expression)
+        if variable.type == NUMBER and not variable.integer:
+            pg.append(f"CAST({hole} AS text)")
+            lite.append(f"CAST({hole} AS TEXT)")
+        elif variable.type == BOOLEAN:
+            pg.append(hole)
+            lite.append(f"json(CASE WHEN {hole} THEN 'true' WHEN NOT {hole} THEN 'false' ELSE 'null' END)")
+        else:
+            pg.append(hole)
+            lite.append(hole)
+    return SQL(
+        f"jsonb_build_object({', '.join(pg)})",
+        *parts,
+        params=tuple(params),
+        vendors={"sqlite": f"json_object({', '.join(lite)})"},
+        vendor_params={"sqlite": tuple(lite_params)},
+    )
+
+
+def _missing_json(scheme: Scheme, names: Iterable[str]) -> SQL:
+    """The variables the scheme reads that an enterprise lacks, as a JSON list (text on SQLite)."""
+    resolve = resolver(context_of(scheme))
+    scalars = [name for name in sorted(names) if VARIABLES[name].type != LIST]
+    if not scalars:
+        return SQL("CAST('[]' AS jsonb)", vendors={"sqlite": "'[]'"})
+    cases = " || ".join(f"CASE WHEN {{{i}}} IS NULL THEN %s ELSE '' END" for i in range(len(scalars)))
+    body = f"('[' || RTRIM({cases}, ',') || ']')"
+    return SQL(
+        f"CAST({body} AS jsonb)",
+        *(resolve(name).expression for name in scalars),
+        params=tuple(f'"{name}",' for name in scalars),
+        vendors={"sqlite": body},
+    )
+
+
+def _received(scheme: Scheme) -> SQL | None:
+    """What the enterprise already received in the scheme's group in earlier periods (级差 base)."""
+    if not (scheme.top_up and scheme.exclusive_group):
+        return None
+    statuses = ", ".join(f"'{status}'" for status in RECEIVED)
+    where = (
+        "FROM subsidies_award a JOIN subsidies_scheme g ON g.id = a.scheme_id "
+        'WHERE a.enterprise_id = "f"."eid" '
+        f"AND g.exclusive_group = %s AND a.period < %s{{collate}} AND a.status IN ({statuses})"
+    )
+    return SQL(
+        "(SELECT COALESCE(SUM(a.amount), 0) " + where.format(collate=' COLLATE "C"') + ")",
+        params=(scheme.exclusive_group, scheme.period),
+        output_field=NumberField(),
+        # SQLite sums floats: sum whole fen, exactly, and subsidies_amount takes fen.
+        vendors={
+            "sqlite": "(SELECT COALESCE(SUM(CAST(ROUND(a.amount * 100) AS INTEGER)), 0) "
+            + where.format(collate="")
+            + ")"
+        },
+    )
+
+
+def _branch(scheme: Scheme, compiler) -> tuple[str, list]:
+    """One scheme's SELECT over ``f``: its eligible and undetermined enterprises."""
+    eligibility, amount_rule = scheme_rules(scheme)
+    resolve = resolver(context_of(scheme))
+    names = rules.variables_used(eligibility) | rules.variables_used(amount_rule)
+    names = {name for name in names if name in VARIABLES}
+    received = _received(scheme)
+    pieces = {
+        "ok": compile_condition(eligibility, resolve),
+        "amount": AwardAmount(
+            compile_amount(amount_rule, resolve), cap=scheme.cap_per_enterprise, received=received
+        ),
+        "received": received if received is not None else SQL("CAST(0 AS numeric)", vendors={"sqlite": "0"}),
+        "facts": _facts_json(scheme, names),
+        "missing": _missing_json(scheme, names),
+    }
+    sql, params = {}, {}
+    for key, expression in pieces.items():
+        sql[key], params[key] = compiler.compile(expression)
+    ok = sql["ok"]
+    amount = sql["amount"]
+    # SQLite: keep the amount as a float column, so it sorts and compares as a number (≤ 15 digits: exact).
+    if connection.vendor == "sqlite":
+        amount = f"CAST({amount} AS REAL)"
+    text = (
+        f'SELECT "f"."eid" AS eid, {int(scheme.pk)} AS sid, {ok} AS ok, '  # noqa: S608
+        f"CASE WHEN {ok} THEN {amount} END AS amount, "
+        f"CASE WHEN {ok} THEN {sql['received']} END AS received, "
+        f"CASE WHEN {ok} THEN {sql['facts']} END AS facts, "
+        f"CASE WHEN ({ok}) IS NULL OR ({amount}) IS NULL THEN {sql['missing']} END AS missing "
+        f'FROM f WHERE NOT "f"."bl" AND ({ok}) IS NOT FALSE'
+    )
+    ordered = (
+        params["ok"]
+        + params["ok"]
+        + params["amount"]
+        + params["ok"]
+        + params["received"]
+        + params["ok"]
+        + params["facts"]
+        + params["ok"]
+        + params["amount"]
+        + params["missing"]
+        + params["ok"]
+    )
+    return text, ordered
+
+
+@dataclass
+class _Scope:
+    """The enterprises a chunk covers: an id range, optionally narrowed to a list of ids."""
+
+    id_from: int
+    id_to: int
+    enterprise_ids: list[int] | None = None
+
+    def sql(self, column: str) -> tuple[str, list]:
+        text = f"{column} >= %s AND {column} <= %s"
+        params: list = [self.id_from, self.id_to]
+        if self.enterprise_ids is not None:
+            ids = [i for i in self.enterprise_ids if self.id_from <= i <= self.id_to] or [0]
+            text += f" AND {column} IN ({', '.join(['%s'] * len(ids))})"
+            params.extend(ids)
+        return text, params
+
+
+def _execute(cursor, sql: str, params: Sequence = ()) -> None:
+    cursor.execute(sql, list(params))
+
+
+def _chunk_statements(plan: _Plan, scope: _Scope, *, run_id: int, dry_run: bool) -> dict[str, dict]:
+    """Run one chunk's statements; the per-scheme counts of its enterprises."""
+    selected = sorted(plan.selected)
+    stats: dict[int, dict] = {
+        sid: {"eligible": 0, "undetermined": 0, "new": 0, "lost": 0, "amount": Decimal(0)} for sid in selected
+    }
+    if not plan.schemes:
+        return {}
+    facts = facts_queryset(
+        plan.needs, id_from=scope.id_from, id_to=scope.id_to, enterprise_ids=scope.enterprise_ids
+    )
+    facts_sql, facts_params = facts.query.sql_with_params()
+    in_selected = ", ".join(str(sid) for sid in selected) or "0"
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        for table in ("subsidies_m_c", "subsidies_m_p"):
+            _execute(cursor, f"DROP TABLE IF EXISTS {table}")
+        _execute(
+            cursor,
+            f"CREATE TEMP TABLE subsidies_m_c AS WITH f AS MATERIALIZED ({facts_sql}) {plan.branches}",
+            [*facts_params, *plan.params],
+        )
+        _execute(
+            cursor,
+            "CREATE TEMP TABLE subsidies_m_p AS "  # noqa: S608
+            "SELECT r.eid, r.sid, r.amount, r.received, r.facts, r.has_award FROM ("
+            " SELECT c.eid, c.sid, c.amount, c.received, c.facts,"
+            "  EXISTS (SELECT 1 FROM subsidies_award a WHERE a.scheme_id = c.sid AND a.enterprise_id = c.eid"
+            "   AND a.period = s.period) AS has_award,"
+            "  ROW_NUMBER() OVER (PARTITION BY c.eid, s.period, CASE WHEN s.exclusive_group = '' THEN"
+            "   'scheme:' || s.code ELSE 'group:' || s.exclusive_group END"
+            f"   ORDER BY c.amount DESC, s.code{collate}) AS rn"
+            " FROM subsidies_m_c c JOIN subsidies_scheme s ON s.id = c.sid"
+            " WHERE c.ok AND c.amount > 0 AND (s.exclusive_group = '' OR NOT EXISTS ("
+            "  SELECT 1 FROM subsidies_award a JOIN subsidies_scheme o ON o.id = a.scheme_id"
+            "  WHERE a.enterprise_id = c.eid AND a.period = s.period"
+            "  AND o.exclusive_group = s.exclusive_group"
+            "  AND a.scheme_id <> c.sid AND a.status <> %s))"
+            ") r WHERE r.rn = 1",
+            [AwardStatus.REVOKED],
+        )
+        sum_amount = (
+            "SUM(amount)" if connection.vendor != "sqlite" else "SUM(CAST(ROUND(amount * 100) AS INTEGER))"
+        )
+        _execute(
+            cursor,
+            f"SELECT sid, COUNT(*), {sum_amount} FROM subsidies_m_p"  # noqa: S608
+            f" WHERE sid IN ({in_selected}) GROUP BY sid",
+        )
+        for sid, count, total in cursor.fetchall():
+            stats[sid]["eligible"] = count
+            stats[sid]["amount"] = (
+                Decimal(total) if connection.vendor != "sqlite" else Decimal(int(total)).scaleb(-2)
+            )
+        _execute(
+            cursor,
+            "SELECT sid, COUNT(*) FROM subsidies_m_c WHERE (ok IS NULL OR amount IS NULL)"  # noqa: S608
+            f" AND sid IN ({in_selected}) GROUP BY sid",
+        )
+        for sid, count in cursor.fetchall():
+            stats[sid]["undetermined"] = count
+        with _savepoint(rollback=dry_run):
+            _write(cursor, plan, scope, stats, in_selected=in_selected, run_id=run_id, now=now)
+        for table in ("subsidies_m_c", "subsidies_m_p"):
+            _execute(cursor, f"DROP TABLE {table}")
+    codes = {scheme.pk: scheme.code for scheme in plan.schemes}
+    return {codes[sid]: {**counts, "amount": format(counts["amount"], "f")} for sid, counts in stats.items()}
+
+
+@contextlib.contextmanager
+def _savepoint(*, rollback: bool) -> Iterator[None]:
+    with transaction.atomic():
+        yield
+        if rollback:
+            transaction.set_rollback(True)
+
+
+def _write(cursor, plan: _Plan, scope: _Scope, stats: dict, *, in_selected: str, run_id: int, now) -> None:
+    """The chunk's writes: new awards, the undetermined list, the lost candidates."""
+    if connection.vendor == "postgresql":
+        explanation = (
+            "jsonb_build_object('outcome', 'eligible', 'trace', '[]'::jsonb, 'pending', true, 'rules',"
+            " jsonb_build_object('eligibility', s.eligibility, 'amount', s.amount_rule, 'cap',"
+            " CAST(s.cap_per_enterprise AS text), 'top_up', s.top_up, 'group', s.exclusive_group, 'received',"
+            " CAST(p.received AS text)))"
+        )
+        false = "FALSE"
+    else:
+        explanation = (
+            "json_object('outcome', 'eligible', 'trace', json('[]'), 'pending', json('true'), 'rules',"
+            " json_object('eligibility', json(s.eligibility), 'amount', json(s.amount_rule), 'cap',"
+            " CAST(s.cap_per_enterprise AS TEXT), 'top_up',"
+            " json(CASE WHEN s.top_up THEN 'true' ELSE 'false' END),"
+            " 'group', s.exclusive_group, 'received', CAST(p.received AS TEXT)))"
+        )
+        false = "0"
+    _execute(
+        cursor,
+        "INSERT INTO subsidies_award (scheme_id, enterprise_id, period, status, computed_amount, amount,"  # noqa: S608
+        " waitlisted, explanation, facts, run_id, created_at, bank_name, bank_account_name, bank_account,"
+        " reason)"
+        f" SELECT p.sid, p.eid, s.period, %s, p.amount, p.amount, {false}, {explanation}, p.facts, %s, %s,"
+        " '', '', '', ''"
+        " FROM subsidies_m_p p JOIN subsidies_scheme s ON s.id = p.sid"
+        f" WHERE NOT p.has_award AND p.sid IN ({in_selected})"
+        " ON CONFLICT DO NOTHING RETURNING scheme_id",
+        [AwardStatus.CANDIDATE, run_id, now],
+    )
+    for (sid,) in cursor.fetchall():
+        stats[sid]["new"] += 1
+    _execute(
+        cursor,
+        "INSERT INTO subsidies_undetermined (run_id, scheme_id, enterprise_id, missing)"  # noqa: S608
+        " SELECT %s, c.sid, c.eid, c.missing FROM subsidies_m_c c"
+        f" WHERE (c.ok IS NULL OR c.amount IS NULL) AND c.sid IN ({in_selected})"
+        " ON CONFLICT DO NOTHING",
+        [run_id],
+    )
+    scope_sql, scope_params = scope.sql("a.enterprise_id")
+    statuses = ", ".join(["%s"] * len(LIVE_UNPAID))
+    _execute(
+        cursor,
+        "INSERT INTO subsidies_lostcandidate (run_id, award_id)"  # noqa: S608
+        " SELECT %s, a.id FROM subsidies_award a JOIN subsidies_scheme s ON s.id = a.scheme_id"
+        f" WHERE a.scheme_id IN ({in_selected}) AND a.period = s.period AND {scope_sql}"
+        f" AND a.status IN ({statuses})"
+        " AND NOT EXISTS (SELECT 1 FROM subsidies_m_c c"
+        "  WHERE c.eid = a.enterprise_id AND c.sid = a.scheme_id)"
+        " ON CONFLICT DO NOTHING RETURNING award_id",
+        [run_id, *scope_params, *LIVE_UNPAID],
+    )
+    lost = [award_id for (award_id,) in cursor.fetchall()]
+    if lost:
+        for sid in Award.objects.filter(pk__in=lost).values_list("scheme_id", flat=True):
+            stats[sid]["lost"] += 1
+
+
+# ---- chunks and runs ------------------------------------------------------------------------------------
+
+
+def _chunk_bounds(enterprise_ids: Sequence[int] | None) -> list[tuple[int, int]]:
+    """Keyset id ranges of at most ~total/MAX_CHUNKS enterprises (at least MIN_CHUNK) each."""
+    queryset = Enterprise.objects.order_by("id")
+    if enterprise_ids is not None:
+        queryset = queryset.filter(id__in=list(enterprise_ids))
+    total = queryset.count()
+    if not total:
+        return []
+    size = max(MIN_CHUNK, math.ceil(total / MAX_CHUNKS))
+    ids = queryset.values_list("id", flat=True)
+    bounds, last = [], None
+    while True:
+        remaining = ids if last is None else ids.filter(id__gt=last)
+        first = remaining.first()
+        if first is None:
+            return bounds
+        upper = list(remaining[size - 1 : size])
+        end = upper[0] if upper else remaining.aggregate(top=Max("id"))["top"]
+        bounds.append((first, end))
+        last = end
+
+
+_plans: dict[tuple, _Plan] = {}
+
+
+def _run_plan(run: MatchRun) -> _Plan:
+    """The run's compiled plan, kept for the run's chunks in this process (compiling 100 rules costs)."""
+    stamp = tuple(_active_schemes().values_list("pk", "updated_at").order_by("pk"))
+    key = (connection.vendor, run.pk, tuple(run.scheme_codes or ()), stamp)
+    plan = _plans.get(key)
+    if plan is None:
+        _plans.clear()
+        plan = _plans[key] = _plan(run.scheme_codes or None)
+    return plan
+
+
+def chunk_execute(*, chunk_id: int) -> bool:
+    """比对分片: evaluate one chunk and record it done; False when it was already done (redelivered)."""
+    with transaction.atomic():
+        chunk = MatchChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+        if chunk.done_at is not None:
+            return False
+        run = chunk.run
+        plan = _run_plan(run)
+        scope = _Scope(chunk.id_from, chunk.id_to, run.enterprise_ids or None)
+        stats = _chunk_statements(plan, scope, run_id=run.pk, dry_run=run.dry_run)
+        chunk.stats = stats
+        chunk.inserted = sum(counts["new"] for counts in stats.values())
+        chunk.done_at = timezone.now()
+        chunk.save(update_fields=["stats", "inserted", "done_at"])
+    return True
+
+
+def run_finish(*, run_id: int) -> MatchRun | None:
+    """Total a run whose chunks are all done and mark it finished, once; None if chunks are pending."""
+    with transaction.atomic():
+        run = MatchRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.RUNNING:
+            return run
+        if run.chunks.filter(done_at__isnull=True).exists():
+            return None
+        totals: dict[str, dict] = {}
+        plan_codes = run.scheme_codes or list(_active_schemes().values_list("code", flat=True))
+        for code in plan_codes:
+            totals[code] = {"eligible": 0, "undetermined": 0, "new": 0, "lost": 0, "amount": Decimal(0)}
+        for stats in run.chunks.values_list("stats", flat=True):
+            for code, counts in stats.items():
+                total = totals.setdefault(
+                    code, {"eligible": 0, "undetermined": 0, "new": 0, "lost": 0, "amount": Decimal(0)}
+                )
+                for key in ("eligible", "undetermined", "new", "lost"):
+                    total[key] += counts[key]
+                total["amount"] += Decimal(counts["amount"])
+        run.totals = {
+            code: {**total, "amount": format(total["amount"], "f")} for code, total in sorted(totals.items())
+        }
+        run.status = RunStatus.FINISHED
+        run.finished_at = timezone.now()
+        run.save(update_fields=["totals", "status", "finished_at"])
+    return run
+
+
+@contextlib.contextmanager
+def match_lock() -> Iterator[None]:
+    """Hold the matching lock (PostgreSQL advisory lock / SQLite file lock) or raise MatchError."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+            (locked,) = cursor.fetchone()
+        if not locked:
+            raise MatchError(_busy_message())
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        return
+    with open(_lock_path(), "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise MatchError(_busy_message()) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_path() -> str:
+    """The lock file of this SQLite database, in the temporary directory (never beside the project)."""
+    name = str(connection.settings_dict["NAME"])
+    if "memory" in name or not os.path.isabs(name):
+        name = f"{name}:{os.getpid()}"  # an in-memory database lives in one process: so does its lock
+    digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), f"subsidies-match-{digest}.lock")
+
+
+def _busy_message() -> str:
+    running = MatchRun.objects.filter(status=RunStatus.RUNNING, dry_run=False).order_by("id").first()
+    if running is None:
+        return _("另一个比对批次正在启动或运行，请待其结束后再试。")
+    done = running.chunks.filter(done_at__isnull=False).count()
+    return _("比对批次 #%(id)s 正在运行（已完成 %(done)s/%(total)s 个分片），请待其结束后再试。") % {
+        "id": running.pk,
+        "done": done,
+        "total": running.chunk_count,
+    }
+
+
+def _last_activity(run: MatchRun) -> dt.datetime:
+    done = run.chunks.aggregate(last=Max("done_at"))["last"]
+    return max(filter(None, [run.started_at, done]))
+
+
+def _resumable(*, queued: bool) -> MatchRun | None:
+    """The run left running (its process died), or MatchError if a queued run is still progressing."""
+    MatchRun.objects.filter(status=RunStatus.RUNNING, dry_run=True).update(
+        status=RunStatus.FAILED, error=_("试运行中断"), finished_at=timezone.now()
+    )
+    running = MatchRun.objects.filter(status=RunStatus.RUNNING).order_by("id").first()
+    if running is None:
+        return None
+    if running.queued and timezone.now() - _last_activity(running) < STALE_AFTER:
+        raise MatchError(_busy_message())
+    if running.queued != queued:
+        running.queued = queued
+        running.save(update_fields=["queued"])
+    return running
+
+
+def _create_run(
+    *,
+    trigger: str,
+    scheme_codes: Sequence[str] | None,
+    enterprise_ids: Sequence[int] | None,
+    dry_run: bool,
+    queued: bool,
+) -> MatchRun:
+    _select_schemes(scheme_codes)  # refuses unknown codes before anything is written
+    bounds = _chunk_bounds(enterprise_ids)
+    run = MatchRun.objects.create(
+        trigger=trigger,
+        scheme_codes=list(scheme_codes or []),
+        enterprise_ids=list(enterprise_ids or []),
+        dry_run=dry_run,
+        queued=queued,
+        chunk_count=len(bounds),
+    )
+    MatchChunk.objects.bulk_create(
+        [
+            MatchChunk(run=run, index=index, id_from=low, id_to=high)
+            for index, (low, high) in enumerate(bounds)
+        ]
+    )
+    return run
+
+
+def match_run_execute(
+    *,
+    trigger: str = "manual",
+    scheme_codes: Sequence[str] | None = None,
+    enterprise_ids: Sequence[int] | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> MatchRun:
+    """Run a match in this process, chunk by chunk (each its own transaction); resume a dead run first."""
+    say = progress or (lambda message: None)
+    with match_lock():
+        with transaction.atomic():
+            run = None if dry_run else _resumable(queued=False)
+            if run is not None:
+                say(_("续跑未完成的比对批次 #%(id)s") % {"id": run.pk})
+            else:
+                run = _create_run(
+                    trigger=trigger,
+                    scheme_codes=scheme_codes,
+                    enterprise_ids=enterprise_ids,
+                    dry_run=dry_run,
+                    queued=False,
+                )
+        pending = list(run.chunks.filter(done_at__isnull=True).order_by("index").values_list("id", "index"))
+        for chunk_id, index in pending:
+            chunk_execute(chunk_id=chunk_id)
+            say(_("分片 %(index)s/%(total)s 完成") % {"index": index + 1, "total": run.chunk_count})
+        finished = run_finish(run_id=run.pk)
+    return finished or run
+
+
+def match_run_start(
+    *,
+    trigger: str = "nightly",
+    scheme_codes: Sequence[str] | None = None,
+    enterprise_ids: Sequence[int] | None = None,
+) -> MatchRun:
+    """Start (or resume) a run whose chunks Celery workers execute; queued after commit."""
+    from subsidies.tasks import match_chunk_task
+
+    with match_lock(), transaction.atomic():
+        run = _resumable(queued=True)
+        if run is None:
+            run = _create_run(
+                trigger=trigger,
+                scheme_codes=scheme_codes,
+                enterprise_ids=enterprise_ids,
+                dry_run=False,
+                queued=True,
+            )
+        pending = list(run.chunks.filter(done_at__isnull=True).order_by("index").values_list("id", flat=True))
+        run_id = run.pk
+        if pending:
+            transaction.on_commit(lambda: [match_chunk_task.delay(chunk_id) for chunk_id in pending])
+        else:
+            transaction.on_commit(lambda: run_finish(run_id=run_id))
+    return run
+
+
+def chunk_done(*, chunk_id: int) -> None:
+    """After a chunk: finish its run if it was the last (whichever chunk commits last does it)."""
+    run_id = MatchChunk.objects.values_list("run_id", flat=True).get(pk=chunk_id)
+    run_finish(run_id=run_id)
+
+
+def run_summary(run: MatchRun) -> dict:
+    """What ``match_subsidies`` prints: the run id and, per scheme, its counts and eligible amount."""
+    return {
+        "run": run.pk,
+        "schemes": [{"code": code, **counts} for code, counts in sorted(run.totals.items())],
+    }
+
+
+# ---- facts changed ------------------------------------------------------------------------------------
+
+
+def enterprise_rematch(*, enterprise_ids: Iterable[int]) -> MatchRun | None:
+    """Re-evaluate changed enterprises: new candidates are created, unpaid awards no longer met revoked."""
+    from subsidies.services import award_revoke
+
+    ids = sorted({int(i) for i in enterprise_ids})
+    if not ids or not _active_schemes().exists():
+        return None
+    with transaction.atomic():
+        run = _create_run(trigger="facts", scheme_codes=None, enterprise_ids=ids, dry_run=False, queued=False)
+        for chunk_id in run.chunks.values_list("id", flat=True):
+            chunk_execute(chunk_id=chunk_id)
+        run = run_finish(run_id=run.pk)
+        lost = list(
+            Award.objects.filter(pk__in=LostCandidate.objects.filter(run=run).values("award"))
+            .select_related("scheme", "enterprise")
+            .order_by("id")
+        )
+        for award in lost:
+            award_revoke(award=award, reason=_revocation_reason(award))
+        if not (run.awards.exists() or lost or run.undetermined.exists()):
+            run.delete()  # nothing changed for these enterprises: no run to review
+            return None
+    return run
+
+
+def _revocation_reason(award: Award) -> str:
+    explanation = explain_for(scheme=award.scheme, enterprise=award.enterprise)
+    failed = [clause.text for clause in explanation.trace if clause.status != "pass"]
+    detail = "；".join(failed) if failed else _("不再符合条件")
+    return _("企业数据更新后不再符合“%(title)s”的条件：%(detail)s") % {
+        "title": award.scheme.title,
+        "detail": detail,
+    }
+
+
+# ---- a rule over a few enterprises, in SQL --------------------------------------------------------------
+
+
+def sql_evaluate(
+    *, rule: Any, context: Context, enterprise_ids: Sequence[int], amount: bool = False, value: bool = False
+) -> dict[int, Any]:
+    """A rule as the database evaluates it for these enterprises (the compiled path): {id: result}.
+
+    A condition gives True / False / None (unknown); an amount rule (``amount``) a Decimal or None;
+    ``value`` gives the rule's own value, whatever its type.
+    """
+    rule = rules.normalize(rule)
+    facts = facts_queryset([needs_of(context, rule)], enterprise_ids=list(enterprise_ids))
+    facts_sql, facts_params = facts.query.sql_with_params()
+    resolve = resolver(context)
+    kind = "number" if amount else "boolean"
+    if value:
+        expression, kind = compile_value(rule, resolve)
+    elif amount:
+        expression = compile_amount(rule, resolve)
+    else:
+        expression = compile_condition(rule, resolve)
+    sql, params = Query(Enterprise).get_compiler(connection=connection).compile(expression)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'WITH f AS MATERIALIZED ({facts_sql}) SELECT "f"."eid", {sql} FROM f',  # noqa: S608 - generated SQL, values as params
+            [*facts_params, *params],
+        )
+        rows = cursor.fetchall()
+    if kind == "number":
+        return {eid: to_decimal(result) for eid, result in rows}
+    if kind == "boolean":
+        return {eid: None if result is None else bool(result) for eid, result in rows}
+    return dict(rows)
+
+
+# ---- one enterprise, in Python --------------------------------------------------------------------------
+
+
+def _blacklist_clause() -> Clause:
+    return Clause(
+        path="blacklisted",
+        op="!",
+        variable="blacklisted",
+        label=VARIABLES["blacklisted"].label,
+        value=True,
+        threshold=None,
+        unit="",
+        status="fail",
+        text=_("企业列入失信名单，不享受任何兑现 ✗"),
+        negated=True,
+        kind="boolean",
+    )
+
+
+def _amount_unknown_clause() -> Clause:
+    return Clause(
+        path="amount",
+        op="amount",
+        variable=None,
+        label=_("兑现金额"),
+        value=None,
+        threshold=None,
+        unit="元",
+        status="unknown",
+        text=_("兑现金额（数据缺失，无法计算）"),
+    )
+
+
+def _superseded_clause(
+    scheme: Scheme, winner: Scheme, amount: Decimal | None, winner_amount: Decimal
+) -> Clause:
+    return Clause(
+        path="exclusive_group",
+        op="exclusive_group",
+        variable=None,
+        label=_("从高不重复"),
+        value=amount,
+        threshold=winner_amount,
+        unit="元",
+        status="fail",
+        text=_("同组（%(group)s）按从高不重复由“%(title)s”兑现 %(amount)s 元 ✗")
+        % {"group": scheme.exclusive_group, "title": winner.title, "amount": format(winner_amount, "f")},
+        kind="number",
+    )
+
+
+def _received_before(scheme: Scheme, enterprise_id: int) -> Decimal:
+    if not (scheme.top_up and scheme.exclusive_group):
+        return Decimal(0)
+    total = Decimal(0)
+    for amount, period in Award.objects.filter(
+        enterprise_id=enterprise_id,
+        scheme__exclusive_group=scheme.exclusive_group,
+        status__in=RECEIVED,
+    ).values_list("amount", "period"):
+        if period < scheme.period:
+            total += amount
+    return total
+
+
+def evaluate(
+    scheme: Scheme, facts: dict, *, received: Decimal = Decimal(0)
+) -> tuple[Explanation, Decimal | None]:
+    """A scheme on a facts dict: its explanation and the amount due (None unless payable)."""
+    eligibility, amount_rule = scheme_rules(scheme)
+    context = context_of(scheme)
+    explanation = rules.explain(eligibility, facts, variable_specs(context=context))
+    if facts.get("blacklisted"):
+        return Explanation("ineligible", [_blacklist_clause(), *explanation.trace]), None
+    if explanation.outcome != "eligible":
+        return explanation, None
+    amount = award_amount(rules.apply(amount_rule, facts), cap=scheme.cap_per_enterprise, received=received)
+    if amount is None:
+        return Explanation("undetermined", [*explanation.trace, _amount_unknown_clause()]), None
+    return explanation, amount if amount > 0 else None
+
+
+def _group_winner(
+    scheme: Scheme, amount: Decimal, others: Iterable[tuple[Scheme, Decimal | None]]
+) -> tuple[Scheme, Decimal] | None:
+    """The group companion that outranks this scheme (higher amount, or equal and earlier code)."""
+    best = None
+    for other, other_amount in others:
+        if other.pk == scheme.pk or other_amount is None:
+            continue
+        rank = (other_amount, _desc(other.code))
+        if rank > (amount, _desc(scheme.code)) and (best is None or rank > (best[1], _desc(best[0].code))):
+            best = (other, other_amount)
+    return best
+
+
+def _desc(code: str) -> tuple:
+    # Ties go to the smaller code, as the SQL's ORDER BY amount DESC, code does.
+    return (*(-ord(char) for char in code), 1)
+
+
+def explain_for(*, scheme: Scheme, enterprise: Enterprise) -> Explanation:
+    """Why an enterprise is (not) due an award of a scheme now, whatever award it holds."""
+    record = Record.load(enterprise)
+    facts = facts_from_record(record, context_of(scheme))
+    received = _received_before(scheme, enterprise.pk)
+    explanation, amount = evaluate(scheme, facts, received=received)
+    if amount is None or not scheme.exclusive_group:
+        return explanation
+    held = (
+        Award.objects.filter(
+            enterprise=enterprise,
+            period=scheme.period,
+            scheme__exclusive_group=scheme.exclusive_group,
+        )
+        .exclude(scheme=scheme)
+        .exclude(status=AwardStatus.REVOKED)
+        .select_related("scheme")
+        .first()
+    )
+    if held is not None:
+        return Explanation(
+            "ineligible", [*explanation.trace, _superseded_clause(scheme, held.scheme, amount, held.amount)]
+        )
+    companions = (
+        _active_schemes()
+        .filter(exclusive_group=scheme.exclusive_group, period=scheme.period)
+        .exclude(pk=scheme.pk)
+    )
+    others = []
+    for other in companions:
+        other_facts = facts_from_record(record, context_of(other))
+        _, other_amount = evaluate(other, other_facts, received=_received_before(other, enterprise.pk))
+        others.append((other, other_amount))
+    winner = _group_winner(scheme, amount, others)
+    if winner is not None:
+        return Explanation(
+            "ineligible", [*explanation.trace, _superseded_clause(scheme, winner[0], amount, winner[1])]
+        )
+    return explanation
+
+
+def evaluate_profile(
+    *, facts: dict, schemes: Iterable[Scheme]
+) -> list[tuple[Scheme, Explanation, Decimal | None]]:
+    """政策计算器: schemes against a profile someone typed in; pure, nothing stored."""
+    facts = rules.normalize(dict(facts))
+    results = []
+    for scheme in schemes:
+        explanation, amount = evaluate(scheme, facts)
+        results.append([scheme, explanation, amount])
+    for entry in results:
+        scheme, explanation, amount = entry
+        if amount is None or not scheme.exclusive_group:
+            continue
+        others = [
+            (other, other_amount)
+            for other, _, other_amount in results
+            if other.exclusive_group == scheme.exclusive_group and other.period == scheme.period
+        ]
+        winner = _group_winner(scheme, amount, others)
+        if winner is not None:
+            entry[1] = Explanation(
+                "ineligible", [*explanation.trace, _superseded_clause(scheme, winner[0], amount, winner[1])]
+            )
+    # Superseded schemes pay nothing; decided after every amount is known, so the order does not matter.
+    return [
+        (scheme, explanation, amount if explanation.outcome == "eligible" else None)
+        for scheme, explanation, amount in results
+    ]
+
+
+# ---- stored explanations ----------------------------------------------------------------------------------
+
+
+def award_explanation(award: Award) -> Explanation:
+    """The award's explanation: stored, or replayed from the rules and facts it was matched with."""
+    stored = award.explanation or {}
+    if stored.get("trace") or not stored.get("pending"):
+        return Explanation.from_dict(
+            {"outcome": stored.get("outcome", "eligible"), "trace": stored.get("trace", [])}
+        )
+    snapshot = stored.get("rules") or {}
+    eligibility = rules.normalize(snapshot.get("eligibility", award.scheme.eligibility))
+    context = context_of(award.scheme)
+    return rules.explain(eligibility, facts_from_json(award.facts or {}), variable_specs(context=context))
+
+
+def awards_explain(*, awards: Iterable[Award]) -> int:
+    """Store the traces of awards whose explanation is still pending; how many were written."""
+    changed = []
+    for award in awards:
+        stored = award.explanation or {}
+        if not stored.get("pending"):
+            continue
+        explanation = award_explanation(award)
+        award.explanation = {
+            **{key: value for key, value in stored.items() if key != "pending"},
+            **explanation.as_dict(),
+        }
+        changed.append(award)
+    Award.objects.bulk_update(changed, ["explanation"], batch_size=1000)
+    return len(changed)

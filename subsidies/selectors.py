@@ -1,0 +1,456 @@
+"""Reads for awards, schemes, runs and payment batches, used by the pages, the API and the admin."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Case, Count, Max, Min, Prefetch, QuerySet, Sum, Value, When
+from django.utils import timezone
+
+from portal.enterprises.models import Park, QualificationCode
+from subsidies.matching import award_explanation, evaluate, evaluate_profile, explain_for
+from subsidies.models import (
+    Award,
+    AwardEvent,
+    AwardStatus,
+    MatchRun,
+    PaymentBatch,
+    Scheme,
+    SchemeMode,
+    SchemeStatus,
+    Undetermined,
+)
+from subsidies.rules import Explanation, almost_eligible, normalize, variables_used
+from subsidies.rules.logic import divide
+from subsidies.variables import VARIABLES, Context, Record, facts_from_record, variable_specs
+
+# Statuses of an award that passed review and was not dropped: what the zone grants (兑现).
+GRANTED = (AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED, AwardStatus.PAID)
+# What an enterprise sees of its awards: never the candidates staff have not reviewed yet, nor rejections.
+ENTERPRISE_VISIBLE = (
+    AwardStatus.PUBLICIZED,
+    AwardStatus.CONFIRMED,
+    AwardStatus.PAID,
+    AwardStatus.DECLINED,
+    AwardStatus.REVOKED,
+)
+
+
+def _with_scheme(qs: QuerySet[Award]) -> QuerySet[Award]:
+    return qs.select_related("scheme", "scheme__policy", "scheme__policy__department", "enterprise")
+
+
+def awards_visible_to(*, user) -> QuerySet[Award]:
+    """The awards a user may see: staff all of them, an enterprise's members those released to it."""
+    qs = _with_scheme(Award.objects.all())
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if user.is_enterprise_user:
+        return qs.filter(enterprise_id=user.enterprise_id, status__in=ENTERPRISE_VISIBLE)
+    if user.is_staff:
+        return qs
+    return qs.none()
+
+
+def awards_for_enterprise(*, enterprise_id: int) -> QuerySet[Award]:
+    """An enterprise's released awards, the ones waiting for its answer first."""
+    waiting_first = Case(When(status=AwardStatus.PUBLICIZED, then=Value(0)), default=Value(1))
+    return _with_scheme(
+        Award.objects.filter(enterprise_id=enterprise_id, status__in=ENTERPRISE_VISIBLE)
+    ).order_by(waiting_first, "-publicity_from", "-id")
+
+
+def award_detail(*, user, pk: int) -> Award:
+    """One award the user may see, with its events; Award.DoesNotExist otherwise (another enterprise's)."""
+    return (
+        awards_visible_to(user=user)
+        .prefetch_related(
+            Prefetch("events", queryset=AwardEvent.objects.select_related("actor").order_by("at", "id"))
+        )
+        .get(pk=pk)
+    )
+
+
+def awards_waiting_for(*, enterprise_id: int, today: dt.date | None = None) -> QuerySet[Award]:
+    """Publicized awards of an enterprise whose publicity is over: waiting for its confirmation."""
+    today = today or timezone.localdate()
+    qs = Award.objects.filter(enterprise_id=enterprise_id, status=AwardStatus.PUBLICIZED)
+    return _with_scheme(qs.filter(publicity_to__lt=today))
+
+
+def explanation_of(award: Award) -> Explanation | None:
+    """Why an award was found: its stored trace, or the replay of the rules and facts it was matched with.
+
+    None for an award recorded by hand (application mode), which has no explanation.
+    """
+    if not award.explanation:
+        return None
+    return award_explanation(award)
+
+
+# Codes that rules compare against, as people read them (资质、园区).
+CODE_LABELS = {**dict(QualificationCode.choices), **dict(Park.choices)}
+_CODE_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, CODE_LABELS), key=len, reverse=True)) + r")\b")
+
+
+_LONG_DECIMAL_RE = re.compile(r"\b(\d+\.\d{4})\d{3,}\b")
+
+
+def readable(text: str) -> str:
+    """A clause's text as people read it: registry codes as Chinese names (high_tech → 高新技术企业), and
+    ratios cut to four decimals (0.06666666666666666666 → 0.0666…)."""
+    text = _CODE_RE.sub(lambda match: str(CODE_LABELS[match.group(1)]), text)
+    return _LONG_DECIMAL_RE.sub(lambda match: match.group(1) + "…", text)
+
+
+def explanation_lines(explanation: Explanation | None) -> list[dict]:
+    """The trace of an explanation as lines to show: status (pass / fail / unknown) and readable text."""
+    if explanation is None:
+        return []
+    return [{"status": clause.status, "text": readable(clause.text)} for clause in explanation.trace]
+
+
+def _show_fact(value, unit: str) -> str:
+    if value is None:
+        return "未知"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(CODE_LABELS.get(item, item)) for item in value) or "无"
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+    else:
+        text = str(CODE_LABELS.get(value, value)) if isinstance(value, str) else str(value)
+    return f"{readable(text)} {unit}".strip()
+
+
+def facts_table(award: Award) -> list[tuple[str, str]]:
+    """The facts stored with an award, as (label with its year, value with its unit), for the audit."""
+    context = Context(award.scheme.facts_year, award.scheme.reference_date)
+    rows = []
+    order = {name: index for index, name in enumerate(VARIABLES)}
+    for name, value in sorted(
+        (award.facts or {}).items(), key=lambda item: (order.get(item[0], 999), item[0])
+    ):
+        variable = VARIABLES.get(name)
+        if variable is None:
+            rows.append((name, _show_fact(value, "")))
+            continue
+        rows.append((variable.label_for(context), _show_fact(value, variable.unit)))
+    return rows
+
+
+def can_answer(*, user, award: Award) -> bool:
+    """Whether this user may confirm or decline the award: the enterprise's owner login only."""
+    if not (user.is_authenticated and user.is_enterprise_owner):
+        return False
+    return user.enterprise_id == award.enterprise_id
+
+
+def mask_account(account: str) -> str:
+    """A bank account as pages show it: only the last four digits."""
+    if not account:
+        return ""
+    return "**** **** " + account[-4:]
+
+
+# — almost eligible (差一点符合) —
+
+
+@dataclass
+class AlmostEligible:
+    """A scheme an enterprise misses by one condition, and the conditions any one of which would do."""
+
+    scheme: Scheme
+    missing: list[str]
+
+
+def almost_eligible_schemes(*, enterprise) -> list[AlmostEligible]:
+    """Active automatic schemes the enterprise would meet if one failed condition passed.
+
+    Schemes it already has an award under (for the scheme's period) are left out, and so is everything
+    for an enterprise on the dishonesty list, which no condition can change.
+    """
+    if enterprise.blacklisted:
+        return []
+    schemes = list(schemes_active(mode=SchemeMode.AUTOMATIC))
+    held = set(
+        Award.objects.filter(enterprise=enterprise, scheme__in=schemes).values_list("scheme_id", "period")
+    )
+    record = Record.load(enterprise)
+    found = []
+    for scheme in schemes:
+        if (scheme.pk, scheme.period) in held:
+            continue
+        context = Context(scheme.facts_year, scheme.reference_date)
+        facts = facts_from_record(record, context)
+        flips = almost_eligible(normalize(scheme.eligibility), facts, variable_specs(context=context))
+        if flips:
+            found.append(AlmostEligible(scheme=scheme, missing=[readable(clause.text) for clause in flips]))
+    return found
+
+
+# — the policy calculator (政策计算器) —
+
+PROFILE_NUMBERS = ("revenue", "rd_expense", "employees", "tax_paid")
+
+
+@dataclass
+class CalculatorResult:
+    """One scheme against a typed-in profile: outcome, amount (automatic schemes), readable trace."""
+
+    scheme: Scheme
+    outcome: str
+    amount: Decimal | None
+    lines: list[dict]
+
+    @property
+    def missing(self) -> list[str]:
+        """What fails or is unknown, for an outcome that is not eligible."""
+        return [line["text"] for line in self.lines if line["status"] != "pass"]
+
+
+def profile_facts(profile: dict) -> dict:
+    """The facts dict of a typed-in profile, with what the registry derives (行业门类, 研发强度)."""
+    code = (profile.get("industry_code") or "").strip().upper()
+    years = {key: value for key, value in (profile.get("qualification_years") or {}).items() if value}
+    facts = dict.fromkeys(VARIABLES)
+    facts.update(
+        {
+            "park": profile.get("park") or None,
+            "industry_section": code[:1] or None,
+            "industry_division": code[1:3] or None,
+            "age_years": profile.get("age_years"),
+            "registered_capital": profile.get("registered_capital"),
+            "is_above_scale": profile.get("is_above_scale"),
+            "credit_rating": profile.get("credit_rating") or None,
+            "blacklisted": bool(profile.get("blacklisted")),
+            "qualifications": sorted(years),
+        }
+    )
+    for qualification, year in years.items():
+        facts[f"qualification_year.{qualification}"] = year
+    for name in PROFILE_NUMBERS:
+        facts[name] = profile.get(name)
+        facts[f"prev.{name}"] = profile.get(f"prev.{name}")
+    revenue, rd_expense = facts["revenue"], facts["rd_expense"]
+    if revenue is not None and rd_expense is not None:
+        facts["rd_ratio"] = divide(Decimal(rd_expense), Decimal(revenue))
+    return facts
+
+
+def _decimal_amounts(rule):
+    """An amount rule with its integer literals as Decimal (a literal amount such as 100000 must come out of
+    the Python evaluator as a Decimal, as the SQL's numeric does, to be rounded to the fen)."""
+    if isinstance(rule, bool):
+        return rule
+    if isinstance(rule, int):
+        return Decimal(rule)
+    if isinstance(rule, dict):
+        return {key: _decimal_amounts(value) for key, value in rule.items()}
+    if isinstance(rule, list):
+        return [_decimal_amounts(item) for item in rule]
+    return rule
+
+
+def for_python(scheme: Scheme) -> Scheme:
+    """The scheme, unsaved, ready for the Python evaluator (see ``_decimal_amounts``)."""
+    scheme.amount_rule = _decimal_amounts(scheme.amount_rule)
+    return scheme
+
+
+def calculator_results(*, profile: dict) -> list[CalculatorResult]:
+    """Every scheme in force against a profile, eligible ones first; pure, nothing is stored."""
+    schemes = [for_python(scheme) for scheme in schemes_active()]
+    evaluated = evaluate_profile(facts=profile_facts(profile), schemes=schemes)
+    order = {"eligible": 0, "undetermined": 1, "ineligible": 2}
+    results = [
+        CalculatorResult(
+            scheme=scheme,
+            outcome=explanation.outcome,
+            amount=amount,
+            lines=explanation_lines(explanation),
+        )
+        for scheme, explanation, amount in evaluated
+    ]
+    return sorted(results, key=lambda r: (order.get(r.outcome, 3), -(r.amount or 0), r.scheme.code))
+
+
+# — the admin's rule preview (试算) —
+
+
+@dataclass
+class Preview:
+    """A scheme's rule read for one enterprise: outcome, amount due, trace, facts, its award if any."""
+
+    enterprise: object
+    outcome: str
+    amount: Decimal | None
+    lines: list[dict]
+    facts: list[tuple[str, str]]
+    award: Award | None
+
+
+def scheme_preview(*, scheme: Scheme, query: str) -> Preview | None:
+    """How a scheme reads the enterprise found by USCC (or, failing that, by name); None if none is found."""
+    from portal.enterprises.models import Enterprise
+
+    enterprise = Enterprise.objects.search(query).order_by("id").first()
+    if enterprise is None:
+        return None
+    scheme = for_python(scheme)
+    explanation = explain_for(scheme=scheme, enterprise=enterprise)
+    context = Context(scheme.facts_year, scheme.reference_date)
+    facts = facts_from_record(Record.load(enterprise), context)
+    amount = evaluate(scheme, facts)[1] if explanation.outcome == "eligible" else None
+    names = sorted(
+        variables_used(normalize(scheme.eligibility)) | variables_used(normalize(scheme.amount_rule))
+    )
+    shown = Award(scheme=scheme, facts={name: facts.get(name) for name in names if name in VARIABLES})
+    return Preview(
+        enterprise=enterprise,
+        outcome=explanation.outcome,
+        amount=amount,
+        lines=explanation_lines(explanation),
+        facts=facts_table(shown),
+        award=Award.objects.filter(scheme=scheme, enterprise=enterprise, period=scheme.period).first(),
+    )
+
+
+# — publicity (公示) —
+
+
+@dataclass
+class PublicityList:
+    """One scheme's awards in publicity today, with whom to object to."""
+
+    scheme: Scheme
+    count: int
+    total: Decimal
+    publicity_from: dt.date
+    publicity_to: dt.date
+    contact_phone: str
+    contact_office: str
+    department: str
+
+
+def _in_publicity(today: dt.date | None) -> QuerySet[Award]:
+    today = today or timezone.localdate()
+    return Award.objects.filter(
+        status=AwardStatus.PUBLICIZED, publicity_from__lte=today, publicity_to__gte=today
+    )
+
+
+def publicity_lists(*, today: dt.date | None = None, scheme_id: int | None = None) -> list[PublicityList]:
+    """The award lists in publicity today, one per scheme: counts and money summed by the database."""
+    qs = _in_publicity(today)
+    if scheme_id is not None:
+        qs = qs.filter(scheme_id=scheme_id)
+    rows = (
+        qs.values("scheme_id")
+        .annotate(
+            count=Count("pk"), total=Sum("amount"), start=Min("publicity_from"), end=Max("publicity_to")
+        )
+        .order_by("scheme_id")
+    )
+    schemes = Scheme.objects.select_related("policy", "policy__department").in_bulk(
+        [row["scheme_id"] for row in rows]
+    )
+    lists = []
+    for row in rows:
+        scheme = schemes[row["scheme_id"]]
+        policy = scheme.policy
+        lists.append(
+            PublicityList(
+                scheme=scheme,
+                count=row["count"],
+                total=row["total"],
+                publicity_from=row["start"],
+                publicity_to=row["end"],
+                contact_phone=policy.guide_phone or policy.department.phone,
+                contact_office=policy.guide_office,
+                department=policy.department.name,
+            )
+        )
+    return sorted(lists, key=lambda entry: (entry.publicity_to, entry.scheme.code))
+
+
+def publicity_list(*, code: str, today: dt.date | None = None) -> PublicityList | None:
+    """One scheme's list in publicity today, or None."""
+    scheme = Scheme.objects.filter(code=code).first()
+    if scheme is None:
+        return None
+    found = publicity_lists(today=today, scheme_id=scheme.pk)
+    return found[0] if found else None
+
+
+def publicity_awards(*, scheme: Scheme, q: str = "", today: dt.date | None = None) -> QuerySet[Award]:
+    """A scheme's awards in publicity today, by enterprise name; only names and amounts are shown."""
+    qs = _in_publicity(today).filter(scheme=scheme).select_related("enterprise")
+    if q:
+        qs = qs.filter(enterprise__name__icontains=q)
+    return qs.order_by("enterprise__name", "id")
+
+
+# — schemes —
+
+
+def schemes_active(*, mode: str | None = None) -> QuerySet[Scheme]:
+    """Schemes in force, with their policies."""
+    qs = Scheme.objects.filter(status=SchemeStatus.ACTIVE).select_related("policy", "policy__department")
+    if mode:
+        qs = qs.filter(mode=mode)
+    return qs.order_by("policy__code", "code")
+
+
+def schemes_of_policy(*, policy) -> QuerySet[Scheme]:
+    """A policy's schemes that are not drafts, for its page."""
+    return Scheme.objects.filter(policy=policy).exclude(status=SchemeStatus.DRAFT).order_by("code")
+
+
+def scheme_totals(*, scheme: Scheme) -> dict:
+    """Counts and money of a scheme's awards by status, for staff."""
+    rows = (
+        Award.objects.filter(scheme=scheme)
+        .values("status")
+        .annotate(count=Count("pk"), amount=Sum("amount"))
+        .order_by("status")
+    )
+    return {row["status"]: {"count": row["count"], "amount": row["amount"]} for row in rows}
+
+
+# — runs and payment —
+
+
+def runs_recent() -> QuerySet[MatchRun]:
+    """Match runs, newest first, with how many awards each found."""
+    return MatchRun.objects.annotate(award_count=Count("awards")).order_by("-id")
+
+
+def run_undetermined(*, run: MatchRun) -> QuerySet[Undetermined]:
+    """The enterprises a run could not decide, with the schemes and what is missing."""
+    return run.undetermined.select_related("scheme", "enterprise").order_by("scheme__code", "enterprise_id")
+
+
+def run_awards_by_status(*, run: MatchRun) -> dict:
+    """How many of the run's awards are in each status, and their money."""
+    rows = run.awards.values("status").annotate(count=Count("pk"), amount=Sum("amount")).order_by("status")
+    return {row["status"]: {"count": row["count"], "amount": row["amount"]} for row in rows}
+
+
+def payable_awards() -> QuerySet[Award]:
+    """Confirmed awards that can go into a payment batch."""
+    return _with_scheme(
+        Award.objects.filter(status=AwardStatus.CONFIRMED, waitlisted=False, payment_batch__isnull=True)
+    ).order_by("confirmed_at", "id")
+
+
+def batch_awards(*, batch: PaymentBatch) -> QuerySet[Award]:
+    """The awards of a payment batch."""
+    return _with_scheme(batch.awards.all()).order_by("id")
+
+
+def automatic_schemes() -> QuerySet[Scheme]:
+    """Every automatic (免申即享) scheme."""
+    return Scheme.objects.filter(mode=SchemeMode.AUTOMATIC)

@@ -1,0 +1,715 @@
+"""Writes for awards: every transition of the award life, budgets, release and payment batches.
+
+Lock order, everywhere: the scheme row first (it holds the budget), then award rows, then the payment
+batch row. Paths that took them in another order could deadlock against each other.
+"""
+
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal import stats
+from portal.accounts.selectors import enterprise_members
+from portal.accounts.services import notify
+from portal.workdays.selectors import UnknownCalendarYear, WorkCalendar
+from subsidies.matching import awards_explain
+from subsidies.models import (
+    Allocation,
+    Award,
+    AwardEvent,
+    AwardStatus,
+    MatchRun,
+    PaymentBatch,
+    RunStatus,
+    Scheme,
+    SchemeMode,
+)
+
+FEN = Decimal("0.01")
+
+# Statuses from which an award can still be revoked: everything not paid and not already closed.
+UNPAID = (AwardStatus.CANDIDATE, AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED)
+# Awards locked or updated per statement in bulk paths: well under SQLite's bound-variable limit.
+BATCH_SIZE = 1000
+BANK_ACCOUNT_RE = re.compile(r"^\d{8,30}$")
+
+
+class AwardError(Exception):
+    """A refused change to an award, a budget or a payment batch, with a message for people."""
+
+
+def fen(value: Decimal) -> Decimal:
+    """Money rounded down to the fen (分): the portal never pays a fraction more than it owes."""
+    return Decimal(value).quantize(FEN, rounding=ROUND_DOWN)
+
+
+def _locked_scheme(scheme_id: int) -> Scheme:
+    return Scheme.objects.select_for_update().get(pk=scheme_id)
+
+
+def _locked_award(award_id: int) -> Award:
+    # of=("self",): lock the award only, not the joined scheme (which is locked first, or not at all).
+    return (
+        Award.objects.select_for_update(of=("self",)).select_related("scheme", "enterprise").get(pk=award_id)
+    )
+
+
+def _record(award: Award, *, to: str, user=None, note: str = "") -> None:
+    """Write the award's new status and its audit event."""
+    AwardEvent.objects.create(award=award, from_status=award.status, to_status=to, actor=user, note=note)
+    award.status = to
+
+
+def _holds_budget(award: Award) -> bool:
+    """Whether the award's amount is counted in its scheme's committed total."""
+    return award.status in (AwardStatus.CONFIRMED, AwardStatus.PAID) and not award.waitlisted
+
+
+def _illegal(award: Award, action: str) -> AwardError:
+    return AwardError(
+        _("当前状态为“%(status)s”的兑现记录不能%(action)s。")
+        % {"status": award.get_status_display(), "action": action}
+    )
+
+
+def _release_budget(scheme: Scheme, award: Award) -> None:
+    """Give an award's committed money back to its (locked) scheme."""
+    if not _holds_budget(award):
+        return
+    scheme.committed -= award.amount
+    scheme.save(update_fields=["committed", "updated_at"])
+
+
+def _leave_batch(award: Award) -> None:
+    """Take an unpaid award out of its payment batch; an exported batch must be exported again."""
+    batch = award.payment_batch
+    if batch is None:
+        return
+    award.payment_batch = None
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    batch.total -= award.amount
+    fields = ["total"]
+    if batch.status == PaymentBatch.Status.EXPORTED:
+        batch.status = PaymentBatch.Status.DRAFT
+        fields.append("status")
+    batch.save(update_fields=fields)
+
+
+@transaction.atomic
+def award_revoke(*, award: Award, reason: str, user=None) -> Award:
+    """撤销: the facts changed before payment; any unpaid award is closed and its money released."""
+    scheme = _locked_scheme(award.scheme_id)
+    award = _locked_award(award.pk)
+    if award.status not in UNPAID:
+        raise _illegal(award, _("撤销"))
+    if not (reason or "").strip():
+        raise AwardError(_("请填写撤销原因。"))
+    was_holding = _holds_budget(award)
+    _release_budget(scheme, award)
+    _leave_batch(award)
+    _record(award, to=AwardStatus.REVOKED, user=user, note=reason)
+    award.reason = reason
+    award.waitlisted = False
+    award.save(update_fields=["status", "reason", "waitlisted", "payment_batch"])
+    if was_holding:
+        _promote_waitlist(scheme)
+    stats.invalidate()
+    return award
+
+
+def _promote_waitlist(scheme: Scheme, *, user=None) -> list[Award]:
+    """Give freed money of a (locked) first-confirmed scheme to its waitlist, in confirmation order.
+
+    Strictly in order: the first waitlisted award that does not fit stops the queue, so a later, smaller
+    award never overtakes an earlier one.
+    """
+    if scheme.allocation != Allocation.FIRST_CONFIRMED:
+        return []
+    promoted = []
+    waiting = (
+        Award.objects.select_for_update()
+        .filter(scheme=scheme, status=AwardStatus.CONFIRMED, waitlisted=True)
+        .order_by("confirmed_at", "id")
+    )
+    for award in waiting:
+        if scheme.committed + award.amount > scheme.budget:
+            break
+        scheme.committed += award.amount
+        award.waitlisted = False
+        award.save(update_fields=["waitlisted"])
+        AwardEvent.objects.create(
+            award=award,
+            from_status=award.status,
+            to_status=award.status,
+            actor=user,
+            note=_("预算已释放，由候补转为拨付。"),
+        )
+        promoted.append(award)
+    if promoted:
+        scheme.save(update_fields=["committed", "updated_at"])
+    return promoted
+
+
+def _chunks(ids: list[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), BATCH_SIZE):
+        yield ids[start : start + BATCH_SIZE]
+
+
+def _lock_awards(ids: Iterable[int]) -> list[Award]:
+    """The awards with these ids, locked, in id order (a fixed order, so two bulk paths cannot deadlock)."""
+    ids = sorted(set(ids))
+    locked: list[Award] = []
+    for chunk in _chunks(ids):
+        locked.extend(
+            Award.objects.select_for_update(of=("self",))
+            .filter(pk__in=chunk)
+            .select_related("scheme", "enterprise")
+            .order_by("pk")
+        )
+    if len(locked) != len(ids):
+        raise AwardError(_("部分兑现记录不存在或已被删除，请刷新后重试。"))
+    return locked
+
+
+def _move_all(awards: list[Award], *, to: str, user=None, note: str = "", **fields) -> None:
+    """Move many (locked) awards to one status in a few statements, each with its audit event."""
+    AwardEvent.objects.bulk_create(
+        [AwardEvent(award=a, from_status=a.status, to_status=to, actor=user, note=note) for a in awards],
+        batch_size=BATCH_SIZE,
+    )
+    for chunk in _chunks([a.pk for a in awards]):
+        Award.objects.filter(pk__in=chunk).update(status=to, **fields)
+    for award in awards:
+        award.status = to
+        for name, value in fields.items():
+            setattr(award, name, value)
+
+
+# — Review (二次确认) ———————————————————————————————————————————————————————————————————————————————
+
+
+@transaction.atomic
+def awards_review_bulk(*, awards: Iterable[Award], user, approve: bool, reason: str = "") -> int:
+    """Approve candidates, or reject candidates and approved awards, all or none; returns how many."""
+    locked = _lock_awards(a.pk for a in awards)
+    if not locked:
+        raise AwardError(_("请选择要审核的兑现记录。"))
+    allowed = (AwardStatus.CANDIDATE,) if approve else (AwardStatus.CANDIDATE, AwardStatus.APPROVED)
+    action = _("审核通过") if approve else _("审核不通过")
+    for award in locked:
+        if award.status not in allowed:
+            raise AwardError(
+                _("%(enterprise)s 的“%(scheme)s”当前状态为“%(status)s”，不能%(action)s；未做任何修改。")
+                % {
+                    "enterprise": award.enterprise.name,
+                    "scheme": award.scheme.title,
+                    "status": award.get_status_display(),
+                    "action": action,
+                }
+            )
+    reason = (reason or "").strip()
+    if approve:
+        _move_all(locked, to=AwardStatus.APPROVED, user=user, note=reason, approved_at=timezone.now())
+    else:
+        if not reason:
+            raise AwardError(_("请填写审核不通过的原因。"))
+        _move_all(locked, to=AwardStatus.REJECTED, user=user, note=reason, reason=reason)
+    stats.invalidate()
+    return len(locked)
+
+
+def award_approve(*, award: Award, user) -> Award:
+    """审核通过: staff confirm a candidate found by matching (二次确认)."""
+    awards_review_bulk(awards=[award], user=user, approve=True)
+    award.refresh_from_db()
+    return award
+
+
+def award_reject(*, award: Award, user, reason: str) -> Award:
+    """审核不通过: staff turn down a candidate or an approved award, with the reason."""
+    awards_review_bulk(awards=[award], user=user, approve=False, reason=reason)
+    award.refresh_from_db()
+    return award
+
+
+# — Application mode (依申请兑现) ——————————————————————————————————————————————————————————————————
+
+
+@transaction.atomic
+def award_create(
+    *, scheme: Scheme, enterprise, amount: Decimal, user, period: str = "", note: str = ""
+) -> Award:
+    """Record, as a candidate, an application-mode award a department accepted (依申请兑现)."""
+    if scheme.mode != SchemeMode.APPLICATION:
+        raise AwardError(_("免申即享方案的兑现记录由比对产生，不能手工录入。"))
+    amount = fen(Decimal(amount))
+    if amount <= 0:
+        raise AwardError(_("兑现金额须大于 0 元。"))
+    if scheme.cap_per_enterprise is not None and amount > scheme.cap_per_enterprise:
+        raise AwardError(
+            _("兑现金额 %(amount)s 元超过单户上限 %(cap)s 元。")
+            % {"amount": amount, "cap": scheme.cap_per_enterprise}
+        )
+    period = period or scheme.period
+    if Award.objects.filter(scheme=scheme, enterprise=enterprise, period=period).exists():
+        raise AwardError(
+            _("%(enterprise)s 在“%(scheme)s”%(period)s 批次已有兑现记录。")
+            % {"enterprise": enterprise.name, "scheme": scheme.title, "period": period}
+        )
+    award = Award.objects.create(
+        scheme=scheme,
+        enterprise=enterprise,
+        period=period,
+        computed_amount=amount,
+        amount=amount,
+        explanation={},
+        facts={},
+    )
+    AwardEvent.objects.create(
+        award=award, from_status="", to_status=AwardStatus.CANDIDATE, actor=user, note=note or _("依申请录入")
+    )
+    stats.invalidate()
+    return award
+
+
+# — Budget ———————————————————————————————————————————————————————————————————————————————————————————
+
+
+@transaction.atomic
+def scheme_allocate(*, scheme: Scheme, user=None) -> dict:
+    """按比例核减: scale the not-yet-confirmed approved awards of an over-subscribed pro-rata scheme.
+
+    The money left (budget less what confirmed and paid awards hold) is shared in proportion to each
+    award's computed amount, each rounded down to the fen, so the total never exceeds the budget. Awards
+    under budget get their full computed amount back. Returns the figures used.
+    """
+    scheme = _locked_scheme(scheme.pk)
+    if scheme.allocation != Allocation.PRO_RATA:
+        raise AwardError(_("“%(scheme)s”按确认先后拨付，不做按比例核减。") % {"scheme": scheme.title})
+    pool = list(
+        Award.objects.select_for_update()
+        .filter(scheme=scheme, status__in=(AwardStatus.APPROVED, AwardStatus.PUBLICIZED))
+        .order_by("pk")
+    )
+    available = scheme.budget - scheme.committed
+    total = sum((a.computed_amount for a in pool), Decimal("0"))
+    scaled = total > available
+    changed = []
+    for award in pool:
+        amount = fen(award.computed_amount * available / total) if scaled else award.computed_amount
+        if amount != award.amount:
+            award.amount = amount
+            changed.append(award)
+    if changed:
+        Award.objects.bulk_update(changed, ["amount"], batch_size=BATCH_SIZE)
+        note = (
+            _("预算超额，按比例核减（可分配 %(available)s 元 / 核定合计 %(total)s 元）。")
+            % {"available": available, "total": total}
+            if scaled
+            else _("预算充足，按核定金额兑现。")
+        )
+        AwardEvent.objects.bulk_create(
+            [
+                AwardEvent(award=a, from_status=a.status, to_status=a.status, actor=user, note=note)
+                for a in changed
+            ],
+            batch_size=BATCH_SIZE,
+        )
+        stats.invalidate()
+    return {
+        "awards": len(pool),
+        "total": total,
+        "available": available,
+        "scaled": scaled,
+        "allocated": sum((a.amount for a in pool), Decimal("0")),
+        "changed": len(changed),
+    }
+
+
+# — Release and publicity (发布、公示) ————————————————————————————————————————————————————————————————
+
+
+@transaction.atomic
+def awards_release(*, awards: Iterable[Award], user) -> int:
+    """Publicize approved awards (公示) and tell each enterprise, once; returns how many were released.
+
+    Pro-rata schemes are allocated first, so the amounts in the publicity are the amounts paid.
+    Publicity runs for the scheme's number of working days from today; awards not approved are left.
+    """
+    ids = [a.pk for a in awards]
+    schemes = sorted(set(Award.objects.filter(pk__in=ids).values_list("scheme_id", flat=True)))
+    for scheme in Scheme.objects.filter(pk__in=schemes, allocation=Allocation.PRO_RATA).order_by("pk"):
+        if Award.objects.filter(pk__in=ids, scheme=scheme, status=AwardStatus.APPROVED).exists():
+            scheme_allocate(scheme=scheme, user=user)
+    locked = [a for a in _lock_awards(ids) if a.status == AwardStatus.APPROVED]
+    if not locked:
+        return 0
+    # What the enterprises will read: the traces are stored now, replayed from the matched facts.
+    awards_explain(awards=locked)
+    today = timezone.localdate()
+    calendar = WorkCalendar.load()
+    now = timezone.now()
+    by_scheme: dict[int, list[Award]] = defaultdict(list)
+    for award in locked:
+        by_scheme[award.scheme_id].append(award)
+    for group in by_scheme.values():
+        try:
+            publicity_to = calendar.add_workdays(today, group[0].scheme.publicity_days)
+        except UnknownCalendarYear as exc:
+            raise AwardError(str(exc)) from exc
+        _move_all(
+            group,
+            to=AwardStatus.PUBLICIZED,
+            user=user,
+            note=_("公示 %(start)s 至 %(end)s") % {"start": today, "end": publicity_to},
+            publicity_from=today,
+            publicity_to=publicity_to,
+            notified_at=now,
+        )
+    _notify_released(locked)
+    stats.invalidate()
+    return len(locked)
+
+
+def _notify_released(awards: list[Award]) -> None:
+    members: dict[int, list] = defaultdict(list)
+    for user in enterprise_members(enterprise_ids={a.enterprise_id for a in awards}):
+        members[user.enterprise_id].append(user)
+    for award in awards:
+        recipients = members.get(award.enterprise_id)
+        if not recipients:
+            continue
+        notify(
+            recipients=recipients,
+            key=f"subsidy-award:{award.pk}:publicized",
+            title=_("免申即享：您可获得“%(scheme)s”兑现 %(amount)s 元")
+            % {
+                "scheme": award.scheme.title,
+                "amount": award.amount,
+            },
+            body=_(
+                "经数据比对和部门审核，贵企业符合“%(scheme)s”兑现条件，拟兑现 %(amount)s 元，"
+                "现予公示（%(start)s 至 %(end)s）。公示期满后，请法定代表人登录门户确认并填写收款账户。"
+            )
+            % {
+                "scheme": award.scheme.title,
+                "amount": award.amount,
+                "start": award.publicity_from,
+                "end": award.publicity_to,
+            },
+            url=reverse("subsidies:award", args=[award.pk]),
+            email=True,
+        )
+
+
+@transaction.atomic
+def run_release(*, run: MatchRun, user) -> int:
+    """发布: publicize the run's approved awards and notify their enterprises, each once; returns how many.
+
+    Releasing again later publicizes only awards approved since; nobody is notified twice.
+    """
+    run = MatchRun.objects.select_for_update().get(pk=run.pk)
+    if run.dry_run:
+        raise AwardError(_("试运行的比对批次不能发布。"))
+    if run.status != RunStatus.FINISHED:
+        raise AwardError(_("比对批次尚未完成，不能发布。"))
+    released = awards_release(awards=run.awards.filter(status=AwardStatus.APPROVED), user=user)
+    if run.released_at is None and released:
+        run.released_at = timezone.now()
+        run.released_by = user
+        run.save(update_fields=["released_at", "released_by"])
+    return released
+
+
+# — The enterprise's answer (意愿确认) —————————————————————————————————————————————————————————————
+
+
+def clean_bank_account(value: str) -> str:
+    """A bank account number without spaces or dashes; 8 to 30 digits, or AwardError."""
+    account = re.sub(r"[\s-]", "", value or "")
+    if not BANK_ACCOUNT_RE.match(account):
+        raise AwardError(_("银行账号应为 8 至 30 位数字。"))
+    return account
+
+
+def _check_answerer(award: Award, user, *, offline: bool) -> None:
+    if offline:
+        if not (user.is_staff and not user.is_enterprise_user):
+            raise AwardError(_("只有园区工作人员可以代录企业的线下确认。"))
+        return
+    if user.enterprise_id != award.enterprise_id:
+        raise AwardError(_("只能处理本企业的兑现记录。"))
+    if not user.is_enterprise_owner:
+        raise AwardError(_("只有企业法定代表人账号可以确认或放弃兑现，经办人账号只能查看。"))
+
+
+@transaction.atomic
+def award_confirm(
+    *,
+    award: Award,
+    user,
+    bank_name: str,
+    bank_account_name: str,
+    bank_account: str,
+    offline: bool = False,
+) -> Award:
+    """意愿确认: the enterprise's owner accepts a publicized award and names the account to be paid.
+
+    Allowed only after the publicity period. The scheme's budget row is locked while money is
+    committed: a first-confirmed scheme waitlists the award when the budget is spent (or others wait
+    before it). ``offline=True``: staff record a confirmation the enterprise handed in on paper.
+    """
+    scheme = _locked_scheme(award.scheme_id)
+    award = _locked_award(award.pk)
+    _check_answerer(award, user, offline=offline)
+    if award.status != AwardStatus.PUBLICIZED:
+        raise _illegal(award, _("确认"))
+    today = timezone.localdate()
+    if award.publicity_to is None or today <= award.publicity_to:
+        raise AwardError(
+            _("公示期至 %(end)s 结束，公示期满后方可确认。") % {"end": award.publicity_to or "—"}
+        )
+    bank_name = (bank_name or "").strip()
+    bank_account_name = (bank_account_name or "").strip()
+    if not bank_name:
+        raise AwardError(_("请填写开户银行。"))
+    if bank_account_name != award.enterprise.name:
+        raise AwardError(
+            _("账户名称须与企业名称“%(name)s”一致：财政资金只拨付到企业本单位账户。")
+            % {"name": award.enterprise.name}
+        )
+    account = clean_bank_account(bank_account)
+    note = _("线下确认，工作人员代录") if offline else _("企业确认接受兑现")
+    if scheme.allocation == Allocation.FIRST_CONFIRMED:
+        queue = Award.objects.filter(scheme=scheme, status=AwardStatus.CONFIRMED, waitlisted=True).exists()
+        award.waitlisted = queue or scheme.committed + award.amount > scheme.budget
+        if award.waitlisted:
+            note += _("；预算已用尽，列入候补")
+    elif scheme.committed + award.amount > scheme.budget:
+        raise AwardError(
+            _("“%(scheme)s”预算余额不足，暂不能确认，请联系主管部门。") % {"scheme": scheme.title}
+        )
+    if not award.waitlisted:
+        scheme.committed += award.amount
+        scheme.save(update_fields=["committed", "updated_at"])
+    _record(award, to=AwardStatus.CONFIRMED, user=user, note=note)
+    award.confirmed_at = timezone.now()
+    award.confirmed_by = user
+    award.bank_name = bank_name
+    award.bank_account_name = bank_account_name
+    award.bank_account = account
+    award.save(
+        update_fields=[
+            "status",
+            "waitlisted",
+            "confirmed_at",
+            "confirmed_by",
+            "bank_name",
+            "bank_account_name",
+            "bank_account",
+        ]
+    )
+    stats.invalidate()
+    return award
+
+
+@transaction.atomic
+def award_decline(*, award: Award, user, reason: str = "", offline: bool = False) -> Award:
+    """放弃: the enterprise's owner declines a publicized or confirmed (unpaid) award."""
+    scheme = _locked_scheme(award.scheme_id)
+    award = _locked_award(award.pk)
+    _check_answerer(award, user, offline=offline)
+    if award.status not in (AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED):
+        raise _illegal(award, _("放弃"))
+    was_holding = _holds_budget(award)
+    _release_budget(scheme, award)
+    _leave_batch(award)
+    reason = (reason or "").strip() or _("企业放弃")
+    _record(award, to=AwardStatus.DECLINED, user=user, note=reason)
+    award.reason = reason
+    award.waitlisted = False
+    award.save(update_fields=["status", "reason", "waitlisted", "payment_batch"])
+    if was_holding:
+        _promote_waitlist(scheme, user=user)
+    stats.invalidate()
+    return award
+
+
+# — Payment (拨付) ———————————————————————————————————————————————————————————————————————————————————
+
+
+@transaction.atomic
+def payment_batch_create(*, awards: Iterable[Award], user, title: str) -> PaymentBatch:
+    """Put confirmed awards (not waitlisted, in no other batch) into a new payment batch."""
+    title = (title or "").strip()
+    if not title:
+        raise AwardError(_("请填写批次名称。"))
+    locked = _lock_awards(a.pk for a in awards)
+    if not locked:
+        raise AwardError(_("请选择要拨付的兑现记录。"))
+    for award in locked:
+        problem = None
+        if award.status != AwardStatus.CONFIRMED:
+            problem = _("状态为“%(status)s”") % {"status": award.get_status_display()}
+        elif award.waitlisted:
+            problem = _("预算不足，尚在候补")
+        elif award.payment_batch_id is not None:
+            problem = _("已在其他拨付批次中")
+        elif not award.bank_account:
+            problem = _("没有收款账户")
+        if problem:
+            raise AwardError(
+                _("%(enterprise)s 的“%(scheme)s”%(problem)s，不能拨付；未创建批次。")
+                % {"enterprise": award.enterprise.name, "scheme": award.scheme.title, "problem": problem}
+            )
+    batch = PaymentBatch.objects.create(
+        title=title, created_by=user, total=sum((a.amount for a in locked), Decimal("0"))
+    )
+    for chunk in _chunks([a.pk for a in locked]):
+        Award.objects.filter(pk__in=chunk).update(payment_batch=batch)
+    return batch
+
+
+EXPORT_COLUMNS = (
+    gettext_lazy("序号"),
+    gettext_lazy("企业名称"),
+    gettext_lazy("统一社会信用代码"),
+    gettext_lazy("开户银行"),
+    gettext_lazy("账户名称"),
+    gettext_lazy("银行账号"),
+    gettext_lazy("金额（元）"),
+    gettext_lazy("方案"),
+    gettext_lazy("兑现批次"),
+    gettext_lazy("兑现记录号"),
+)
+# A cell beginning with one of these is read as a formula by spreadsheet programs (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A value as a spreadsheet cell that cannot run: text beginning like a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _batch_rows(batch: PaymentBatch) -> list[list]:
+    # Account numbers and codes are text, never numbers: a number cell loses digits past the 15th.
+    awards = batch.awards.select_related("scheme", "enterprise").order_by("pk")
+    return [
+        [
+            index,
+            award.enterprise.name,
+            award.enterprise.uscc,
+            award.bank_name,
+            award.bank_account_name,
+            award.bank_account,
+            award.amount,
+            award.scheme.title,
+            award.period,
+            str(award.pk),
+        ]
+        for index, award in enumerate(awards, start=1)
+    ]
+
+
+@transaction.atomic
+def payment_batch_export(*, batch: PaymentBatch, fmt: str) -> bytes:
+    """The batch as a file for the bank (``fmt`` "csv" or "xlsx"), every text cell formula-safe."""
+    if fmt not in ("csv", "xlsx"):
+        raise AwardError(_("导出格式只能是 CSV 或 XLSX。"))
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    rows = _batch_rows(batch)
+    if not rows:
+        raise AwardError(_("批次中没有兑现记录，无需导出。"))
+    header = [str(c) for c in EXPORT_COLUMNS]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([spreadsheet_safe(str(v)) if not isinstance(v, int) else v for v in row])
+        # A byte-order mark so that spreadsheet programs read the Chinese text as UTF-8.
+        content = ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    else:
+        content = _xlsx(batch, header, rows)
+    if batch.status == PaymentBatch.Status.DRAFT:
+        batch.status = PaymentBatch.Status.EXPORTED
+        batch.exported_at = timezone.now()
+        batch.save(update_fields=["status", "exported_at"])
+    return content
+
+
+def _xlsx(batch: PaymentBatch, header: list[str], rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("拨付清单")
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            if isinstance(value, Decimal | int):
+                cells.append(value)
+            else:
+                cells.append(spreadsheet_safe(str(value)))
+        sheet.append(cells)
+    for cell in sheet["G"][1:]:
+        cell.number_format = "#,##0.00"
+    sheet.append([])
+    sheet.append(["", _("合计"), "", "", "", "", batch.total])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@transaction.atomic
+def payment_batch_mark_paid(*, batch: PaymentBatch, user, reference: str) -> PaymentBatch:
+    """已拨付: the bank paid an exported batch; its awards become paid. A paid batch is never paid again."""
+    reference = (reference or "").strip()
+    if not reference:
+        raise AwardError(_("请填写银行回单号。"))
+    awards = list(
+        Award.objects.select_for_update(of=("self",))
+        .filter(payment_batch_id=batch.pk)
+        .select_related("scheme")
+        .order_by("pk")
+    )
+    batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.status == PaymentBatch.Status.PAID:
+        raise AwardError(
+            _("批次“%(title)s”已于 %(at)s 标记拨付（回单号 %(ref)s），不会重复拨付。")
+            % {
+                "title": batch.title,
+                "at": timezone.localtime(batch.paid_at).strftime("%Y-%m-%d %H:%M"),
+                "ref": batch.paid_reference,
+            }
+        )
+    if batch.status != PaymentBatch.Status.EXPORTED:
+        raise AwardError(_("请先导出批次的拨付清单交银行，再标记拨付。"))
+    if not awards:
+        raise AwardError(_("批次中没有待拨付的兑现记录。"))
+    bad = [a for a in awards if a.status != AwardStatus.CONFIRMED or a.waitlisted]
+    if bad:
+        raise _illegal(bad[0], _("拨付"))
+    now = timezone.now()
+    _move_all(
+        awards, to=AwardStatus.PAID, user=user, note=_("回单号 %(ref)s") % {"ref": reference}, paid_at=now
+    )
+    batch.status = PaymentBatch.Status.PAID
+    batch.paid_at = now
+    batch.paid_reference = reference
+    batch.total = sum((a.amount for a in awards), Decimal("0"))
+    batch.save(update_fields=["status", "paid_at", "paid_reference", "total"])
+    stats.invalidate()
+    return batch

@@ -1,0 +1,467 @@
+"""The variable catalogue (变量): what a scheme's rule may ask about an enterprise, in SQL and in Python.
+
+Each variable has a name, a Chinese label, a type and a unit, and two readings that must agree:
+
+- ``Variable.expression(context)``: a Django expression over ``Enterprise``, used to build the facts
+  relation the matcher evaluates compiled rules on (``facts_queryset``), one row per enterprise;
+- ``facts_for(enterprise=…, facts_year=…, reference_date=…)``: the same facts as a plain dict for
+  ``rules.apply`` / ``rules.explain``.
+
+Facts are read at a scheme's ``Context``: its facts year (annual figures of that year, ``prev.*`` of the
+year before) and its reference date (age, qualifications held). Empty text is unknown (None), as a
+missing figure is. Money is in 万元, as the registry holds it.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractYear, NullIf
+
+from portal.enterprises.models import (
+    QUALIFICATION_VALID_YEARS,
+    AnnualReport,
+    Enterprise,
+    Qualification,
+    QualificationCode,
+)
+from subsidies.rules import VariableSpec
+from subsidies.rules.compiler import (
+    ALL,
+    Column,
+    Divide,
+    Fact,
+    NumberField,
+    Resolver,
+    qualification_codes_asked,
+)
+from subsidies.rules.logic import divide, variables_used
+
+NUMBER, STRING, BOOLEAN, LIST = "number", "string", "boolean", "list"
+QUALIFICATION_CODES: tuple[str, ...] = tuple(QualificationCode.values)
+
+
+@dataclass(frozen=True)
+class Context:
+    """When a scheme reads facts: its facts year (数据年度) and its reference date (基准日)."""
+
+    facts_year: int
+    reference_date: dt.date
+
+    @property
+    def key(self) -> str:
+        return f"{self.facts_year}_{self.reference_date:%Y%m%d}"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One catalogue entry: how a rule names a fact, how people read it, and where it comes from."""
+
+    name: str
+    label: str
+    type: str
+    unit: str = ""
+    # Where the value comes from: enterprise / report / ratio / age / qualifications / qualification_year.
+    source: str = "enterprise"
+    field: str = ""
+    # 0: the facts year; -1: the year before (prev.*).
+    year_offset: int = 0
+    # Whole numbers (people, years): PostgreSQL integer columns, cast before arithmetic.
+    integer: bool = False
+
+    def year(self, context: Context) -> int:
+        """The annual-report year this variable reads in a context."""
+        return context.facts_year + self.year_offset
+
+    def label_for(self, context: Context | None) -> str:
+        """The label with its year, as an enterprise reads it: 2022 年研发费用."""
+        if context is not None and self.source in ("report", "ratio"):
+            return f"{self.year(context)} 年{self.label.removeprefix('上年')}"
+        return self.label
+
+    def column(self, context: Context) -> str:
+        """The column of the facts relation that holds this variable in a context."""
+        if self.source == "enterprise":
+            return f"e_{self.field}"
+        if self.source in ("report", "ratio"):
+            return f"y{self.year(context)}_{self.field}"
+        if self.source == "age":
+            return f"age_{context.reference_date:%Y%m%d}"
+        if self.source == "qualification_year":
+            return f"qy{context.reference_date.year}_{self.field}"
+        raise ValueError(f"{self.name} has no single column; see qualification_columns()")
+
+    def expression(self, context: Context):
+        """The Django expression of this variable over an Enterprise queryset from ``facts_queryset``."""
+        if self.source == "enterprise":
+            if self.type == STRING:
+                return NullIf(F(self.field), Value(""))
+            return F(self.field)
+        if self.source == "report":
+            return F(f"{_report_alias(self.year(context))}__{self.field}")
+        if self.source == "ratio":
+            return _ratio(self.year(context))
+        if self.source == "age":
+            return _age_expression(context.reference_date)
+        if self.source == "qualification_year":
+            awarded = Qualification.objects.filter(
+                enterprise=OuterRef("pk"), code=self.field, year_awarded__lte=context.reference_date.year
+            )
+            return Subquery(
+                awarded.order_by().values("enterprise").annotate(last=Max("year_awarded")).values("last"),
+                output_field=IntegerField(),
+            )
+        raise ValueError(f"{self.name} is a list; see qualification_columns()")
+
+    def spec(self, context: Context | None = None) -> VariableSpec:
+        """The entry as the rules package reads it."""
+        return VariableSpec(self.name, self.label_for(context), self.type, self.unit)
+
+
+def _report_alias(year: int) -> str:
+    return f"r{year}"
+
+
+def _ratio(year: int):
+    """研发投入强度: rd_expense / revenue of a year, cut after 20 decimals as ``rules`` divides."""
+    alias = _report_alias(year)
+    return Divide(F(f"{alias}__rd_expense"), F(f"{alias}__revenue"))
+
+
+def _age_expression(reference: dt.date):
+    """Whole years from registered_on to the reference date (the birthday counts on its day)."""
+    later_in_year = Q(
+        registered_on__month__gt=reference.month,
+    ) | Q(registered_on__month=reference.month, registered_on__day__gt=reference.day)
+    return ExpressionWrapper(
+        Value(reference.year)
+        - ExtractYear("registered_on")
+        - Case(When(later_in_year, then=Value(1)), default=Value(0)),
+        output_field=IntegerField(),
+    )
+
+
+def _holds(code: str, reference: dt.date) -> Q:
+    """A qualification row of this code held on the reference date."""
+    years = QUALIFICATION_VALID_YEARS.get(code, 1)
+    return Q(code=code, year_awarded__lte=reference.year) & (
+        Q(valid_until__gte=reference)
+        | Q(valid_until__isnull=True, year_awarded__gte=reference.year - years + 1)
+    )
+
+
+def qualification_column(context: Context, code: str | None) -> str:
+    """The boolean column: holds this qualification on the reference date (None: holds any)."""
+    return f"q{context.reference_date:%Y%m%d}_{code or 'any'}"
+
+
+_VARIABLES: list[Variable] = [
+    Variable("park", "所属园区", STRING, field="park"),
+    Variable("industry_section", "行业门类", STRING, field="industry_section"),
+    Variable("industry_division", "行业大类", STRING, field="industry_division"),
+    Variable("age_years", "成立年限", NUMBER, "年", source="age", integer=True),
+    Variable("registered_capital", "注册资本", NUMBER, "万元", field="registered_capital"),
+    Variable("is_above_scale", "规上企业", BOOLEAN, field="is_above_scale"),
+    Variable("credit_rating", "纳税信用等级", STRING, field="credit_rating"),
+    Variable("blacklisted", "失信企业", BOOLEAN, field="blacklisted"),
+    Variable("qualifications", "所获资质", LIST, source="qualifications"),
+    *(
+        Variable(
+            f"qualification_year.{code}",
+            f"{label}认定年度",
+            NUMBER,
+            source="qualification_year",
+            field=code,
+            integer=True,
+        )
+        for code, label in QualificationCode.choices
+    ),
+    Variable("revenue", "营业收入", NUMBER, "万元", source="report", field="revenue"),
+    Variable("rd_expense", "研发费用", NUMBER, "万元", source="report", field="rd_expense"),
+    Variable("employees", "从业人数", NUMBER, "人", source="report", field="employees", integer=True),
+    Variable("tax_paid", "纳税总额", NUMBER, "万元", source="report", field="tax_paid"),
+    Variable(
+        "prev.revenue", "上年营业收入", NUMBER, "万元", source="report", field="revenue", year_offset=-1
+    ),
+    Variable(
+        "prev.rd_expense", "上年研发费用", NUMBER, "万元", source="report", field="rd_expense", year_offset=-1
+    ),
+    Variable(
+        "prev.employees",
+        "上年从业人数",
+        NUMBER,
+        "人",
+        source="report",
+        field="employees",
+        year_offset=-1,
+        integer=True,
+    ),
+    Variable(
+        "prev.tax_paid", "上年纳税总额", NUMBER, "万元", source="report", field="tax_paid", year_offset=-1
+    ),
+    Variable("rd_ratio", "研发投入强度（研发费用 ÷ 营业收入）", NUMBER, source="ratio", field="rd_ratio"),
+]
+
+VARIABLES: dict[str, Variable] = {variable.name: variable for variable in _VARIABLES}
+
+
+def variable_specs(*, context: Context | None = None) -> dict[str, VariableSpec]:
+    """The catalogue as ``rules.validate`` / ``rules.explain`` read it; labels carry a context's years."""
+    return {name: variable.spec(context) for name, variable in VARIABLES.items()}
+
+
+# ---- SQL: the facts relation ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The facts one context must provide: variables, and qualification codes asked about (None = any)."""
+
+    context: Context
+    names: frozenset[str]
+    qualification_codes: frozenset[str | None] = frozenset()
+
+
+def facts_queryset(
+    needs: Iterable[Needs],
+    *,
+    id_from: int | None = None,
+    id_to: int | None = None,
+    enterprise_ids: Iterable[int] | None = None,
+) -> QuerySet:
+    """One row per enterprise, ``eid`` and ``bl`` (blacklisted) then a column per needed fact.
+
+    Annual figures come from one LEFT JOIN per year; qualifications from an uncorrelated ``IN`` per code,
+    which both databases evaluate once per statement (hashed), not once per row.
+    """
+    needs = list(needs)
+    queryset = Enterprise.objects.order_by()
+    if id_from is not None:
+        queryset = queryset.filter(id__gte=id_from)
+    if id_to is not None:
+        queryset = queryset.filter(id__lte=id_to)
+    if enterprise_ids is not None:
+        queryset = queryset.filter(id__in=list(enterprise_ids))
+    years = sorted(
+        {
+            VARIABLES[name].year(need.context)
+            for need in needs
+            for name in need.names
+            if VARIABLES[name].source in ("report", "ratio")
+        }
+    )
+    for year in years:
+        condition = Q(annual_reports__year=year)
+        # Bounding the joined reports by the same id range lets the planner walk the (enterprise, year) index.
+        if id_from is not None:
+            condition &= Q(annual_reports__enterprise_id__gte=id_from)
+        if id_to is not None:
+            condition &= Q(annual_reports__enterprise_id__lte=id_to)
+        queryset = queryset.annotate(
+            **{_report_alias(year): FilteredRelation("annual_reports", condition=condition)}
+        )
+    columns: dict[str, Any] = {"eid": F("id"), "bl": F("blacklisted")}
+    for need in needs:
+        for name in sorted(need.names):
+            variable = VARIABLES[name]
+            if variable.source != "qualifications":
+                columns.setdefault(variable.column(need.context), variable.expression(need.context))
+        for code in need.qualification_codes:
+            columns.setdefault(
+                qualification_column(need.context, code),
+                _held_expression(need.context.reference_date, code, id_from=id_from, id_to=id_to),
+            )
+    return queryset.values(**columns)
+
+
+def _held_expression(reference: dt.date, code: str | None, *, id_from: int | None, id_to: int | None):
+    codes = [code] if code else list(QUALIFICATION_CODES)
+    held = Q()
+    for each in codes:
+        held |= _holds(each, reference)
+    rows = Qualification.objects.filter(held)
+    if id_from is not None:
+        rows = rows.filter(enterprise_id__gte=id_from)
+    if id_to is not None:
+        rows = rows.filter(enterprise_id__lte=id_to)
+    return ExpressionWrapper(Q(id__in=rows.values("enterprise_id")), output_field=BooleanField())
+
+
+def enterprise_has_qualification(reference: dt.date, code: str):
+    """Exists-expression (over Enterprise) for holding a qualification on a date; for selectors."""
+    return Exists(Qualification.objects.filter(_holds(code, reference), enterprise=OuterRef("pk")))
+
+
+# ---- SQL: what the compiler reads --------------------------------------------------------------------
+
+_OUTPUTS = {NUMBER: NumberField, STRING: CharField, BOOLEAN: BooleanField}
+
+
+class _Holds:
+    """Membership columns of the qualifications list: holds(code), or holds(None) for "any"."""
+
+    codes = QUALIFICATION_CODES
+
+    def __init__(self, context: Context, relation: str) -> None:
+        self.context = context
+        self.relation = relation
+
+    def __call__(self, code: str | None):
+        if code is not None and code not in QUALIFICATION_CODES:
+            return None  # a code the registry never records is never held
+        return Column(self.relation, qualification_column(self.context, code), BooleanField())
+
+
+def resolver(context: Context, relation: str = "f") -> Resolver:
+    """Variables as columns of the facts relation ``relation`` for a context (raises KeyError if unknown)."""
+
+    def resolve(name: str) -> Fact:
+        variable = VARIABLES[name]
+        if variable.type == LIST:
+            return Fact(LIST, holds=_Holds(context, relation))
+        return Fact(
+            variable.type,
+            Column(relation, variable.column(context), _OUTPUTS[variable.type]()),
+            integer=variable.integer,
+            # SQLite: the ratio is computed decimal text; every other number is a stored number.
+            native=variable.source != "ratio",
+        )
+
+    return resolve
+
+
+def needs_of(context: Context, *rules: Any) -> Needs:
+    """The facts a context must provide for these rules."""
+    names: set[str] = set()
+    codes: set[str | None] = set()
+    for rule in rules:
+        names |= {name for name in variables_used(rule) if name in VARIABLES}
+        for code in qualification_codes_asked(rule):
+            if code == ALL:
+                codes.update(QUALIFICATION_CODES)
+            elif code is None or code in QUALIFICATION_CODES:
+                codes.add(code)
+    return Needs(context, frozenset(names), frozenset(codes))
+
+
+# ---- Python: the facts dict ----------------------------------------------------------------------
+
+
+@dataclass
+class Record:
+    """What the Python getters read of one enterprise: the row, its annual reports, its qualifications."""
+
+    enterprise: Enterprise
+    reports: Mapping[int, AnnualReport]
+    qualifications: list[Qualification]
+
+    @classmethod
+    def load(cls, enterprise: Enterprise, years: Iterable[int] | None = None) -> "Record":
+        """Read an enterprise's reports (of these years, or all) and qualifications: two queries."""
+        reports = AnnualReport.objects.filter(enterprise=enterprise)
+        if years is not None:
+            reports = reports.filter(year__in=list(years))
+        return cls(
+            enterprise=enterprise,
+            reports={report.year: report for report in reports},
+            qualifications=list(Qualification.objects.filter(enterprise=enterprise)),
+        )
+
+
+def _held_on(qualification: Qualification, reference: dt.date) -> bool:
+    if qualification.year_awarded > reference.year:
+        return False
+    if qualification.valid_until is not None:
+        return qualification.valid_until >= reference
+    years = QUALIFICATION_VALID_YEARS.get(qualification.code, 1)
+    return qualification.year_awarded >= reference.year - years + 1
+
+
+def _age(registered_on: dt.date | None, reference: dt.date) -> int | None:
+    if registered_on is None:
+        return None
+    later_in_year = (registered_on.month, registered_on.day) > (reference.month, reference.day)
+    return reference.year - registered_on.year - int(later_in_year)
+
+
+def _value(variable: Variable, record: Record, context: Context) -> Any:
+    enterprise = record.enterprise
+    if variable.source == "enterprise":
+        value = getattr(enterprise, variable.field)
+        if variable.type == STRING:
+            return str(value) if value else None
+        return value
+    if variable.source == "report":
+        report = record.reports.get(variable.year(context))
+        return None if report is None else getattr(report, variable.field)
+    if variable.source == "ratio":
+        report = record.reports.get(variable.year(context))
+        if report is None or report.rd_expense is None or report.revenue is None:
+            return None
+        return divide(Decimal(report.rd_expense), Decimal(report.revenue))
+    if variable.source == "age":
+        return _age(enterprise.registered_on, context.reference_date)
+    if variable.source == "qualifications":
+        return sorted({q.code for q in record.qualifications if _held_on(q, context.reference_date)})
+    if variable.source == "qualification_year":
+        years = [
+            q.year_awarded
+            for q in record.qualifications
+            if q.code == variable.field and q.year_awarded <= context.reference_date.year
+        ]
+        return max(years, default=None)
+    raise ValueError(variable.source)
+
+
+def facts_from_record(record: Record, context: Context, names: Iterable[str] | None = None) -> dict[str, Any]:
+    """The facts dict of a loaded enterprise in a context (every variable, or these)."""
+    wanted = VARIABLES if names is None else {name: VARIABLES[name] for name in names}
+    return {name: _value(variable, record, context) for name, variable in wanted.items()}
+
+
+def facts_for(*, enterprise: Enterprise, facts_year: int, reference_date: dt.date) -> dict[str, Any]:
+    """Every variable of an enterprise at a facts year and reference date, as ``rules`` reads them."""
+    record = Record.load(enterprise, years=[facts_year, facts_year - 1])
+    return facts_from_record(record, Context(facts_year, reference_date))
+
+
+def facts_to_json(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Facts as stored with an award: numbers as decimal text (exact), the rest as JSON has them."""
+    return {
+        name: format(value, "f") if isinstance(value, Decimal) else value for name, value in facts.items()
+    }
+
+
+def facts_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Facts stored with an award, back with their types: numbers as Decimal, as the rule first saw them."""
+    facts = {}
+    for name, value in data.items():
+        variable = VARIABLES.get(name)
+        if (
+            variable is not None
+            and variable.type == NUMBER
+            and value is not None
+            and not isinstance(value, bool)
+        ):
+            value = Decimal(str(value))
+        facts[name] = value
+    return facts

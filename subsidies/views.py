@@ -1,0 +1,179 @@
+"""Award pages: the enterprise's awards (/me/awards/), the public publicity lists and the calculator."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from subsidies import selectors, services
+from subsidies.forms import CalculatorForm, ConfirmForm, DeclineForm
+from subsidies.models import Award, AwardStatus
+
+PAGE_SIZE = 20
+
+
+def policy_url(policy) -> str:
+    """The policy's page in the catalogue, or "" where the catalogue has no page for it."""
+    try:
+        return reverse("policies:detail", args=[policy.code])
+    except NoReverseMatch:
+        return ""
+
+
+def forbidden(request, message: str):
+    """A 403 page that says why, in Chinese."""
+    return render(request, "subsidies/forbidden.html", {"message": message}, status=403)
+
+
+@login_required
+def my_awards(request):
+    """我的兑现: the enterprise's released awards, the ones waiting for its answer first."""
+    user = request.user
+    if not user.is_enterprise_user:
+        if user.is_staff:
+            return redirect("admin:subsidies_award_changelist")
+        return forbidden(request, _("只有企业账号可以查看本企业的兑现记录。"))
+    page = Paginator(selectors.awards_for_enterprise(enterprise_id=user.enterprise_id), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    for award in page:
+        award.lines = selectors.explanation_lines(selectors.explanation_of(award))
+        award.can_confirm_now = award.status == AwardStatus.PUBLICIZED and award.publicity_to < today
+    return render(
+        request,
+        "subsidies/my_awards.html",
+        {
+            "page": page,
+            "is_owner": user.is_enterprise_owner,
+            "almost": selectors.almost_eligible_schemes(enterprise=user.enterprise),
+        },
+    )
+
+
+def _award_or_404(request, pk: int) -> Award:
+    try:
+        return selectors.award_detail(user=request.user, pk=pk)
+    except Award.DoesNotExist:
+        raise Http404(_("没有找到这条兑现记录。")) from None
+
+
+def _detail(request, award: Award, *, confirm_form=None, decline_form=None, status: int = 200):
+    today = timezone.localdate()
+    policy = award.scheme.policy
+    explanation = selectors.explanation_of(award)
+    context = {
+        "award": award,
+        "explanation": explanation,
+        "lines": selectors.explanation_lines(explanation),
+        "facts": selectors.facts_table(award),
+        "policy_url": policy_url(policy),
+        "contact_phone": policy.guide_phone or policy.department.phone,
+        "contact_office": policy.guide_office,
+        "masked_account": selectors.mask_account(award.bank_account),
+        "can_answer": selectors.can_answer(user=request.user, award=award),
+        "publicity_over": award.publicity_to is not None and award.publicity_to < today,
+        "scaled": award.amount != award.computed_amount,
+        "confirm_form": confirm_form or ConfirmForm(enterprise=award.enterprise),
+        "decline_form": decline_form or DeclineForm(),
+        "events": award.events.all(),
+    }
+    return render(request, "subsidies/award_detail.html", context, status=status)
+
+
+@login_required
+def award_detail(request, pk: int):
+    """One award: how much, why (the explanation), its publicity, and the confirmation form."""
+    return _detail(request, _award_or_404(request, pk))
+
+
+@login_required
+@require_POST
+def award_confirm(request, pk: int):
+    """意愿确认 by the enterprise's owner, with the bank account to be paid."""
+    award = _award_or_404(request, pk)
+    if not selectors.can_answer(user=request.user, award=award):
+        return forbidden(request, _("只有企业法定代表人账号可以确认或放弃兑现，经办人账号只能查看。"))
+    form = ConfirmForm(request.POST, enterprise=award.enterprise)
+    if form.is_valid():
+        try:
+            award = services.award_confirm(
+                award=award,
+                user=request.user,
+                bank_name=form.cleaned_data["bank_name"],
+                bank_account_name=form.cleaned_data["bank_account_name"],
+                bank_account=form.cleaned_data["bank_account"],
+            )
+        except services.AwardError as exc:
+            messages.error(request, str(exc))
+        else:
+            if award.waitlisted:
+                messages.warning(
+                    request, _("已确认。该方案预算已用尽，您的兑现已列入候补，预算释放后按确认先后拨付。")
+                )
+            else:
+                messages.success(
+                    request,
+                    _("已确认，兑现资金将拨付至尾号 %(tail)s 的账户。") % {"tail": award.bank_account[-4:]},
+                )
+            return redirect("subsidies:award", pk=award.pk)
+    return _detail(request, award, confirm_form=form, status=400)
+
+
+@login_required
+@require_POST
+def award_decline(request, pk: int):
+    """放弃兑现 by the enterprise's owner."""
+    award = _award_or_404(request, pk)
+    if not selectors.can_answer(user=request.user, award=award):
+        return forbidden(request, _("只有企业法定代表人账号可以确认或放弃兑现，经办人账号只能查看。"))
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.award_decline(award=award, user=request.user, reason=form.cleaned_data["reason"])
+        except services.AwardError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已放弃该项兑现。"))
+            return redirect("subsidies:award", pk=award.pk)
+    return _detail(request, award, decline_form=form, status=400)
+
+
+def publicity(request):
+    """公示: the award lists in their publicity period today, one per scheme, with whom to object to."""
+    return render(request, "subsidies/publicity.html", {"lists": selectors.publicity_lists()})
+
+
+def publicity_scheme(request, code: str):
+    """One scheme's award list in publicity: enterprise names and amounts, searchable, paginated."""
+    entry = selectors.publicity_list(code=code)
+    if entry is None:
+        raise Http404(_("该方案当前没有公示中的名单。"))
+    q = request.GET.get("q", "").strip()
+    page = Paginator(selectors.publicity_awards(scheme=entry.scheme, q=q), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "subsidies/publicity_scheme.html",
+        {"entry": entry, "page": page, "q": q, "query": urlencode({"q": q}) if q else ""},
+    )
+
+
+def calculator(request):
+    """政策计算器: anyone types in an enterprise profile and sees which schemes it would match, and why.
+
+    The profile is posted, evaluated and shown; nothing is stored.
+    """
+    results = None
+    form = CalculatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        results = selectors.calculator_results(profile=form.profile())
+    return render(request, "subsidies/calculator.html", {"form": form, "results": results})

@@ -1,0 +1,311 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+from subsidies.models import Award, AwardStatus, PaymentBatch, Undetermined
+from subsidies.services import payment_batch_create
+from tests.factories import StaffFactory
+from tests.subsidies.award_factories import (
+    AwardFactory,
+    MatchRunFactory,
+    PublicizedAwardFactory,
+    bank_details,
+    fast_passwords,  # noqa: F401 - a fixture
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+AWARDS = "/admin/subsidies/award/"
+
+
+def act(client, url, action, objects, **data):
+    return client.post(url, {"action": action, ACTION_CHECKBOX_NAME: [o.pk for o in objects], **data})
+
+
+def statuses(awards):
+    return [Award.objects.get(pk=a.pk).status for a in awards]
+
+
+def test_staff_approve_candidates_in_bulk(client, staff):
+    awards = AwardFactory.create_batch(3)
+    client.force_login(staff)
+
+    response = act(client, AWARDS, "approve", awards)
+
+    assert response.status_code == 302
+    assert statuses(awards) == ["approved"] * 3
+
+
+def test_bulk_approval_with_a_non_candidate_changes_nothing_and_says_why(client, staff):
+    awards = [AwardFactory(), AwardFactory(status="paid", enterprise__name="已拨付企业")]
+    client.force_login(staff)
+
+    response = act(client, AWARDS, "approve", awards)
+
+    assert statuses(awards) == ["candidate", "paid"]
+    page = client.get(response.url).content.decode()
+    assert "已拨付企业 的“" in page and "未做任何修改" in page
+
+
+def test_a_rejection_asks_for_the_reason_first(client, staff):
+    awards = AwardFactory.create_batch(2)
+    client.force_login(staff)
+
+    form = act(client, AWARDS, "reject", awards)
+    assert form.status_code == 200
+    assert "审核不通过" in form.content.decode()
+    assert statuses(awards) == ["candidate", "candidate"]
+
+    act(client, AWARDS, "reject", awards, apply="1", reason="企业已注销")
+
+    assert statuses(awards) == ["rejected", "rejected"]
+    assert Award.objects.get(pk=awards[0].pk).reason == "企业已注销"
+
+
+def test_staff_release_approved_awards_from_the_list(client, staff):
+    awards = [AwardFactory(status="approved"), AwardFactory()]
+    client.force_login(staff)
+
+    act(client, AWARDS, "release", awards)
+
+    assert statuses(awards) == ["publicized", "candidate"]
+
+
+def test_a_run_page_shows_its_diff_and_review_progress_and_releases(client, staff):
+    run = MatchRunFactory(
+        totals={"rd-2023": {"eligible": 2, "undetermined": 1, "new": 1, "lost": 1, "amount": "150000.00"}}
+    )
+    approved = AwardFactory(run=run, status="approved", scheme__code="rd-2023")
+    AwardFactory(run=run, scheme=approved.scheme)
+    Undetermined.objects.create(
+        run=run, scheme=approved.scheme, enterprise=approved.enterprise, missing=["employees"]
+    )
+    client.force_login(staff)
+
+    page = client.get(f"/admin/subsidies/matchrun/{run.pk}/change/").content.decode()
+    assert "<td>rd-2023</td><td>2</td>" in page
+    assert "150,000.00" in page
+    assert f"/admin/subsidies/undetermined/?run__id__exact={run.pk}" in page
+    assert "已审核 1（100,000.00 元）" in page and "待审核 1（100,000.00 元）" in page
+
+    act(client, "/admin/subsidies/matchrun/", "release", [run])
+
+    assert Award.objects.get(pk=approved.pk).status == AwardStatus.PUBLICIZED
+    undetermined = client.get(f"/admin/subsidies/undetermined/?run__id__exact={run.pk}").content.decode()
+    assert approved.enterprise.name in undetermined
+
+
+def test_staff_put_confirmed_awards_into_a_batch_export_it_and_mark_it_paid(client, staff):
+    awards = [PublicizedAwardFactory(status="confirmed", amount=Decimal("1000.00")) for _ in range(2)]
+    for award in awards:
+        award.bank_name = "中国银行"
+        award.bank_account = "6216610200016587"
+        award.save()
+    client.force_login(staff)
+
+    response = act(client, AWARDS, "create_batch", awards, apply="1", title="2023 年第一批")
+    batch = PaymentBatch.objects.get()
+    assert response.url == f"/admin/subsidies/paymentbatch/{batch.pk}/change/"
+    assert batch.total == Decimal("2000.00")
+
+    csv = client.get(f"/admin/subsidies/paymentbatch/{batch.pk}/export/csv/")
+    assert csv["Content-Type"] == "text/csv; charset=utf-8"
+    assert "6216610200016587" in csv.content.decode("utf-8-sig")
+    xlsx = client.get(f"/admin/subsidies/paymentbatch/{batch.pk}/export/xlsx/")
+    assert xlsx.content[:2] == b"PK"
+
+    client.post(f"/admin/subsidies/paymentbatch/{batch.pk}/paid/", {"reference": "HD20230620001"})
+    assert statuses(awards) == ["paid", "paid"]
+    again = client.post(f"/admin/subsidies/paymentbatch/{batch.pk}/paid/", {"reference": "HD20230620002"})
+    assert "不会重复拨付" in again.content.decode()
+    batch.refresh_from_db()
+    assert batch.paid_reference == "HD20230620001"
+
+
+def test_staff_record_a_paper_confirmation(client, staff):
+    award = PublicizedAwardFactory()
+    client.force_login(staff)
+
+    assert "录入线下确认" in client.get(f"{AWARDS}{award.pk}/change/").content.decode()
+    client.post(f"{AWARDS}{award.pk}/offline-confirm/", {**bank_details(award), "agree": "on"})
+
+    award.refresh_from_db()
+    assert (award.status, award.confirmed_by) == ("confirmed", staff)
+
+
+def test_the_award_page_in_admin_shows_the_explanation_and_a_masked_account(client, staff):
+    award = PublicizedAwardFactory(status="confirmed")
+    award.bank_account = "6216610200016587"
+    award.save()
+    client.force_login(staff)
+
+    page = client.get(f"{AWARDS}{award.pk}/change/").content.decode()
+
+    assert "研发费用 350 万元 ≥ 100 万元 ✓" in page
+    assert "**** **** 6587" in page
+    assert "6216610200016587" not in page
+
+
+def test_staff_without_the_permission_cannot_act_on_awards(client):
+    clerk = StaffFactory()
+    award = AwardFactory()
+    batch_award = PublicizedAwardFactory(status="confirmed")
+    batch_award.bank_account = "6216610200016587"
+    batch_award.save()
+    batch = payment_batch_create(awards=[batch_award], user=clerk, title="第一批")
+    client.force_login(clerk)
+
+    assert client.get(AWARDS).status_code == 403
+    assert client.post(f"{AWARDS}{award.pk}/offline-confirm/").status_code == 403
+    assert client.get(f"/admin/subsidies/paymentbatch/{batch.pk}/export/csv/").status_code == 403
+
+
+# — schemes: the rule builder and the preview —
+
+
+def scheme_post(policy, **overrides):
+    data = {
+        "policy": policy.pk,
+        "code": "rd-builder-2022",
+        "title": "研发费用增量后补助",
+        "mode": "automatic",
+        "status": "active",
+        "facts_year": "2022",
+        "reference_date": "",
+        "period": "2023",
+        "eligibility_mode": "builder",
+        "combinator": "and",
+        "cond_0_variable": "rd_expense",
+        "cond_0_op": ">=",
+        "cond_0_value": "100",
+        "cond_1_variable": "rd_expense",
+        "cond_1_op": ">",
+        "cond_1_other": "prev.rd_expense",
+        "cond_2_variable": "qualifications",
+        "cond_2_op": "holds",
+        "cond_2_value": "高新技术企业",
+        "cond_3_variable": "credit_rating",
+        "cond_3_op": "in",
+        "cond_3_value": "A, B",
+        "cond_4_variable": "is_above_scale",
+        "cond_4_op": "true",
+        "eligibility_json": "",
+        "amount_kind": "product",
+        "amount_variable": "rd_expense",
+        "amount_minus": "prev.rd_expense",
+        "amount_factor": "1000",
+        "amount_json": "",
+        "cap_per_enterprise": "2000000",
+        "budget": "30000000",
+        "allocation": "pro_rata",
+        "exclusive_group": "",
+        "publicity_days": "5",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_staff_build_a_scheme_rule_in_the_form_and_it_is_saved_as_jsonlogic(client, staff):
+    from subsidies.models import Scheme
+    from tests.subsidies.award_factories import AwardPolicyFactory
+
+    policy = AwardPolicyFactory()
+    client.force_login(staff)
+
+    response = client.post("/admin/subsidies/scheme/add/", scheme_post(policy))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    scheme = Scheme.objects.get(code="rd-builder-2022")
+    assert scheme.eligibility == {
+        "and": [
+            {">=": [{"var": "rd_expense"}, 100]},
+            {">": [{"var": "rd_expense"}, {"var": "prev.rd_expense"}]},
+            {"in": ["high_tech", {"var": "qualifications"}]},
+            {"in": [{"var": "credit_rating"}, ["A", "B"]]},
+            {"var": "is_above_scale"},
+        ]
+    }
+    assert scheme.amount_rule == {"*": [{"-": [{"var": "rd_expense"}, {"var": "prev.rd_expense"}]}, 1000]}
+    assert scheme.reference_date == dt.date(2022, 12, 31)
+
+    page = client.get(f"/admin/subsidies/scheme/{scheme.pk}/change/").content.decode()
+    assert '<option value="prev.rd_expense" selected>' in page
+    assert 'name="cond_3_value" value="A, B"' in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"cond_0_value": "一百"}, "“一百”不是数字。"),
+        ({"cond_0_value": ""}, "条件“研发费用”缺少比较值。"),
+        ({"cond_2_value": "诺贝尔奖"}, "未知资质“诺贝尔奖”"),
+        (
+            {"eligibility_mode": "json", "eligibility_json": '{">=": [{"var": "profit"}, 1]}'},
+            "资格规则：",
+        ),
+        ({"amount_kind": "json", "amount_json": '{"*": [{"var": "rd_expense"}'}, "规则不是合法的 JSON"),
+    ],
+)
+def test_a_bad_rule_is_refused_with_a_chinese_message_and_nothing_is_saved(overrides, message, client, staff):
+    from subsidies.models import Scheme
+    from tests.subsidies.award_factories import AwardPolicyFactory
+
+    client.force_login(staff)
+
+    response = client.post("/admin/subsidies/scheme/add/", scheme_post(AwardPolicyFactory(), **overrides))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Scheme.objects.filter(code="rd-builder-2022").exists()
+
+
+def test_a_complex_rule_is_edited_as_jsonlogic(client, staff):
+    from tests.subsidies.award_factories import AwardSchemeFactory
+
+    scheme = AwardSchemeFactory(
+        eligibility={"or": [{"and": [{"var": "is_above_scale"}, {">": [{"var": "employees"}, 10]}]}, False]}
+    )
+    client.force_login(staff)
+
+    page = client.get(f"/admin/subsidies/scheme/{scheme.pk}/change/").content.decode()
+
+    assert "该资格规则结构较复杂，无法用条件行表示，请直接编辑 JsonLogic。" in page
+    assert '<option value="json" selected>' in page
+
+
+def test_staff_try_a_scheme_on_an_enterprise_and_read_the_trace(client, staff):
+    from tests.factories import AnnualReportFactory, EnterpriseFactory
+    from tests.subsidies.award_factories import AwardSchemeFactory
+
+    scheme = AwardSchemeFactory(
+        eligibility={">=": [{"var": "rd_expense"}, 100]},
+        amount_rule={"*": [{"var": "rd_expense"}, 100]},
+    )
+    enterprise = EnterpriseFactory(name="郑州试算科技有限公司")
+    AnnualReportFactory(enterprise=enterprise, year=2022, rd_expense=Decimal("350"))
+    client.force_login(staff)
+
+    page = client.get(
+        f"/admin/subsidies/scheme/{scheme.pk}/preview/", {"uscc": enterprise.uscc}
+    ).content.decode()
+
+    assert "郑州试算科技有限公司" in page
+    assert "应兑现 35,000.00 元" in page
+    assert "2022 年研发费用 350 万元 ≥ 100 万元 ✓" in page
+    assert "未找到" not in page
+    missing = client.get(f"/admin/subsidies/scheme/{scheme.pk}/preview/", {"uscc": "不存在的企业"})
+    assert "企业档案中没有找到该企业。" in missing.content.decode()
+
+
+def test_staff_allocate_an_over_subscribed_scheme_from_the_list(client, staff):
+    from tests.subsidies.award_factories import AwardSchemeFactory
+
+    scheme = AwardSchemeFactory(budget=Decimal("150000.00"))
+    AwardFactory.create_batch(2, scheme=scheme, status="approved")
+    client.force_login(staff)
+
+    act(client, "/admin/subsidies/scheme/", "allocate", [scheme])
+
+    assert list(Award.objects.values_list("amount", flat=True)) == [Decimal("75000.00")] * 2

@@ -1,0 +1,286 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from subsidies.models import AwardStatus
+from tests.factories import EnterpriseUserFactory
+from tests.subsidies.award_factories import (
+    AwardFactory,
+    AwardSchemeFactory,
+    PublicizedAwardFactory,
+    bank_details,
+    fast_passwords,  # noqa: F401 - a fixture
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+
+
+def page(client, url, **kwargs):
+    response = client.get(url, **kwargs)
+    return response, response.content.decode()
+
+
+# — /me/awards/ —
+
+
+def test_an_enterprise_sees_only_its_own_released_awards(client, owner):
+    mine = PublicizedAwardFactory(enterprise=owner.enterprise, scheme__title="研发费用后补助")
+    AwardFactory(enterprise=owner.enterprise, scheme__title="尚未审核的方案")
+    AwardFactory(enterprise=owner.enterprise, status="rejected", scheme__title="审核未通过的方案")
+    PublicizedAwardFactory(scheme__title="别家企业的方案")
+    client.force_login(owner)
+
+    response, html = page(client, "/me/awards/")
+
+    assert response.status_code == 200
+    assert "研发费用后补助" in html
+    assert f'href="/me/awards/{mine.pk}/"' in html
+    assert "研发费用 350 万元 ≥ 100 万元 ✓" in html
+    for hidden in ("尚未审核的方案", "审核未通过的方案", "别家企业的方案"):
+        assert hidden not in html
+
+
+def test_another_enterprises_award_is_not_found(client, owner):
+    other = PublicizedAwardFactory()
+    client.force_login(owner)
+
+    assert client.get(f"/me/awards/{other.pk}/").status_code == 404
+    assert client.post(f"/me/awards/{other.pk}/confirm/", bank_details(other)).status_code == 404
+
+
+def test_the_awards_page_costs_the_same_queries_for_one_award_or_many(client, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    PublicizedAwardFactory(enterprise=owner.enterprise)
+    client.force_login(owner)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/me/awards/")
+    PublicizedAwardFactory.create_batch(6, enterprise=owner.enterprise)
+    with CaptureQueriesContext(connection) as seven:
+        client.get("/me/awards/")
+
+    assert len(seven) == len(one) <= 14
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get("/me/awards/")
+
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_staff_are_sent_to_the_admin_list_of_awards(client, staff):
+    client.force_login(staff)
+
+    assert client.get("/me/awards/").url == "/admin/subsidies/award/"
+
+
+# — an award's page —
+
+
+def test_the_award_page_says_why_and_how_much(client, owner):
+    award = PublicizedAwardFactory(enterprise=owner.enterprise, amount=Decimal("66666.66"))
+    client.force_login(owner)
+
+    _, html = page(client, f"/me/awards/{award.pk}/")
+
+    assert "66,666.66 元" in html
+    assert "按政策核定 100,000.00 元" in html
+    assert '<li class="pass">研发费用 350 万元 ≥ 100 万元 ✓</li>' in html
+    assert "符合全部条件" in html
+    assert "0371-67980001" in html
+    assert 'id="confirm-form"' in html
+
+
+def test_the_owner_confirms_an_award_on_its_page(client, owner):
+    award = PublicizedAwardFactory(enterprise=owner.enterprise)
+    client.force_login(owner)
+
+    response = client.post(f"/me/awards/{award.pk}/confirm/", {**bank_details(award), "agree": "on"})
+
+    assert response.status_code == 302
+    award.refresh_from_db()
+    assert award.status == AwardStatus.CONFIRMED
+    _, html = page(client, f"/me/awards/{award.pk}/")
+    assert "已确认，兑现资金将拨付至尾号 3456 的账户。" in html
+    assert "**** **** 3456" in html
+    assert "1702020109000123456" not in html
+
+
+def test_a_confirmation_with_a_bad_account_shows_the_error_in_chinese(client, owner):
+    award = PublicizedAwardFactory(enterprise=owner.enterprise)
+    client.force_login(owner)
+
+    response = client.post(
+        f"/me/awards/{award.pk}/confirm/", {**bank_details(award), "bank_account": "12-34", "agree": "on"}
+    )
+
+    assert response.status_code == 400
+    assert "银行账号应为 8 至 30 位数字。" in response.content.decode()
+    award.refresh_from_db()
+    assert award.status == AwardStatus.PUBLICIZED
+
+
+def test_a_confirmation_needs_the_declaration_ticked(client, owner):
+    award = PublicizedAwardFactory(enterprise=owner.enterprise)
+    client.force_login(owner)
+
+    response = client.post(f"/me/awards/{award.pk}/confirm/", bank_details(award))
+
+    assert "请勾选确认声明。" in response.content.decode()
+
+
+def test_an_agent_reads_the_award_but_cannot_confirm_it(client):
+    award = PublicizedAwardFactory()
+    agent = EnterpriseUserFactory(enterprise=award.enterprise, enterprise_role="agent")
+    client.force_login(agent)
+
+    _, html = page(client, f"/me/awards/{award.pk}/")
+    assert "研发费用 350 万元 ≥ 100 万元 ✓" in html
+    assert 'id="confirm-form"' not in html
+    assert "确认或放弃须由企业法定代表人账号操作" in html
+
+    response = client.post(f"/me/awards/{award.pk}/confirm/", {**bank_details(award), "agree": "on"})
+    assert response.status_code == 403
+    assert "只有企业法定代表人账号可以确认或放弃兑现" in response.content.decode()
+    assert client.post(f"/me/awards/{award.pk}/decline/").status_code == 403
+    award.refresh_from_db()
+    assert award.status == AwardStatus.PUBLICIZED
+
+
+@time_machine.travel(dt.datetime(2023, 3, 6, 2, tzinfo=dt.UTC), tick=False)
+def test_during_publicity_the_page_says_when_confirming_opens(client, owner):
+    award = PublicizedAwardFactory(enterprise=owner.enterprise, publicity_to=dt.date(2023, 3, 7))
+    client.force_login(owner)
+
+    _, html = page(client, f"/me/awards/{award.pk}/")
+
+    assert "公示期至 2023-03-07 结束，期满无异议后可确认并填写收款账户。" in html
+    assert 'id="confirm-form"' not in html
+    assert 'id="decline-form"' in html
+
+
+def test_the_owner_declines_an_award(client, owner):
+    award = PublicizedAwardFactory(enterprise=owner.enterprise)
+    client.force_login(owner)
+
+    response = client.post(f"/me/awards/{award.pk}/decline/", {"reason": "已享受同类市级补助"})
+
+    assert response.status_code == 302
+    award.refresh_from_db()
+    assert (award.status, award.reason) == ("declined", "已享受同类市级补助")
+
+
+def test_confirming_a_paid_award_again_is_refused_with_the_reason(client, owner):
+    award = PublicizedAwardFactory(enterprise=owner.enterprise, status="paid")
+    client.force_login(owner)
+
+    response = client.post(f"/me/awards/{award.pk}/confirm/", {**bank_details(award), "agree": "on"})
+
+    assert response.status_code == 400
+    assert "当前状态为“已拨付”的兑现记录不能确认。" in response.content.decode()
+
+
+# — publicity —
+
+
+@time_machine.travel(dt.datetime(2023, 3, 3, 2, tzinfo=dt.UTC), tick=False)
+def test_the_publicity_page_lists_awards_in_their_publicity_period_with_the_objection_contact(client):
+    scheme = AwardSchemeFactory(title="高新技术企业认定奖励", policy__guide_phone="0371-67980011")
+    PublicizedAwardFactory(
+        scheme=scheme, enterprise__name="郑州梧桐智能科技有限公司", amount=Decimal("300000")
+    )
+    PublicizedAwardFactory(
+        scheme=scheme, enterprise__name="郑州枫杨生物医药有限公司", amount=Decimal("100000")
+    )
+    PublicizedAwardFactory(
+        scheme__title="已过公示期的方案", publicity_from=dt.date(2023, 2, 1), publicity_to=dt.date(2023, 2, 7)
+    )
+    PublicizedAwardFactory(scheme=scheme, status="confirmed", enterprise__name="已确认企业")
+
+    _, html = page(client, "/publicity/")
+    assert "高新技术企业认定奖励" in html
+    assert "2 家企业，合计 400,000.00 元" in html
+    assert "0371-67980011" in html
+    assert "已过公示期的方案" not in html
+
+    _, html = page(client, f"/publicity/{scheme.code}/")
+    assert "郑州梧桐智能科技有限公司" in html
+    assert "300,000.00" in html
+    assert "已确认企业" not in html
+    assert "9141" not in html  # no credit codes: names and amounts only
+
+    _, html = page(client, f"/publicity/{scheme.code}/", data={"q": "枫杨"})
+    assert "郑州枫杨生物医药有限公司" in html
+    assert "郑州梧桐智能科技有限公司" not in html
+
+
+def test_a_scheme_not_in_publicity_has_no_list(client):
+    scheme = AwardSchemeFactory()
+
+    assert client.get(f"/publicity/{scheme.code}/").status_code == 404
+
+
+# — shared pages —
+
+
+def test_the_dashboard_tells_the_enterprise_what_waits_for_it(client, owner):
+    PublicizedAwardFactory(enterprise=owner.enterprise, scheme__title="高新技术企业认定奖励")
+    PublicizedAwardFactory(enterprise=owner.enterprise, status="paid", amount=Decimal("20000"))
+    client.force_login(owner)
+
+    _, html = page(client, "/me/")
+
+    assert "1 项兑现待您确认" in html
+    assert "已拨付 1（20,000.00 元）" in html
+    assert "高新技术企业认定奖励" in html
+
+
+def test_the_home_page_shows_the_lists_in_publicity(client):
+    today = timezone.localdate()
+    PublicizedAwardFactory(
+        scheme__title="科技型中小企业培育奖励",
+        publicity_from=today,
+        publicity_to=today + dt.timedelta(days=7),
+    )
+
+    _, html = page(client, "/")
+
+    assert "科技型中小企业培育奖励" in html
+    assert "1 家企业，合计 100,000.00 元" in html
+
+
+def test_the_policy_section_lists_its_schemes_and_the_enterprises_own_award(rf, owner):
+    from django.template.loader import render_to_string
+
+    from subsidies.sections import policy_schemes
+
+    scheme = AwardSchemeFactory(title="研发费用后补助", cap_per_enterprise=Decimal("2000000"))
+    AwardSchemeFactory(policy=scheme.policy, title="草稿方案", status="draft")
+    award = PublicizedAwardFactory(scheme=scheme, enterprise=owner.enterprise, amount=Decimal("35000"))
+    request = rf.get("/")
+    request.user = owner
+
+    section = policy_schemes(request, scheme.policy)
+
+    assert [s.title for s in section["schemes"]] == ["研发费用后补助"]
+    html = render_to_string(section["template"], {"section": section}, request=request)
+    assert "单户最高 2,000,000.00 元" in html
+    assert "无需申请" in html
+    assert f'href="/me/awards/{award.pk}/"' in html
+    assert "本企业：35,000.00 元（公示中）" in html
+
+
+def test_a_policy_without_schemes_has_no_section(rf):
+    from subsidies.sections import policy_schemes
+    from tests.subsidies.award_factories import AwardPolicyFactory
+
+    request = rf.get("/")
+    request.user = AnonymousUser()
+
+    assert policy_schemes(request, AwardPolicyFactory()) is None
