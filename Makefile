@@ -18,10 +18,11 @@ migrate: venv
 
 # Set up the embedded portal with demo data, run the nightly jobs once, and serve it.
 demo: migrate
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo > $(VENV)/demo-logins.txt
 	$(PY) manage.py run_periodic_jobs
+	@cat $(VENV)/demo-logins.txt
 	@echo ""
-	@echo "门户已启动：http://127.0.0.1:8000/  （按 Ctrl+C 停止；演示账号见上）"
+	@echo "门户：http://127.0.0.1:8000/  （按 Ctrl+C 停止）"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite: SQLite and eager Celery unless DATABASE_URL / REDIS_URL are set.
