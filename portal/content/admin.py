@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.content import services
 from portal.content.forms import ArticleAdminForm, IndicatorImportForm
-from portal.content.imports import ImportFileError
 from portal.content.models import (
     Article,
     ArticleCategory,
@@ -20,6 +19,7 @@ from portal.content.models import (
     Indicator,
     SynonymGroup,
 )
+from portal.tabular import ImportFileError
 
 
 @admin.register(Article)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from portal import tabular
 from portal.content import imports
 from portal.content.markdown import plain_text
 from portal.content.models import (
@@ -155,20 +156,22 @@ def faq_handoff(*, question: Faq | None, user, text: str):
         raise ContentError(str(exc)) from exc
 
 
-def indicators_import(*, data: bytes, filename: str, dry_run: bool = False) -> imports.ImportReport:
+def indicators_import(*, data: bytes, filename: str, dry_run: bool = False) -> tabular.ImportReport:
     """Upsert indicators by (period, name) from a CSV file; every row checked first, all rows or none."""
-    report = imports.ImportReport(dry_run=dry_run)
+    report = tabular.ImportReport(dry_run=dry_run)
     rows, seen = [], {}
-    for number, raw in imports.read_rows(data, filename):
+    for number, raw in tabular.read_rows(data, filename, imports.COLUMNS, formats=imports.FORMATS):
         report.rows += 1
         try:
             row = imports.clean_row(raw)
         except ValueError as exc:
-            report.errors.append(f"第 {number} 行：{exc}")
+            report.errors.append(tabular.RowError(number, str(exc)))
             continue
         key = (row["period"], row["name"])
         if key in seen:
-            report.errors.append(f"第 {number} 行：与第 {seen[key]} 行重复（{row['period']} {row['name']}）")
+            report.errors.append(
+                tabular.RowError(number, f"与第 {seen[key]} 行重复（{row['period']} {row['name']}）")
+            )
             continue
         seen[key] = number
         rows.append(row)

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.enterprises import services
 from portal.enterprises.forms import ImportForm
-from portal.enterprises.imports import ImportFileError
 from portal.enterprises.models import AnnualReport, Enterprise, Qualification
+from portal.tabular import ImportFileError
 
 
 class AnnualReportInline(admin.TabularInline):

@@ -1,40 +1,27 @@
-"""Reading the registry files departments send: CSV or XLSX, headers in English or Chinese.
+"""The registry files departments send: their columns and the parsing of each field.
 
-Parsing and validation only; writing is ``services.enterprises_import`` / ``annual_reports_import``.
-A file is read twice, row by row, so memory stays bounded whatever its length.
+Reading the file (CSV or XLSX, headers in English or Chinese) is ``portal.tabular``; writing is
+``services.enterprises_import`` / ``annual_reports_import``. A file is read twice, row by row, so memory
+stays bounded whatever its length.
 """
 
-import csv
 import datetime as dt
-import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
+from portal import tabular
 from portal.enterprises.models import CreditRating, Park, QualificationCode, validate_uscc
+from portal.tabular import Column
 
 TRUE_WORDS = {"是", "true", "1", "yes", "y", "t"}
 FALSE_WORDS = {"否", "false", "0", "no", "n", "f"}
 INDUSTRY_CODE = re.compile(r"^[A-T](\d{2}){1,2}$")
 CHINESE_DATE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$")
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (wrong format, missing columns)."""
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    chinese: str
-    required: bool = False
-
 
 ENTERPRISE_COLUMNS = (
     Column("uscc", "统一社会信用代码", required=True),
@@ -61,119 +48,10 @@ ANNUAL_REPORT_COLUMNS = (
 
 
 @dataclass
-class RowError:
-    row: int
-    message: str
+class ImportReport(tabular.ImportReport):
+    """An import's outcome, with the enterprises whose facts it changed (for ``facts_changed``)."""
 
-    def __str__(self) -> str:
-        return f"第 {self.row} 行：{self.message}"
-
-
-@dataclass
-class ImportReport:
-    kind: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    dry_run: bool = False
-    errors: list[RowError] = field(default_factory=list)
     changed_ids: list[int] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def summary(self) -> str:
-        if self.errors:
-            return f"导入被拒绝：{len(self.errors)} 行有错误，未做任何修改。"
-        verb = "校验通过（未写入）" if self.dry_run else "导入完成"
-        return f"{verb}：共 {self.rows} 行，新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}。"
-
-
-def _normalise_header(text) -> str:
-    text = str(text or "").strip().lower()
-    return re.sub(r"[\s（）()]", lambda m: {"（": "(", "）": ")"}.get(m.group(), m.group()).strip(), text)
-
-
-def _header_map(headers: list, columns: tuple[Column, ...]) -> dict[int, str]:
-    lookup = {}
-    for column in columns:
-        lookup[_normalise_header(column.name)] = column.name
-        lookup[_normalise_header(column.chinese)] = column.name
-        # "注册资本(万元)" may arrive as "注册资本".
-        lookup[_normalise_header(re.sub(r"\(.*\)", "", column.chinese))] = column.name
-    mapping, unknown = {}, []
-    for index, header in enumerate(headers):
-        key = _normalise_header(header)
-        if not key:
-            continue
-        if key in lookup:
-            mapping[index] = lookup[key]
-        else:
-            unknown.append(str(header))
-    if unknown:
-        raise ImportFileError(f"无法识别的列：{'、'.join(unknown)}")
-    missing = [f"{c.name}/{c.chinese}" for c in columns if c.required and c.name not in mapping.values()]
-    if missing:
-        raise ImportFileError(f"缺少必填列：{'、'.join(missing)}")
-    return mapping
-
-
-def read_rows(data: bytes, filename: str, columns: tuple[Column, ...]) -> Iterator[tuple[int, dict]]:
-    """Yield (row number as a spreadsheet shows it, {column: raw value}) for each non-empty row."""
-    suffix = PurePath(filename).suffix.lower()
-    if suffix == ".xlsx":
-        yield from _read_xlsx(data, columns)
-    elif suffix == ".csv":
-        yield from _read_csv(data, columns)
-    else:
-        raise ImportFileError("只支持 CSV 或 XLSX 文件。")
-
-
-def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError("文件编码无法识别，请保存为 UTF-8 或 GB18030 编码的 CSV。")
-
-
-def _read_csv(data: bytes, columns):
-    reader = csv.reader(io.StringIO(_decode(data)))
-    try:
-        headers = next(reader)
-    except StopIteration:
-        raise ImportFileError("文件为空。") from None
-    mapping = _header_map(headers, columns)
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        yield number, {name: (values[i] if i < len(values) else "") for i, name in mapping.items()}
-
-
-def _read_xlsx(data: bytes, columns):
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError("XLSX 文件无法打开，请确认文件未损坏。") from exc
-    try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        try:
-            headers = list(next(rows))
-        except StopIteration:
-            raise ImportFileError("文件为空。") from None
-        mapping = _header_map(headers, columns)
-        for number, values in enumerate(rows, start=2):
-            if not any(v not in (None, "") for v in values):
-                continue
-            yield number, {name: (values[i] if i < len(values) else None) for i, name in mapping.items()}
-    finally:
-        workbook.close()
 
 
 # Field parsers: each returns the clean value or raises ValueError with a Chinese message.

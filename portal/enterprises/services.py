@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from portal import tabular
 from portal.enterprises import imports
 from portal.enterprises.models import (
     ENTERPRISE_FACTS,
@@ -43,23 +44,23 @@ def facts_changed(*, enterprise_ids: Iterable[int]) -> None:
 def _validate(data, filename, columns, clean, report, key) -> None:
     """First pass: every row checked, every problem collected, duplicates found by key."""
     seen: dict = {}
-    for number, raw in imports.read_rows(data, filename, columns):
+    for number, raw in tabular.read_rows(data, filename, columns):
         report.rows += 1
         try:
             row = clean(raw)
         except ValueError as exc:
-            report.errors.append(imports.RowError(number, str(exc)))
+            report.errors.append(tabular.RowError(number, str(exc)))
             continue
         row_key = key(row)
         if row_key in seen:
-            report.errors.append(imports.RowError(number, f"与第 {seen[row_key]} 行重复"))
+            report.errors.append(tabular.RowError(number, f"与第 {seen[row_key]} 行重复"))
         else:
             seen[row_key] = number
 
 
 def _batches(data, filename, columns, clean):
     batch = []
-    for _number, raw in imports.read_rows(data, filename, columns):
+    for _number, raw in tabular.read_rows(data, filename, columns):
         batch.append(clean(raw))
         if len(batch) >= BATCH_SIZE:
             yield batch
@@ -78,7 +79,7 @@ def enterprises_import(
     progress: Callable[[int], None] | None = None,
 ) -> imports.ImportReport:
     """Upsert enterprises (and their qualifications) by USCC from a CSV/XLSX file; all rows or none."""
-    report = imports.ImportReport(kind="enterprises", dry_run=dry_run)
+    report = imports.ImportReport(dry_run=dry_run)
     _validate(
         data, filename, imports.ENTERPRISE_COLUMNS, imports.clean_enterprise_row, report, lambda r: r["uscc"]
     )
@@ -167,7 +168,7 @@ def annual_reports_import(
     progress: Callable[[int], None] | None = None,
 ) -> imports.ImportReport:
     """Upsert annual figures by (USCC, year) from a CSV/XLSX file; all rows or none."""
-    report = imports.ImportReport(kind="annual_reports", dry_run=dry_run)
+    report = imports.ImportReport(dry_run=dry_run)
     _validate(
         data,
         filename,
@@ -200,11 +201,11 @@ def _check_enterprises_exist(data, filename, report) -> None:
         for number, uscc in pending:
             if uscc not in known:
                 report.errors.append(
-                    imports.RowError(number, f"企业档案中没有统一社会信用代码 {uscc}，请先导入企业")
+                    tabular.RowError(number, f"企业档案中没有统一社会信用代码 {uscc}，请先导入企业")
                 )
         pending.clear()
 
-    for number, raw in imports.read_rows(data, filename, imports.ANNUAL_REPORT_COLUMNS):
+    for number, raw in tabular.read_rows(data, filename, imports.ANNUAL_REPORT_COLUMNS):
         pending.append((number, imports.parse_uscc(raw["uscc"])))
         if len(pending) >= BATCH_SIZE:
             flush()

@@ -6,8 +6,8 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from portal.content import services
-from portal.content.imports import ImportFileError
 from portal.content.models import Indicator
+from portal.tabular import ImportFileError
 from tests.content.factories import IndicatorFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,14 +73,14 @@ def test_every_bad_row_is_reported_and_nothing_is_written():
 
     report = run(text)
 
-    assert report.errors == [
+    assert [str(e) for e in report.errors] == [
         "第 3 行：期间“2023H3”格式不对，应为 2023、2023H1、2023H2 或 2023Q1 至 2023Q4",
         "第 4 行：数值“一百”不是数字",
         "第 5 行：数值和同比增长至少要填一项",
         "第 6 行：指标名称为空",
         "第 7 行：与第 2 行重复（2023H1 地区生产总值）",
     ]
-    assert report.summary() == "导入被拒绝：5 处错误，未做任何修改。"
+    assert report.summary() == "导入被拒绝：5 行有错误，未做任何修改。"
     assert Indicator.objects.count() == 0
 
 
@@ -97,7 +97,7 @@ def test_a_dry_run_reports_without_writing():
         (GOOD, "indicators.xlsx", "只支持 CSV 文件。"),
         ("", "indicators.csv", "文件为空。"),
         ("期间,指标,数值,备注\n", "indicators.csv", "无法识别的列：备注"),
-        ("期间,数值\n", "indicators.csv", "缺少必填列：指标"),
+        ("期间,数值\n", "indicators.csv", "缺少必填列：name/指标"),
     ],
 )
 def test_a_file_that_cannot_be_read_says_why(text, filename, message):
@@ -114,7 +114,7 @@ def test_the_import_command_fails_with_the_row_errors(tmp_path, capsys):
     path = tmp_path / "bad.csv"
     path.write_text("期间,指标,数值\n2023H1,地区生产总值,abc\n", encoding="utf-8")
 
-    with pytest.raises(CommandError, match="导入被拒绝：1 处错误"):
+    with pytest.raises(CommandError, match="导入被拒绝：1 行有错误"):
         call_command("import_indicators", str(path))
 
     assert "第 2 行：数值“abc”不是数字" in capsys.readouterr().err

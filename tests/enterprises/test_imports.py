@@ -203,7 +203,7 @@ def test_a_dry_run_validates_and_writes_nothing():
 
 
 def test_unknown_and_missing_columns_are_refused():
-    from portal.enterprises.imports import ImportFileError
+    from portal.tabular import ImportFileError
 
     with pytest.raises(ImportFileError, match="无法识别的列：colour"):
         services.enterprises_import(data=as_csv([*HEADERS_EN, "colour"], []), filename="e.csv")

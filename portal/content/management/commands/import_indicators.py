@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from portal.content import services
-from portal.content.imports import ImportFileError
+from portal.tabular import ImportFileError
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         for error in report.errors:
-            self.stderr.write(error)
+            self.stderr.write(str(error))
         if not report.ok:
             raise CommandError(report.summary())
         self.stdout.write(report.summary())

@@ -6,8 +6,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from portal.enterprises.imports import ImportFileError
 from portal.enterprises.models import Source
+from portal.tabular import ImportFileError
 
 
 class ImportCommand(BaseCommand):
