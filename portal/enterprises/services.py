@@ -41,11 +41,13 @@ def facts_changed(*, enterprise_ids: Iterable[int]) -> None:
         transaction.on_commit(lambda listener=listener: listener(ids))
 
 
-def _validate(data, filename, columns, clean, report, key) -> None:
+def _validate(data, filename, columns, clean, report, key, progress=None) -> None:
     """First pass: every row checked, every problem collected, duplicates found by key."""
     seen: dict = {}
     for number, raw in tabular.read_rows(data, filename, columns):
         report.rows += 1
+        if progress and report.rows % BATCH_SIZE == 0:
+            progress("校验", BATCH_SIZE)
         try:
             row = clean(raw)
         except ValueError as exc:
@@ -76,12 +78,18 @@ def enterprises_import(
     dry_run: bool = False,
     source: str = Source.MARKET,
     as_of: dt.date | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> imports.ImportReport:
     """Upsert enterprises (and their qualifications) by USCC from a CSV/XLSX file; all rows or none."""
     report = imports.ImportReport(dry_run=dry_run)
     _validate(
-        data, filename, imports.ENTERPRISE_COLUMNS, imports.clean_enterprise_row, report, lambda r: r["uscc"]
+        data,
+        filename,
+        imports.ENTERPRISE_COLUMNS,
+        imports.clean_enterprise_row,
+        report,
+        lambda r: r["uscc"],
+        progress,
     )
     if report.errors or dry_run:
         return report
@@ -90,7 +98,7 @@ def enterprises_import(
         for batch in _batches(data, filename, imports.ENTERPRISE_COLUMNS, imports.clean_enterprise_row):
             _upsert_enterprises(batch, source=source, as_of=as_of, report=report)
             if progress:
-                progress(len(batch))
+                progress("写入", len(batch))
         facts_changed(enterprise_ids=report.changed_ids)
     return report
 
@@ -165,7 +173,7 @@ def annual_reports_import(
     dry_run: bool = False,
     source: str = Source.TAX,
     as_of: dt.date | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> imports.ImportReport:
     """Upsert annual figures by (USCC, year) from a CSV/XLSX file; all rows or none."""
     report = imports.ImportReport(dry_run=dry_run)
@@ -176,6 +184,7 @@ def annual_reports_import(
         imports.clean_annual_report_row,
         report,
         lambda r: (r["uscc"], r["year"]),
+        progress,
     )
     if not report.errors:
         _check_enterprises_exist(data, filename, report)
@@ -186,7 +195,7 @@ def annual_reports_import(
         for batch in _batches(data, filename, imports.ANNUAL_REPORT_COLUMNS, imports.clean_annual_report_row):
             _upsert_reports(batch, source=source, as_of=as_of, report=report)
             if progress:
-                progress(len(batch))
+                progress("写入", len(batch))
         facts_changed(enterprise_ids=report.changed_ids)
     return report
 

@@ -31,7 +31,7 @@ def test_unset_variables_give_the_embedded_setup():
     assert json.loads(result.stdout) == {
         "db": "django.db.backends.sqlite3",
         "eager": True,
-        "broker": "memory://",
+        "broker": "memory://localhost/",
         "cache": "django.core.cache.backends.locmem.LocMemCache",
         "tz": "Asia/Shanghai",
         "lang": "zh-hans",

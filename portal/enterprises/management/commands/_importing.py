@@ -29,7 +29,16 @@ class ImportCommand(BaseCommand):
                 data = handle.read()
         except OSError as exc:
             raise CommandError(f"无法读取文件 {path}：{exc.strerror}") from exc
-        bar = tqdm(desc="导入", unit="行", file=sys.stderr, disable=options["verbosity"] == 0)
+        bars: dict[str, tqdm] = {}
+
+        def progress(stage: str, rows: int) -> None:
+            # One bar for checking every row, then one for writing them.
+            if stage not in bars:
+                for bar in bars.values():
+                    bar.close()
+                bars[stage] = tqdm(desc=stage, unit="行", file=sys.stderr, disable=options["verbosity"] == 0)
+            bars[stage].update(rows)
+
         try:
             report = type(self).service(
                 data=data,
@@ -37,12 +46,13 @@ class ImportCommand(BaseCommand):
                 dry_run=options["dry_run"],
                 source=options["source"],
                 as_of=options["as_of"],
-                progress=bar.update,
+                progress=progress,
             )
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         finally:
-            bar.close()
+            for bar in bars.values():
+                bar.close()
         for error in report.errors:
             self.stderr.write(str(error))
         if not report.ok:
