@@ -40,6 +40,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import json
 import math
 import os
 import tempfile
@@ -105,6 +106,8 @@ STALE_AFTER = dt.timedelta(minutes=30)
 LIVE_UNPAID = (AwardStatus.CANDIDATE, AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED)
 # Statuses whose amount counts as received in a top-up group (money committed to the enterprise).
 RECEIVED = (AwardStatus.CONFIRMED, AwardStatus.PAID)
+# Changes whenever the way matching computes its results changes, so older chunks are not taken over.
+ENGINE_VERSION = "2"
 # Any arbitrary 64-bit key, the same in every process: the PostgreSQL advisory lock of matching.
 LOCK_KEY = 4_710_012_023
 
@@ -203,6 +206,8 @@ class _Plan:
     details: dict[int, tuple[str, list]] = field(default_factory=dict)
     # The double-precision fact columns the compiled SQL reads (the facts table computes only those).
     floats: set[str] = field(default_factory=set)
+    # Hash of the frozen rules and of how they are matched: part of every chunk's fingerprint.
+    digest: str = ""
 
 
 def _plan(snapshot: dict) -> _Plan:
@@ -219,6 +224,8 @@ def _plan(snapshot: dict) -> _Plan:
             )
         merged[need.context] = need
     plan = _Plan(schemes=schemes, selected=selected, needs=list(merged.values()))
+    frozen = json.dumps([ENGINE_VERSION, connection.vendor, snapshot], sort_keys=True, default=str)
+    plan.digest = hashlib.sha256(frozen.encode()).hexdigest()
     compiler = Query(Enterprise).get_compiler(connection=connection)
     for scheme in schemes:
         sign, detail = _branch(scheme, compiler, plan.floats)
@@ -391,14 +398,20 @@ def _execute(cursor, sql: str, params: Sequence = ()) -> None:
     cursor.execute(sql, list(params))
 
 
-def _chunk_statements(plan: _Plan, scope: _Scope, *, run_id: int, dry_run: bool) -> dict[str, dict]:
-    """Run one chunk's statements; the per-scheme counts of its enterprises."""
+def _chunk_statements(
+    plan: _Plan, scope: _Scope, *, run_id: int, dry_run: bool, fingerprint: bool = True
+) -> tuple[dict[str, dict], str]:
+    """Run one chunk's statements: the per-scheme counts of its enterprises, and its fingerprint.
+
+    ``fingerprint=False`` (re-matching enterprises whose facts just changed) skips looking for an
+    unchanged earlier chunk: there is none, and the hashing would be most of the work.
+    """
     selected = sorted(plan.selected)
     stats: dict[int, dict] = {
         sid: {"eligible": 0, "undetermined": 0, "new": 0, "lost": 0, "amount": Decimal(0)} for sid in selected
     }
     if not plan.schemes:
-        return {}
+        return {}, ""
     facts = facts_queryset(
         plan.needs,
         id_from=scope.id_from,
@@ -417,6 +430,13 @@ def _chunk_statements(plan: _Plan, scope: _Scope, *, run_id: int, dry_run: bool)
             _execute(cursor, "SET LOCAL jit = off")
         for table in TEMP_TABLES:
             _execute(cursor, f"DROP TABLE IF EXISTS {table}")
+        facts_digest = before = ""
+        if fingerprint:
+            facts_digest = _facts_digest(cursor, facts, facts_sql, facts_params)
+            before = _fingerprint(plan, facts_digest, _awards_digest(cursor, scope))
+            previous = None if dry_run else _same_chunk(before)
+            if previous is not None:
+                return _take_over(cursor, plan, scope, previous, run_id=run_id), before
         # Stage 1: one pass over the facts evaluates every rule; only enterprises with a hit are kept,
         # with their hits (+scheme id eligible, -scheme id undetermined).
         sign_params = [param for _, params in plan.signs for param in params]
@@ -514,8 +534,84 @@ def _chunk_statements(plan: _Plan, scope: _Scope, *, run_id: int, dry_run: bool)
             _write(cursor, plan, scope, stats, in_selected=in_selected, run_id=run_id, now=now)
         for table in TEMP_TABLES:
             _execute(cursor, f"DROP TABLE {table}")
+        after = before
+        if fingerprint and not dry_run:
+            after = _fingerprint(plan, facts_digest, _awards_digest(cursor, scope))
     codes = {scheme.pk: scheme.code for scheme in plan.schemes}
-    return {codes[sid]: {**counts, "amount": format(counts["amount"], "f")} for sid, counts in stats.items()}
+    counts = {
+        codes[sid]: {**counts, "amount": format(counts["amount"], "f")} for sid, counts in stats.items()
+    }
+    return counts, after
+
+
+# ---- unchanged chunks ----------------------------------------------------------------------------
+
+
+def _fingerprint(plan: _Plan, facts_digest: str, awards_digest: str) -> str:
+    return hashlib.sha256(f"{plan.digest}:{facts_digest}:{awards_digest}".encode()).hexdigest()
+
+
+def _digest(cursor, sql: str, params: Sequence) -> str:
+    """Hash of the text a query aggregates (PostgreSQL hashes it itself; SQLite hands it over)."""
+    _execute(cursor, sql, params)
+    (value,) = cursor.fetchone()
+    if connection.vendor == "postgresql":
+        return value or ""
+    return hashlib.sha256((value or "").encode()).hexdigest()
+
+
+def _facts_digest(cursor, facts, facts_sql: str, facts_params: Sequence) -> str:
+    """Hash of the chunk's facts relation: exactly what its rules read, enterprise by enterprise."""
+    if connection.vendor == "postgresql":
+        sql = f"SELECT md5(string_agg(CAST(f AS text), '|' ORDER BY f.eid)) FROM ({facts_sql}) f"  # noqa: S608
+    else:
+        row = " || ',' || ".join(f'quote(f."{name}")' for name in facts.query.annotation_select)
+        sql = f"SELECT group_concat(r, '|') FROM (SELECT {row} AS r FROM ({facts_sql}) f ORDER BY f.eid)"  # noqa: S608
+    return _digest(cursor, sql, facts_params)
+
+
+def _awards_digest(cursor, scope: _Scope) -> str:
+    """Hash of the chunk's enterprises' awards: which exist, in what status, for how much."""
+    scope_sql, scope_params = scope.sql("a.enterprise_id")
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT md5(string_agg(concat_ws(':', a.id, a.scheme_id, a.period, a.status, a.amount,"  # noqa: S608
+            f" a.waitlisted), '|' ORDER BY a.id)) FROM subsidies_award a WHERE {scope_sql}"
+        )
+    else:
+        sql = (
+            "SELECT group_concat(r, '|') FROM (SELECT a.id || ':' || a.scheme_id || ':' || a.period || ':' ||"  # noqa: S608
+            " a.status || ':' || quote(a.amount) || ':' || a.waitlisted AS r"
+            f" FROM subsidies_award a INDEXED BY award_enterprise_status_idx WHERE {scope_sql} ORDER BY a.id)"
+        )
+    return _digest(cursor, sql, scope_params)
+
+
+def _same_chunk(fingerprint: str) -> MatchChunk | None:
+    """A chunk of a finished run that saw the same rules, facts and awards (so found the same)."""
+    return (
+        MatchChunk.objects.filter(
+            fingerprint=fingerprint,
+            done_at__isnull=False,
+            run__status=RunStatus.FINISHED,
+            run__dry_run=False,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def _take_over(cursor, plan: _Plan, scope: _Scope, previous: MatchChunk, *, run_id: int) -> dict[str, dict]:
+    """Nothing changed since ``previous``: its counts (nothing new, nothing lost) and undetermined list."""
+    scope_sql, scope_params = scope.sql("u.enterprise_id")
+    _execute(
+        cursor,
+        "INSERT INTO subsidies_undetermined (run_id, scheme_id, enterprise_id, missing)"  # noqa: S608
+        f" SELECT %s, u.scheme_id, u.enterprise_id, u.missing FROM subsidies_undetermined u"
+        f" WHERE u.run_id = %s AND {scope_sql} ON CONFLICT DO NOTHING",
+        [run_id, previous.run_id, *scope_params],
+    )
+    return {code: {**counts, "new": 0, "lost": 0} for code, counts in previous.stats.items()}
 
 
 @contextlib.contextmanager
@@ -547,8 +643,9 @@ def _write(cursor, plan: _Plan, scope: _Scope, stats: dict, *, in_selected: str,
         )
     else:
         facts = (
-            "CASE WHEN s.top_up THEN json_set(p.facts, '$._group_received', CAST(p.received AS TEXT))"
-            " ELSE p.facts END"
+            # (SQLite keeps the received sum in whole fen.)
+            "CASE WHEN s.top_up THEN json_set(p.facts, '$._group_received',"
+            " printf('%%.2f', p.received / 100.0)) ELSE p.facts END"
         )
     _execute(
         cursor,
@@ -624,11 +721,12 @@ _plans: dict[tuple, _Plan] = {}
 
 
 def _run_plan(run: MatchRun) -> _Plan:
-    """The run's compiled plan, kept for the run's chunks in this process (compiling 100 rules costs)."""
-    key = (connection.vendor, run.pk)
+    """The run's compiled plan, kept per process for runs with the same rules (compiling 100 costs)."""
+    key = (connection.vendor, json.dumps(run.rules, sort_keys=True, default=str))
     plan = _plans.get(key)
     if plan is None:
-        _plans.clear()
+        if len(_plans) > 8:
+            _plans.clear()
         plan = _plans[key] = _plan(run.rules)
     return plan
 
@@ -642,11 +740,14 @@ def chunk_execute(*, chunk_id: int) -> bool:
         run = chunk.run
         plan = _run_plan(run)
         scope = _Scope(chunk.id_from, chunk.id_to, run.enterprise_ids or None)
-        stats = _chunk_statements(plan, scope, run_id=run.pk, dry_run=run.dry_run)
+        stats, fingerprint = _chunk_statements(
+            plan, scope, run_id=run.pk, dry_run=run.dry_run, fingerprint=run.trigger != "facts"
+        )
         chunk.stats = stats
+        chunk.fingerprint = fingerprint
         chunk.inserted = sum(counts["new"] for counts in stats.values())
         chunk.done_at = timezone.now()
-        chunk.save(update_fields=["stats", "inserted", "done_at"])
+        chunk.save(update_fields=["stats", "fingerprint", "inserted", "done_at"])
     return True
 
 

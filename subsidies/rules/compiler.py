@@ -180,6 +180,7 @@ def award_amount(
     """The amount due: the rule's amount, capped, rounded down to the fen, less what the group paid before."""
     if raw is None:
         return None
+    raw = Decimal(raw)
     capped = raw if cap is None else min(raw, cap)
     return capped.quantize(FEN, rounding=ROUND_FLOOR) - received
 
