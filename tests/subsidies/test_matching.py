@@ -3,7 +3,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from portal.enterprises.models import AnnualReport, Enterprise
 from portal.enterprises.services import facts_changed
@@ -506,3 +506,86 @@ def test_the_calculator_evaluates_a_profile_without_storing_anything():
     assert not MatchRun.objects.exists()
     blacklisted = matching.evaluate_profile(facts={"rd_expense": 200, "blacklisted": True}, schemes=[high])
     assert blacklisted[0][1].outcome == "ineligible"
+
+
+def _hashable(facts):
+    # Decimals compare by value (SQLite keeps 400.00 as 400); lists become tuples.
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in facts.items()))
+
+
+def _results(run):
+    """What a re-match decided, comparable between the two ways of deciding it."""
+    if run is None:
+        return None
+    awards = {
+        (a.scheme.code, a.enterprise_id, a.amount, _hashable(facts_from_json(a.facts)))
+        for a in run.awards.select_related("scheme")
+    }
+    undetermined = {
+        (u.scheme.code, u.enterprise_id, tuple(u.missing)) for u in run.undetermined.select_related("scheme")
+    }
+    lost = set(run.lost.values_list("award_id", flat=True))
+    totals = {
+        code: counts
+        for code, counts in run.totals.items()
+        if any(counts[k] for k in ("eligible", "undetermined", "lost"))
+    }
+    return awards, undetermined, lost, totals
+
+
+def test_re_matching_in_python_decides_exactly_as_the_chunk_statements_do():
+    SchemeFactory(
+        code="rd", eligibility=RD_GRANT, amount_rule=TEN_PERCENT_OF_RD, cap_per_enterprise=Decimal("300000")
+    )
+    SchemeFactory(code="g-low", exclusive_group="g", eligibility=True, amount_rule=100000)
+    SchemeFactory(
+        code="g-high",
+        exclusive_group="g",
+        eligibility={">=": [{"var": "rd_expense"}, 300]},
+        amount_rule=250000,
+    )
+    SchemeFactory(
+        code="g-tie",
+        exclusive_group="g",
+        eligibility={">=": [{"var": "rd_expense"}, 300]},
+        amount_rule=250000,
+    )
+    SchemeFactory(code="tier-22", exclusive_group="tier", period="2022", eligibility=True, amount_rule=50000)
+    SchemeFactory(code="tier-23", exclusive_group="tier", top_up=True, eligibility=True, amount_rule=80000)
+    SchemeFactory(
+        code="ratio",
+        eligibility={">": [{"var": "rd_ratio"}, Decimal("0.05")]},
+        amount_rule={"*": [{"var": "tax_paid"}, 100]},
+    )
+    SchemeFactory(code="ht", eligibility={"in": ["high_tech", {"var": "qualifications"}]}, amount_rule=1)
+    enterprises = [
+        firm("350.00"),
+        firm("120.00"),
+        firm(None),
+        firm("500.00", blacklisted=True),
+        firm("90.00"),
+    ]
+    QualificationFactory(enterprise=enterprises[0], code="high_tech", year_awarded=2022)
+    AnnualReport.objects.filter(enterprise=enterprises[1]).update(tax_paid=None)
+    matching.match_run_execute()
+    Award.objects.filter(scheme__code="tier-22").update(status=AwardStatus.PAID)
+    # Then the facts change: some enterprises gain, some lose, one is blacklisted.
+    AnnualReport.objects.filter(enterprise=enterprises[0]).update(rd_expense=Decimal("20.00"))
+    AnnualReport.objects.filter(enterprise=enterprises[4]).update(rd_expense=Decimal("400.00"))
+    Enterprise.objects.filter(pk=enterprises[1].pk).update(blacklisted=True)
+    ids = [enterprise.pk for enterprise in enterprises]
+    decided = {}
+    for way in (matching._rematch_python, matching._rematch_sql):
+        with transaction.atomic():
+            decided[way.__name__] = _results(way(ids))
+            transaction.set_rollback(True)
+    assert decided["_rematch_python"] == decided["_rematch_sql"]
+    awards, undetermined, lost, totals = decided["_rematch_python"]
+    assert {(code, enterprise, amount) for code, enterprise, amount, _ in awards} == {
+        ("rd", enterprises[4].pk, Decimal("300000.00")),  # capped
+        ("ratio", enterprises[4].pk, Decimal("26000.00")),
+    }
+    assert ("g-high", enterprises[2].pk, ("rd_expense",)) in undetermined
+    assert len(lost) == 6
+    assert totals["tier-23"]["amount"] == "90000.00"  # 80,000 less the 50,000 paid in 2022, three times
+    assert totals["g-low"]["eligible"] == 2  # its awards from the first run block g-high for the same period
