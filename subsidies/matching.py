@@ -1,39 +1,55 @@
 """Matching (比对): which enterprises each active automatic scheme pays, found by the database in bulk.
 
-A run splits the enterprises into keyset id ranges (``MatchChunk``); a chunk is one transaction of a few
-set-based statements, whichever process runs it (the command in process, or a Celery worker):
+A run freezes the rules it matches with (``MatchRun.rules``) and splits the enterprises into keyset id
+ranges (``MatchChunk``, at most ``MAX_CHUNKS``). A chunk is one transaction of a few set-based
+statements, whichever process runs it (``match_run_execute`` in process, or Celery workers after
+``match_run_start``: both call ``chunk_execute``):
 
-1. ``subsidies_m_c``: the facts relation ``f`` (one row per enterprise of the range: its facts at each
-   scheme's facts year and reference date, ``variables.facts_queryset``) is evaluated against every
-   scheme's compiled rule in one ``UNION ALL``; the rows kept are the eligible (rule TRUE) and the
-   undetermined (rule NULL) pairs, with the amount, the facts snapshot and the missing variables.
-   Blacklisted enterprises never get a row: they are never eligible, whatever the rule.
-2. ``subsidies_m_p``: the payable pairs: eligible, amount > 0, the highest of their exclusive group
-   (从高不重复; a live award already held in the group blocks the others), marked if the award exists.
-3. Awards are inserted for the payable pairs without one (``WHERE NOT has_award`` first, so a re-run
-   where nothing changed writes nothing; ``ON CONFLICT DO NOTHING`` covers a concurrent writer).
-4. The undetermined pairs are listed for staff (``Undetermined``), and unpaid live awards whose
-   enterprise is now ineligible are recorded as the run's lost candidates (``LostCandidate``).
-5. The chunk's counts are stored on it and it is marked done, in the same transaction: a chunk delivered
-   twice finds itself done; a chunk killed halfway left nothing and runs again.
+1. ``subsidies_m_f``: the facts relation (one row per enterprise of the range: its facts at each scheme's
+   facts year and reference date, ``variables.facts_queryset``) is read once, and every scheme's compiled
+   rule is evaluated on it in the same pass, into a short list of hits per enterprise (+scheme id:
+   eligible, −scheme id: undetermined). Only enterprises with a hit are kept. Blacklisted enterprises
+   never get one: they are never eligible, whatever the rule.
+2. ``subsidies_m_c``: for the hits only, per scheme: the amount, the facts snapshot, the missing facts.
+3. ``subsidies_m_p``: the payable pairs: eligible, amount > 0, the highest of their exclusive group
+   (从高不重复; a live award already held in the group for the period blocks the others).
+4. Awards are inserted for payable pairs that have none (``WHERE NOT has_award`` first; ``ON CONFLICT DO
+   NOTHING`` covers a concurrent writer); undetermined pairs are listed for staff (``Undetermined``);
+   unpaid live awards whose enterprise is now ineligible are the run's lost candidates (``LostCandidate``,
+   once per award: the diff says what changed since, not again every night). New candidates are the
+   awards whose ``run`` is this run.
+5. The chunk's counts and fingerprint are stored on it and it is marked done, in the same transaction:
+   a chunk delivered twice finds itself done; a chunk killed halfway left nothing and runs again.
+
+Unchanged chunks: the fingerprint hashes the frozen rules, the chunk's facts relation (exactly what
+the rules read) and its enterprises' awards after the chunk. A later run whose chunk hashes the same
+would decide the same, so it takes that chunk's counts and undetermined list over instead of
+evaluating (nothing new, nothing lost); only what changed is matched again.
 
 Amounts: the amount rule (元), capped per enterprise, rounded down to the fen, less what the enterprise
 already received in its group in earlier periods for a top-up (级差) scheme — in SQL with the same
 digits as ``rules.compiler.award_amount`` (``numeric`` on PostgreSQL; on SQLite through the functions
 ``subsidies_num`` / ``subsidies_amount``, which run the Python code itself).
 
-Explanations: an award is written with ``facts`` (every variable its scheme reads, built in SQL, numbers
-as exact decimal text) and an ``explanation`` holding the outcome and the rules it was matched with
-(``{"outcome": "eligible", "trace": [], "pending": true, "rules": {...}}``). The trace is a pure function
-of those two, so it is not computed per award inside the set-based insert (that would cost more than the
-match itself): ``award_explanation`` rebuilds it from the stored rules and facts — the audit replay — and
-``awards_explain`` stores it, which the release and the pages do for the awards people read.
+Explanations: an award is written with ``facts`` (every variable its scheme reads, numbers as exact
+decimal text) and ``explanation = {"outcome": "eligible", "trace": [], "pending": true}``. The trace is
+a pure function of the facts and the run's frozen rules, so it is not built per award inside the
+set-based insert (that would cost more than the match): ``award_explanation`` replays it — the audit
+replay — and ``awards_explain`` stores it, for the awards people read (review, release, pages).
+
+Re-matching after a facts change (``enterprise_rematch``): a few enterprises are decided in Python
+(``_rematch_python``: the rules compiled once per scheme version, and the chunk statements' rules for
+amounts, groups and losses — a test holds both ways equal); more go through the chunk statements.
+Awards no longer met are revoked with the reason; nothing is written when nothing changed.
 
 Lock: one run at a time. The process that runs a run holds a session-level PostgreSQL advisory lock
-(on SQLite, an exclusive ``flock`` on a file beside the database), released by the operating system if
-the process dies. A run found ``running`` by the next start is therefore dead and is resumed — its
-pending chunks run, its done chunks are kept — unless its chunks are queued to Celery workers and it
-made progress in the last ``STALE_AFTER``; then the start is refused with a ``MatchError``.
+(on SQLite, an exclusive ``flock`` on a file in the temporary directory), released by the operating
+system if the process dies. A run found ``running`` by the next start is therefore dead and is resumed
+— its pending chunks run, its done chunks are kept — unless its chunks are queued to Celery workers and
+it made progress in the last ``STALE_AFTER``; then the start is refused with a ``MatchError``.
+
+The SQL here is built from the compiler's output and this module's own table and column names; values
+always travel as parameters (hence the ``noqa: S608``).
 """
 
 import contextlib
@@ -466,7 +482,7 @@ def _chunk_statements(
             _execute(cursor, f"DROP TABLE IF EXISTS {table}")
         facts_digest = before = ""
         if fingerprint:
-            facts_digest = _facts_digest(cursor, facts, facts_sql, facts_params)
+            facts_digest = _facts_digest(cursor, plan, scope)
             before = _fingerprint(plan, facts_digest, _awards_digest(cursor, scope))
             previous = None if dry_run else _same_chunk(before)
             if previous is not None:
@@ -594,14 +610,60 @@ def _digest(cursor, sql: str, params: Sequence) -> str:
     return hashlib.sha256((value or "").encode()).hexdigest()
 
 
-def _facts_digest(cursor, facts, facts_sql: str, facts_params: Sequence) -> str:
-    """Hash of the chunk's facts relation: exactly what its rules read, enterprise by enterprise."""
-    if connection.vendor == "postgresql":
-        sql = f"SELECT md5(string_agg(CAST(f AS text), '|' ORDER BY f.eid)) FROM ({facts_sql}) f"  # noqa: S608
-    else:
-        row = " || ',' || ".join(f'quote(f."{name}")' for name in facts.query.annotation_select)
-        sql = f"SELECT group_concat(r, '|') FROM (SELECT {row} AS r FROM ({facts_sql}) f ORDER BY f.eid)"  # noqa: S608
-    return _digest(cursor, sql, facts_params)
+_ENTERPRISE_INPUTS = (
+    "id",
+    "park",
+    "industry_code",
+    "registered_on",
+    "registered_capital",
+    "is_above_scale",
+    "credit_rating",
+    "blacklisted",
+)
+_REPORT_INPUTS = ("enterprise_id", "year", "revenue", "rd_expense", "employees", "tax_paid")
+_QUALIFICATION_INPUTS = ("enterprise_id", "code", "year_awarded", "valid_until")
+
+
+def _facts_digest(cursor, plan: _Plan, scope: _Scope) -> str:
+    """Hash of what the chunk's facts are computed from: its enterprises' fact columns, their annual
+    reports of the years the rules read, and their qualifications (with the rules' dates, in the plan's
+    digest, these determine every fact). Cheaper than hashing the computed facts."""
+    years = sorted({VARIABLES[name].year(need.context) for need in plan.needs for name in need.names})
+    sources = [
+        ("enterprises_enterprise", "x.id", _ENTERPRISE_INPUTS, ""),
+        (
+            "enterprises_annualreport",
+            "x.enterprise_id",
+            _REPORT_INPUTS,
+            f" AND x.year IN ({', '.join(map(str, years or [0]))})",
+        ),
+        ("enterprises_qualification", "x.enterprise_id", _QUALIFICATION_INPUTS, ""),
+    ]
+    parts, params = [], []
+    for table, key, columns, extra in sources:
+        scope_sql, scope_params = scope.sql(key)
+        if connection.vendor == "postgresql":
+            # An order-free sum of 64-bit row hashes: no row is turned into text.
+            row = ", ".join(f"x.{column}" for column in columns)
+            parts.append(
+                f"(SELECT concat_ws('/', COUNT(*), SUM(hash_record_extended(({row}), 0)::numeric))"  # noqa: S608
+                f" FROM {table} x WHERE {scope_sql}{extra})"
+            )
+        else:
+            row = " || ',' || ".join(f"quote(x.{column})" for column in columns)
+            parts.append(
+                f"(SELECT group_concat(r, '|') FROM (SELECT {row} AS r FROM {table} x"  # noqa: S608
+                f" WHERE {scope_sql}{extra} ORDER BY {key}, {row}))"
+            )
+        params.extend(scope_params)
+    joiner = (
+        "concat_ws(':', " + ", ".join(parts) + ")"
+        if connection.vendor == "postgresql"
+        else " || ':' || ".join(f"COALESCE({part}, '')" for part in parts)
+    )
+    _execute(cursor, f"SELECT {joiner}", params)
+    (value,) = cursor.fetchone()
+    return hashlib.sha256((value or "").encode()).hexdigest()
 
 
 def _awards_digest(cursor, scope: _Scope) -> str:

@@ -314,7 +314,8 @@ def facts_queryset(
             columns.setdefault(column, variable.expression(need.context))
             if variable.type == NUMBER and (floats is None or f"{column}__f" in floats):
                 columns.setdefault(f"{column}__f", _floating(variable, need.context))
-        for code in need.qualification_codes:
+        # Sorted: the columns' order must not depend on the process (set order follows its hash seed).
+        for code in sorted(need.qualification_codes, key=lambda code: code or ""):
             columns.setdefault(
                 qualification_column(need.context, code),
                 _held_expression(need.context.reference_date, code, id_from=id_from, id_to=id_to),

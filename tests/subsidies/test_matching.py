@@ -589,3 +589,19 @@ def test_re_matching_in_python_decides_exactly_as_the_chunk_statements_do():
     assert len(lost) == 6
     assert totals["tier-23"]["amount"] == "90000.00"  # 80,000 less the 50,000 paid in 2022, three times
     assert totals["g-low"]["eligible"] == 2  # its awards from the first run block g-high for the same period
+
+
+def test_a_chunk_is_matched_again_when_a_qualification_or_an_award_of_its_enterprises_changed(monkeypatch):
+    SchemeFactory(code="ht", eligibility={"in": ["high_tech", {"var": "qualifications"}]}, amount_rule=1000)
+    enterprise = firm()
+    matching.match_run_execute()
+    taken_over = []
+    real = matching._take_over
+    monkeypatch.setattr(matching, "_take_over", lambda *a, **k: taken_over.append(1) or real(*a, **k))
+    QualificationFactory(enterprise=enterprise, code="high_tech", year_awarded=2022)
+    assert matching.match_run_execute().totals["ht"]["new"] == 1
+    Award.objects.update(status=AwardStatus.APPROVED)
+    matching.match_run_execute()
+    assert taken_over == []
+    matching.match_run_execute()
+    assert taken_over == [1]
