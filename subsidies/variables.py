@@ -398,6 +398,9 @@ def needs_of(context: Context, *rules: Any) -> Needs:
     codes: set[str | None] = set()
     for rule in rules:
         names |= {name for name in variables_used(rule) if name in VARIABLES}
+        if "qualifications" in names:
+            # The award's facts list every qualification held, built from one column per code.
+            codes.update(QUALIFICATION_CODES)
         for code in qualification_codes_asked(rule):
             if code == ALL:
                 codes.update(QUALIFICATION_CODES)

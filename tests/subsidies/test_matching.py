@@ -356,11 +356,12 @@ def test_a_run_killed_halfway_is_resumed_by_the_next_start_not_started_over(smal
     assert sum(counts["new"] for counts in resumed.totals.values()) == 5
 
 
-def test_chunks_are_keyset_ranges_covering_every_enterprise_and_never_more_than_forty(monkeypatch):
+def test_chunks_are_keyset_ranges_covering_every_enterprise_and_never_more_than_the_maximum(monkeypatch):
     monkeypatch.setattr(matching, "MIN_CHUNK", 1)
     EnterpriseFactory.create_batch(90)
     bounds = matching._chunk_bounds(None)
-    assert len(bounds) == 30  # 90 enterprises, at most 40 chunks: 3 each
+    assert matching.MAX_CHUNKS == 25
+    assert len(bounds) == 23  # 90 enterprises, at most 25 chunks: 4 each, the last one 2
     ids = list(Enterprise.objects.order_by("id").values_list("id", flat=True))
     assert bounds[0][0] == ids[0]
     assert bounds[-1][1] == ids[-1]
