@@ -1,48 +1,66 @@
 """Matching (比对): which enterprises each active automatic scheme pays, found by the database in bulk.
 
-A run splits the enterprises into keyset id ranges (``MatchChunk``); a chunk is one transaction of a few
-set-based statements, whichever process runs it (the command in process, or a Celery worker):
+A run freezes the rules it matches with (``MatchRun.rules``) and splits the enterprises into keyset id
+ranges (``MatchChunk``, at most ``MAX_CHUNKS``). A chunk is one transaction of a few set-based
+statements, whichever process runs it (``match_run_execute`` in process, or Celery workers after
+``match_run_start``: both call ``chunk_execute``):
 
-1. ``subsidies_m_c``: the facts relation ``f`` (one row per enterprise of the range: its facts at each
-   scheme's facts year and reference date, ``variables.facts_queryset``) is evaluated against every
-   scheme's compiled rule in one ``UNION ALL``; the rows kept are the eligible (rule TRUE) and the
-   undetermined (rule NULL) pairs, with the amount, the facts snapshot and the missing variables.
-   Blacklisted enterprises never get a row: they are never eligible, whatever the rule.
-2. ``subsidies_m_p``: the payable pairs: eligible, amount > 0, the highest of their exclusive group
-   (从高不重复; a live award already held in the group blocks the others), marked if the award exists.
-3. Awards are inserted for the payable pairs without one (``WHERE NOT has_award`` first, so a re-run
-   where nothing changed writes nothing; ``ON CONFLICT DO NOTHING`` covers a concurrent writer).
-4. The undetermined pairs are listed for staff (``Undetermined``), and unpaid live awards whose
-   enterprise is now ineligible are recorded as the run's lost candidates (``LostCandidate``).
-5. The chunk's counts are stored on it and it is marked done, in the same transaction: a chunk delivered
-   twice finds itself done; a chunk killed halfway left nothing and runs again.
+1. ``subsidies_m_f``: the facts relation (one row per enterprise of the range: its facts at each scheme's
+   facts year and reference date, ``variables.facts_queryset``) is read once, and every scheme's compiled
+   rule is evaluated on it in the same pass, into a short list of hits per enterprise (+scheme id:
+   eligible, −scheme id: undetermined). Only enterprises with a hit are kept. Blacklisted enterprises
+   never get one: they are never eligible, whatever the rule.
+2. ``subsidies_m_c``: for the hits only, per scheme: the amount, the facts snapshot, the missing facts.
+3. ``subsidies_m_p``: the payable pairs: eligible, amount > 0, the highest of their exclusive group
+   (从高不重复; a live award already held in the group for the period blocks the others).
+4. Awards are inserted for payable pairs that have none (``WHERE NOT has_award`` first; ``ON CONFLICT DO
+   NOTHING`` covers a concurrent writer); undetermined pairs are listed for staff (``Undetermined``);
+   unpaid live awards whose enterprise is now ineligible are the run's lost candidates (``LostCandidate``,
+   once per award: the diff says what changed since, not again every night). New candidates are the
+   awards whose ``run`` is this run.
+5. The chunk's counts and fingerprint are stored on it and it is marked done, in the same transaction:
+   a chunk delivered twice finds itself done; a chunk killed halfway left nothing and runs again.
+
+Unchanged chunks: the fingerprint hashes the frozen rules, the chunk's facts relation (exactly what
+the rules read) and its enterprises' awards after the chunk. A later run whose chunk hashes the same
+would decide the same, so it takes that chunk's counts and undetermined list over instead of
+evaluating (nothing new, nothing lost); only what changed is matched again.
 
 Amounts: the amount rule (元), capped per enterprise, rounded down to the fen, less what the enterprise
 already received in its group in earlier periods for a top-up (级差) scheme — in SQL with the same
 digits as ``rules.compiler.award_amount`` (``numeric`` on PostgreSQL; on SQLite through the functions
 ``subsidies_num`` / ``subsidies_amount``, which run the Python code itself).
 
-Explanations: an award is written with ``facts`` (every variable its scheme reads, built in SQL, numbers
-as exact decimal text) and an ``explanation`` holding the outcome and the rules it was matched with
-(``{"outcome": "eligible", "trace": [], "pending": true, "rules": {...}}``). The trace is a pure function
-of those two, so it is not computed per award inside the set-based insert (that would cost more than the
-match itself): ``award_explanation`` rebuilds it from the stored rules and facts — the audit replay — and
-``awards_explain`` stores it, which the release and the pages do for the awards people read.
+Explanations: an award is written with ``facts`` (every variable its scheme reads, numbers as exact
+decimal text) and ``explanation = {"outcome": "eligible", "trace": [], "pending": true}``. The trace is
+a pure function of the facts and the run's frozen rules, so it is not built per award inside the
+set-based insert (that would cost more than the match): ``award_explanation`` replays it — the audit
+replay — and ``awards_explain`` stores it, for the awards people read (review, release, pages).
+
+Re-matching after a facts change (``enterprise_rematch``): a few enterprises are decided in Python
+(``_rematch_python``: the rules compiled once per scheme version, and the chunk statements' rules for
+amounts, groups and losses — a test holds both ways equal); more go through the chunk statements.
+Awards no longer met are revoked with the reason; nothing is written when nothing changed.
 
 Lock: one run at a time. The process that runs a run holds a session-level PostgreSQL advisory lock
-(on SQLite, an exclusive ``flock`` on a file beside the database), released by the operating system if
-the process dies. A run found ``running`` by the next start is therefore dead and is resumed — its
-pending chunks run, its done chunks are kept — unless its chunks are queued to Celery workers and it
-made progress in the last ``STALE_AFTER``; then the start is refused with a ``MatchError``.
+(on SQLite, an exclusive ``flock`` on a file in the temporary directory), released by the operating
+system if the process dies. A run found ``running`` by the next start is therefore dead and is resumed
+— its pending chunks run, its done chunks are kept — unless its chunks are queued to Celery workers and
+it made progress in the last ``STALE_AFTER``; then the start is refused with a ``MatchError``.
+
+The SQL here is built from the compiler's output and this module's own table and column names; values
+always travel as parameters (hence the ``noqa: S608``).
 """
 
 import contextlib
 import datetime as dt
 import fcntl
 import hashlib
+import json
 import math
 import os
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -54,7 +72,7 @@ from django.db.models.sql import Query
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.enterprises.models import QUALIFICATION_VALID_YEARS, Enterprise
+from portal.enterprises.models import Enterprise
 from subsidies import rules
 from subsidies.models import (
     Award,
@@ -66,6 +84,7 @@ from subsidies.models import (
     Scheme,
     SchemeMode,
     SchemeStatus,
+    Undetermined,
 )
 from subsidies.rules.compiler import (
     SQL,
@@ -82,6 +101,7 @@ from subsidies.variables import (
     BOOLEAN,
     LIST,
     NUMBER,
+    QUALIFICATION_CODES,
     VARIABLES,
     Context,
     Needs,
@@ -89,13 +109,16 @@ from subsidies.variables import (
     facts_from_json,
     facts_from_record,
     facts_queryset,
+    facts_to_json,
     needs_of,
     resolver,
     variable_specs,
 )
 
-# At most this many chunks per run, so a nightly run is at most MAX_CHUNKS + 1 Celery tasks.
-MAX_CHUNKS = 40
+# At most this many chunks per run, so a nightly run is at most MAX_CHUNKS + 1 Celery tasks. Each chunk
+# plans two statements of every rule (~40 ms for 100 schemes on PostgreSQL): 25 keeps that near 1 s for
+# a full run while leaving enough chunks for workers to share (1,000,000 enterprises: 40,000 each).
+MAX_CHUNKS = 25
 # Fewer enterprises than this are one chunk: below it a statement's fixed cost (planning 100 rule
 # branches takes ~30 ms on PostgreSQL) outweighs what splitting gains.
 MIN_CHUNK = 10_000
@@ -105,10 +128,16 @@ STALE_AFTER = dt.timedelta(minutes=30)
 LIVE_UNPAID = (AwardStatus.CANDIDATE, AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED)
 # Statuses whose amount counts as received in a top-up group (money committed to the enterprise).
 RECEIVED = (AwardStatus.CONFIRMED, AwardStatus.PAID)
+# What a new award's explanation holds until its trace is built from its facts (award_explanation).
+PENDING_EXPLANATION = {"outcome": "eligible", "trace": [], "pending": True}
+# Changes whenever the way matching computes its results changes, so older chunks are not taken over.
+ENGINE_VERSION = "2"
 # Any arbitrary 64-bit key, the same in every process: the PostgreSQL advisory lock of matching.
 LOCK_KEY = 4_710_012_023
 
 Progress = Callable[[str], None]
+# A chunk's working tables, private to its database session and dropped at its end.
+TEMP_TABLES = ("subsidies_m_f", "subsidies_m_h", "subsidies_m_c", "subsidies_m_p")
 
 
 class MatchError(Exception):
@@ -125,16 +154,45 @@ def context_of(scheme: Scheme) -> Context:
 
 def scheme_rules(scheme: Scheme) -> tuple[Any, Any]:
     """The eligibility and amount rules with their numbers as Decimal (JSON stores them as floats)."""
-    return rules.normalize(scheme.eligibility), rules.normalize(scheme.amount_rule)
+    return _parsed(scheme)[:2]
+
+
+# Parsed rules of saved schemes, by (id, updated_at): a saved change has a new updated_at.
+_parsed_rules: dict[tuple, tuple] = {}
+
+
+def _parsed(scheme: Scheme) -> tuple[Any, Any, frozenset[str], Callable, Callable]:
+    """(eligibility, amount rule, catalogue variables they read, and both compiled) of a scheme."""
+    key = (scheme.pk, scheme.updated_at) if scheme.pk and scheme.updated_at else None
+    if key is not None and key in _parsed_rules:
+        return _parsed_rules[key]
+    eligibility, amount = rules.normalize(scheme.eligibility), rules.normalize(scheme.amount_rule)
+    names = frozenset(
+        name for name in rules.variables_used(eligibility) | rules.variables_used(amount) if name in VARIABLES
+    )
+    parsed = (eligibility, amount, names, rules.compile_rule(eligibility), rules.compile_rule(amount))
+    if key is not None:
+        if len(_parsed_rules) > 1000:
+            _parsed_rules.clear()
+        _parsed_rules[key] = parsed
+    return parsed
 
 
 def _active_schemes():
     return Scheme.objects.filter(mode=SchemeMode.AUTOMATIC, status=SchemeStatus.ACTIVE).order_by("code")
 
 
+_active_cache: dict[tuple, list[Scheme]] = {}
+
+
 def _select_schemes(scheme_codes: Sequence[str] | None) -> tuple[list[Scheme], set[int]]:
     """(schemes evaluated, ids of those reported): a selection brings its exclusive-group companions."""
-    active = list(_active_schemes())
+    # The version (ids and update times) is a cheap query; the rules are loaded again only if it changed.
+    version = tuple(_active_schemes().values_list("pk", "updated_at"))
+    if version not in _active_cache:
+        _active_cache.clear()
+        _active_cache[version] = list(_active_schemes())
+    active = list(_active_cache[version])
     if not scheme_codes:
         return active, {scheme.pk for scheme in active}
     by_code = {scheme.code: scheme for scheme in active}
@@ -147,22 +205,66 @@ def _select_schemes(scheme_codes: Sequence[str] | None) -> tuple[list[Scheme], s
     return evaluated, {scheme.pk for scheme in selected}
 
 
+_SNAPSHOT = (
+    "code",
+    "title",
+    "facts_year",
+    "reference_date",
+    "period",
+    "eligibility",
+    "amount_rule",
+    "cap_per_enterprise",
+    "exclusive_group",
+    "top_up",
+)
+
+
+def _snapshot(schemes: Sequence[Scheme], selected: set[int]) -> dict:
+    """The rules a run matches with, frozen when it starts."""
+    entries = []
+    for scheme in schemes:
+        entry = {"id": scheme.pk, **{name: getattr(scheme, name) for name in _SNAPSHOT}}
+        entry["reference_date"] = scheme.reference_date.isoformat()
+        cap = scheme.cap_per_enterprise
+        entry["cap_per_enterprise"] = None if cap is None else format(cap, "f")
+        entries.append(entry)
+    return {"schemes": entries, "selected": sorted(selected)}
+
+
+def _schemes_of(snapshot: dict) -> list[Scheme]:
+    """The snapshot's schemes as (unsaved) Scheme objects carrying the frozen rules."""
+    schemes = []
+    for entry in snapshot.get("schemes", []):
+        values = {name: entry[name] for name in _SNAPSHOT}
+        values["reference_date"] = dt.date.fromisoformat(entry["reference_date"])
+        cap = entry["cap_per_enterprise"]
+        values["cap_per_enterprise"] = None if cap is None else Decimal(cap)
+        schemes.append(Scheme(pk=entry["id"], **values))
+    return schemes
+
+
 # ---- the chunk statements -----------------------------------------------------------------------------
 
 
 @dataclass
 class _Plan:
-    """A run's schemes with their rules compiled to SQL branches over the facts relation ``f``."""
+    """A run's schemes with their rules compiled to SQL over the facts table ``f``."""
 
     schemes: list[Scheme]
     selected: set[int]
     needs: list
-    branches: str = ""
-    params: list = field(default_factory=list)
+    # Stage 1: every rule's outcome, one expression per scheme: +id eligible, -id undetermined, else NULL.
+    signs: list[tuple[str, list]] = field(default_factory=list)
+    # Stage 2: per scheme id, the SELECT of its hits' amounts, facts and missing variables.
+    details: dict[int, tuple[str, list]] = field(default_factory=dict)
+    # The double-precision fact columns the compiled SQL reads (the facts table computes only those).
+    floats: set[str] = field(default_factory=set)
+    # Hash of the frozen rules and of how they are matched: part of every chunk's fingerprint.
+    digest: str = ""
 
 
-def _plan(scheme_codes: Sequence[str] | None) -> _Plan:
-    schemes, selected = _select_schemes(scheme_codes)
+def _plan(snapshot: dict) -> _Plan:
+    schemes, selected = _schemes_of(snapshot), set(snapshot.get("selected", []))
     merged: dict[Context, Needs] = {}
     for scheme in schemes:
         need = needs_of(context_of(scheme), *scheme_rules(scheme))
@@ -175,22 +277,14 @@ def _plan(scheme_codes: Sequence[str] | None) -> _Plan:
             )
         merged[need.context] = need
     plan = _Plan(schemes=schemes, selected=selected, needs=list(merged.values()))
-    if schemes:
-        compiler = Query(Enterprise).get_compiler(connection=connection)
-        parts = [_branch(scheme, compiler) for scheme in schemes]
-        plan.branches = " UNION ALL ".join(sql for sql, _ in parts)
-        plan.params = [param for _, params in parts for param in params]
+    frozen = json.dumps([ENGINE_VERSION, connection.vendor, snapshot], sort_keys=True, default=str)
+    plan.digest = hashlib.sha256(frozen.encode()).hexdigest()
+    compiler = Query(Enterprise).get_compiler(connection=connection)
+    for scheme in schemes:
+        sign, detail = _branch(scheme, compiler, plan.floats)
+        plan.signs.append(sign)
+        plan.details[scheme.pk] = detail
     return plan
-
-
-def _held_sql(reference: dt.date, alias: str) -> tuple[str, list]:
-    """SQL: a qualification row (alias) held on the reference date, as ``variables._holds`` says."""
-    years = " ".join(f"WHEN '{code}' THEN {count}" for code, count in QUALIFICATION_VALID_YEARS.items())
-    return (
-        f"{alias}.year_awarded <= %s AND ({alias}.valid_until >= %s OR ({alias}.valid_until IS NULL "
-        f"AND {alias}.year_awarded >= %s - (CASE {alias}.code {years} ELSE 1 END) + 1))",
-        [reference.year, reference.isoformat(), reference.year],
-    )
 
 
 def _facts_json(scheme: Scheme, names: Iterable[str]) -> SQL:
@@ -205,18 +299,17 @@ def _facts_json(scheme: Scheme, names: Iterable[str]) -> SQL:
         params.append(name)
         lite_params.append(name)
         if variable.type == LIST:
-            held, held_params = _held_sql(context.reference_date, "q")
-            source = (
-                "SELECT DISTINCT q.code AS code FROM enterprises_qualification q "  # noqa: S608
-                f'WHERE q.enterprise_id = "f"."eid" AND {held}'
-            )
-            pg.append(
-                "(SELECT COALESCE(jsonb_agg(d.code ORDER BY d.code COLLATE \"C\"), '[]'::jsonb) "  # noqa: S608
-                f"FROM ({source}) d)"
-            )
-            lite.append(f"json((SELECT json_group_array(d.code) FROM ({source} ORDER BY 1) d))")  # noqa: S608
-            params.extend(held_params)
-            lite_params.extend(held_params)
+            # The codes held, in code order, from the facts table's per-code columns.
+            holds = resolve(name).holds
+            codes = sorted(QUALIFICATION_CODES)
+            first = len(parts)
+            parts.extend(holds(code) for code in codes)
+            cases = [f"CASE WHEN {{{first + i}}} THEN '{code}' END" for i, code in enumerate(codes)]
+            pg.append(f"to_jsonb(array_remove(ARRAY[{', '.join(cases)}]::text[], NULL))")
+            quoted = [
+                f"CASE WHEN {{{first + i}}} THEN '\"{code}\",' ELSE '' END" for i, code in enumerate(codes)
+            ]
+            lite.append(f"json('[' || rtrim({' || '.join(quoted)}, ',') || ']')")
             continue
         hole = f"{{{len(parts)}}}"
         parts.append(resolve(name).expression)
@@ -277,15 +370,28 @@ def _received(scheme: Scheme) -> SQL | None:
     )
 
 
-def _branch(scheme: Scheme, compiler) -> tuple[str, list]:
-    """One scheme's SELECT over ``f``: its eligible and undetermined enterprises."""
+def _hit_facts() -> str:
+    """How a hit reaches its enterprise's facts row: one index lookup each (not a hash of all of them)."""
+    if connection.vendor == "postgresql":
+        return 'CROSS JOIN LATERAL (SELECT * FROM subsidies_m_f WHERE eid = h.eid OFFSET 0) "f"'
+    return 'JOIN subsidies_m_f "f" ON "f"."eid" = h.eid'
+
+
+def _branch(scheme: Scheme, compiler, floats: set[str]) -> tuple[tuple[str, list], tuple[str, list]]:
+    """A scheme's SQL: its outcome sign (stage 1), and the SELECT of its hits' details (stage 2)."""
     eligibility, amount_rule = scheme_rules(scheme)
-    resolve = resolver(context_of(scheme))
+    resolve = resolver(context_of(scheme), floats=floats)
     names = rules.variables_used(eligibility) | rules.variables_used(amount_rule)
     names = {name for name in names if name in VARIABLES}
     received = _received(scheme)
+    sid = int(scheme.pk)
+    ok_sql, ok_params = compiler.compile(compile_condition(eligibility, resolve))
+    sign = (
+        (f"CASE ({ok_sql}) WHEN TRUE THEN {sid} WHEN FALSE THEN NULL ELSE {-sid} END", ok_params)
+        if connection.vendor == "postgresql"
+        else (f"CASE ({ok_sql}) WHEN 1 THEN '{sid},' WHEN 0 THEN '' ELSE '{-sid},' END", ok_params)
+    )
     pieces = {
-        "ok": compile_condition(eligibility, resolve),
         "amount": AwardAmount(
             compile_amount(amount_rule, resolve), cap=scheme.cap_per_enterprise, received=received
         ),
@@ -296,33 +402,20 @@ def _branch(scheme: Scheme, compiler) -> tuple[str, list]:
     sql, params = {}, {}
     for key, expression in pieces.items():
         sql[key], params[key] = compiler.compile(expression)
-    ok = sql["ok"]
     amount = sql["amount"]
     # SQLite: keep the amount as a float column, so it sorts and compares as a number (≤ 15 digits: exact).
     if connection.vendor == "sqlite":
         amount = f"CAST({amount} AS REAL)"
     text = (
-        f'SELECT "f"."eid" AS eid, {int(scheme.pk)} AS sid, {ok} AS ok, '  # noqa: S608
-        f"CASE WHEN {ok} THEN {amount} END AS amount, "
-        f"CASE WHEN {ok} THEN {sql['received']} END AS received, "
-        f"CASE WHEN {ok} THEN {sql['facts']} END AS facts, "
-        f"CASE WHEN ({ok}) IS NULL OR ({amount}) IS NULL THEN {sql['missing']} END AS missing "
-        f'FROM f WHERE NOT "f"."bl" AND ({ok}) IS NOT FALSE'
+        f"SELECT h.eid AS eid, CAST({sid} AS INTEGER) AS sid, CASE WHEN h.sig > 0 THEN TRUE END AS ok, "  # noqa: S608
+        f"CASE WHEN h.sig > 0 THEN {amount} END AS amount, "
+        f"CASE WHEN h.sig > 0 THEN {sql['received']} END AS received, "
+        f"CASE WHEN h.sig > 0 THEN {sql['facts']} END AS facts, "
+        f"CASE WHEN h.sig < 0 THEN {sql['missing']} END AS missing "
+        f"FROM subsidies_m_h h {_hit_facts()} WHERE h.sig IN ({sid}, {-sid})"
     )
-    ordered = (
-        params["ok"]
-        + params["ok"]
-        + params["amount"]
-        + params["ok"]
-        + params["received"]
-        + params["ok"]
-        + params["facts"]
-        + params["ok"]
-        + params["amount"]
-        + params["missing"]
-        + params["ok"]
-    )
-    return text, ordered
+    ordered = params["amount"] + params["received"] + params["facts"] + params["missing"]
+    return sign, (text, ordered)
 
 
 @dataclass
@@ -347,29 +440,99 @@ def _execute(cursor, sql: str, params: Sequence = ()) -> None:
     cursor.execute(sql, list(params))
 
 
-def _chunk_statements(plan: _Plan, scope: _Scope, *, run_id: int, dry_run: bool) -> dict[str, dict]:
-    """Run one chunk's statements; the per-scheme counts of its enterprises."""
+def _chunk_statements(
+    plan: _Plan, scope: _Scope, *, run_id: int, dry_run: bool, fingerprint: bool = True
+) -> tuple[dict[str, dict], str]:
+    """Run one chunk's statements: the per-scheme counts of its enterprises, and its fingerprint.
+
+    ``fingerprint=False`` (re-matching enterprises whose facts just changed) skips looking for an
+    unchanged earlier chunk: there is none, and the hashing would be most of the work.
+    """
     selected = sorted(plan.selected)
     stats: dict[int, dict] = {
         sid: {"eligible": 0, "undetermined": 0, "new": 0, "lost": 0, "amount": Decimal(0)} for sid in selected
     }
     if not plan.schemes:
-        return {}
+        return {}, ""
     facts = facts_queryset(
-        plan.needs, id_from=scope.id_from, id_to=scope.id_to, enterprise_ids=scope.enterprise_ids
+        plan.needs,
+        id_from=scope.id_from,
+        id_to=scope.id_to,
+        enterprise_ids=scope.enterprise_ids,
+        floats=plan.floats,
     )
     facts_sql, facts_params = facts.query.sql_with_params()
     in_selected = ", ".join(str(sid) for sid in selected) or "0"
     collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     now = timezone.now()
+    postgres = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        for table in ("subsidies_m_c", "subsidies_m_p"):
+        if postgres:
+            # JIT compiling 100 rule expressions costs PostgreSQL about a second, for 0.1 s of work.
+            _execute(cursor, "SET LOCAL jit = off")
+        for table in TEMP_TABLES:
             _execute(cursor, f"DROP TABLE IF EXISTS {table}")
-        _execute(
-            cursor,
-            f"CREATE TEMP TABLE subsidies_m_c AS WITH f AS MATERIALIZED ({facts_sql}) {plan.branches}",
-            [*facts_params, *plan.params],
-        )
+        facts_digest = before = ""
+        if fingerprint:
+            facts_digest = _facts_digest(cursor, plan, scope)
+            before = _fingerprint(plan, facts_digest, _awards_digest(cursor, scope))
+            previous = None if dry_run else _same_chunk(before)
+            if previous is not None:
+                return _take_over(cursor, plan, scope, previous, run_id=run_id), before
+        # Stage 1: one pass over the facts evaluates every rule; only enterprises with a hit are kept,
+        # with their hits (+scheme id eligible, -scheme id undetermined).
+        sign_params = [param for _, params in plan.signs for param in params]
+        if postgres:
+            signs = ", ".join(sql for sql, _ in plan.signs)
+            # OFFSET 0 keeps each subquery whole: facts are computed once per enterprise (not once per
+            # rule reading them), and the rules once per enterprise (not again in the filter).
+            _execute(
+                cursor,
+                "CREATE TEMP TABLE subsidies_m_f AS SELECT * FROM (SELECT f.*,"  # noqa: S608
+                f" array_remove(ARRAY[{signs}]::bigint[], NULL) AS hits"
+                f" FROM ({facts_sql} OFFSET 0) f WHERE NOT f.bl OFFSET 0) x WHERE cardinality(x.hits) > 0",
+                [*sign_params, *facts_params],
+            )
+            _execute(
+                cursor,
+                "CREATE TEMP TABLE subsidies_m_h AS SELECT eid, unnest(hits) AS sig FROM subsidies_m_f",
+            )
+        else:
+            signs = " || ".join(sql for sql, _ in plan.signs)
+            # SQLite has no arrays: the hits are a JSON list, read back with json_each.
+            _execute(
+                cursor,
+                f"CREATE TEMP TABLE subsidies_m_f AS WITH f AS MATERIALIZED ({facts_sql}),"  # noqa: S608
+                f" x AS MATERIALIZED (SELECT f.*, '[' || rtrim({signs}, ',') || ']' AS hits"
+                " FROM f WHERE NOT f.bl)"
+                " SELECT * FROM x WHERE x.hits <> '[]'",
+                [*facts_params, *sign_params],
+            )
+            _execute(
+                cursor,
+                "CREATE TEMP TABLE subsidies_m_h AS SELECT f.eid AS eid, CAST(j.value AS INTEGER) AS sig"
+                " FROM subsidies_m_f f, json_each(f.hits) j",
+            )
+        _execute(cursor, "CREATE UNIQUE INDEX subsidies_m_f_eid ON subsidies_m_f (eid)")
+        _execute(cursor, "CREATE INDEX subsidies_m_h_sig ON subsidies_m_h (sig)")
+        # Stage 2: per scheme with hits, the amounts, facts and missing variables of its hits only.
+        _execute(cursor, "SELECT DISTINCT ABS(sig) FROM subsidies_m_h")
+        hit = sorted(sid for (sid,) in cursor.fetchall())
+        if hit:
+            details = [plan.details[sid] for sid in hit]
+            _execute(
+                cursor,
+                "CREATE TEMP TABLE subsidies_m_c AS " + " UNION ALL ".join(sql for sql, _ in details),
+                [param for _, params in details for param in params],
+            )
+        else:
+            json = "CAST(NULL AS jsonb)" if postgres else "NULL"
+            _execute(
+                cursor,
+                "CREATE TEMP TABLE subsidies_m_c AS SELECT eid, 0 AS sid, TRUE AS ok, 0.0 AS amount,"  # noqa: S608
+                f" 0.0 AS received, {json} AS facts, {json} AS missing FROM subsidies_m_h WHERE FALSE",
+            )
+        _execute(cursor, "CREATE INDEX subsidies_m_c_pair ON subsidies_m_c (sid, eid)")
         _execute(
             cursor,
             "CREATE TEMP TABLE subsidies_m_p AS "  # noqa: S608
@@ -411,10 +574,132 @@ def _chunk_statements(plan: _Plan, scope: _Scope, *, run_id: int, dry_run: bool)
             stats[sid]["undetermined"] = count
         with _savepoint(rollback=dry_run):
             _write(cursor, plan, scope, stats, in_selected=in_selected, run_id=run_id, now=now)
-        for table in ("subsidies_m_c", "subsidies_m_p"):
+        for table in TEMP_TABLES:
             _execute(cursor, f"DROP TABLE {table}")
+        after = before
+        if fingerprint and not dry_run:
+            after = _fingerprint(plan, facts_digest, _awards_digest(cursor, scope))
     codes = {scheme.pk: scheme.code for scheme in plan.schemes}
-    return {codes[sid]: {**counts, "amount": format(counts["amount"], "f")} for sid, counts in stats.items()}
+    counts = {
+        codes[sid]: {**counts, "amount": format(counts["amount"], "f")} for sid, counts in stats.items()
+    }
+    return counts, after
+
+
+# ---- unchanged chunks ----------------------------------------------------------------------------
+
+
+def _fingerprint(plan: _Plan, facts_digest: str, awards_digest: str) -> str:
+    return hashlib.sha256(f"{plan.digest}:{facts_digest}:{awards_digest}".encode()).hexdigest()
+
+
+def _digest(cursor, sql: str, params: Sequence) -> str:
+    """Hash of the text a query aggregates (PostgreSQL hashes it itself; SQLite hands it over)."""
+    _execute(cursor, sql, params)
+    (value,) = cursor.fetchone()
+    if connection.vendor == "postgresql":
+        return value or ""
+    return hashlib.sha256((value or "").encode()).hexdigest()
+
+
+_ENTERPRISE_INPUTS = (
+    "id",
+    "park",
+    "industry_code",
+    "registered_on",
+    "registered_capital",
+    "is_above_scale",
+    "credit_rating",
+    "blacklisted",
+)
+_REPORT_INPUTS = ("enterprise_id", "year", "revenue", "rd_expense", "employees", "tax_paid")
+_QUALIFICATION_INPUTS = ("enterprise_id", "code", "year_awarded", "valid_until")
+
+
+def _facts_digest(cursor, plan: _Plan, scope: _Scope) -> str:
+    """Hash of what the chunk's facts are computed from: its enterprises' fact columns, their annual
+    reports of the years the rules read, and their qualifications (with the rules' dates, in the plan's
+    digest, these determine every fact). Cheaper than hashing the computed facts."""
+    years = sorted({VARIABLES[name].year(need.context) for need in plan.needs for name in need.names})
+    sources = [
+        ("enterprises_enterprise", "x.id", _ENTERPRISE_INPUTS, ""),
+        (
+            "enterprises_annualreport",
+            "x.enterprise_id",
+            _REPORT_INPUTS,
+            f" AND x.year IN ({', '.join(map(str, years or [0]))})",
+        ),
+        ("enterprises_qualification", "x.enterprise_id", _QUALIFICATION_INPUTS, ""),
+    ]
+    parts, params = [], []
+    for table, key, columns, extra in sources:
+        scope_sql, scope_params = scope.sql(key)
+        if connection.vendor == "postgresql":
+            # An order-free sum of 64-bit row hashes: no row is turned into text.
+            row = ", ".join(f"x.{column}" for column in columns)
+            parts.append(
+                f"(SELECT concat_ws('/', COUNT(*), SUM(hash_record_extended(({row}), 0)::numeric))"  # noqa: S608
+                f" FROM {table} x WHERE {scope_sql}{extra})"
+            )
+        else:
+            row = " || ',' || ".join(f"quote(x.{column})" for column in columns)
+            parts.append(
+                f"(SELECT group_concat(r, '|') FROM (SELECT {row} AS r FROM {table} x"  # noqa: S608
+                f" WHERE {scope_sql}{extra} ORDER BY {key}, {row}))"
+            )
+        params.extend(scope_params)
+    joiner = (
+        "concat_ws(':', " + ", ".join(parts) + ")"
+        if connection.vendor == "postgresql"
+        else " || ':' || ".join(f"COALESCE({part}, '')" for part in parts)
+    )
+    _execute(cursor, f"SELECT {joiner}", params)
+    (value,) = cursor.fetchone()
+    return hashlib.sha256((value or "").encode()).hexdigest()
+
+
+def _awards_digest(cursor, scope: _Scope) -> str:
+    """Hash of the chunk's enterprises' awards: which exist, in what status, for how much."""
+    scope_sql, scope_params = scope.sql("a.enterprise_id")
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT md5(string_agg(concat_ws(':', a.id, a.scheme_id, a.period, a.status, a.amount,"  # noqa: S608
+            f" a.waitlisted), '|' ORDER BY a.id)) FROM subsidies_award a WHERE {scope_sql}"
+        )
+    else:
+        sql = (
+            "SELECT group_concat(r, '|') FROM (SELECT a.id || ':' || a.scheme_id || ':' || a.period || ':' ||"  # noqa: S608
+            " a.status || ':' || quote(a.amount) || ':' || a.waitlisted AS r"
+            f" FROM subsidies_award a INDEXED BY award_enterprise_status_idx WHERE {scope_sql} ORDER BY a.id)"
+        )
+    return _digest(cursor, sql, scope_params)
+
+
+def _same_chunk(fingerprint: str) -> MatchChunk | None:
+    """A chunk of a finished run that saw the same rules, facts and awards (so found the same)."""
+    return (
+        MatchChunk.objects.filter(
+            fingerprint=fingerprint,
+            done_at__isnull=False,
+            run__status=RunStatus.FINISHED,
+            run__dry_run=False,
+        )
+        .order_by("-id")
+        .first()
+    )
+
+
+def _take_over(cursor, plan: _Plan, scope: _Scope, previous: MatchChunk, *, run_id: int) -> dict[str, dict]:
+    """Nothing changed since ``previous``: its counts (nothing new, nothing lost) and undetermined list."""
+    scope_sql, scope_params = scope.sql("u.enterprise_id")
+    _execute(
+        cursor,
+        "INSERT INTO subsidies_undetermined (run_id, scheme_id, enterprise_id, missing)"  # noqa: S608
+        f" SELECT %s, u.scheme_id, u.enterprise_id, u.missing FROM subsidies_undetermined u"
+        f" WHERE u.run_id = %s AND {scope_sql} ON CONFLICT DO NOTHING",
+        [run_id, previous.run_id, *scope_params],
+    )
+    return {code: {**counts, "new": 0, "lost": 0} for code, counts in previous.stats.items()}
 
 
 @contextlib.contextmanager
@@ -427,55 +712,65 @@ def _savepoint(*, rollback: bool) -> Iterator[None]:
 
 def _write(cursor, plan: _Plan, scope: _Scope, stats: dict, *, in_selected: str, run_id: int, now) -> None:
     """The chunk's writes: new awards, the undetermined list, the lost candidates."""
+    # Eligible, but the amount rule lacks a fact: the missing ones are the nulls of the facts snapshot.
     if connection.vendor == "postgresql":
-        explanation = (
-            "jsonb_build_object('outcome', 'eligible', 'trace', '[]'::jsonb, 'pending', true, 'rules',"
-            " jsonb_build_object('eligibility', s.eligibility, 'amount', s.amount_rule, 'cap',"
-            " CAST(s.cap_per_enterprise AS text), 'top_up', s.top_up, 'group', s.exclusive_group, 'received',"
-            " CAST(p.received AS text)))"
+        nulls_in_facts = (
+            "(SELECT COALESCE(jsonb_agg(n.key ORDER BY n.key), '[]'::jsonb) FROM jsonb_each(c.facts) n"
+            " WHERE jsonb_typeof(n.value) = 'null')"
         )
-        false = "FALSE"
     else:
-        explanation = (
-            "json_object('outcome', 'eligible', 'trace', json('[]'), 'pending', json('true'), 'rules',"
-            " json_object('eligibility', json(s.eligibility), 'amount', json(s.amount_rule), 'cap',"
-            " CAST(s.cap_per_enterprise AS TEXT), 'top_up',"
-            " json(CASE WHEN s.top_up THEN 'true' ELSE 'false' END),"
-            " 'group', s.exclusive_group, 'received', CAST(p.received AS TEXT)))"
+        nulls_in_facts = "(SELECT json_group_array(n.key) FROM json_each(c.facts) n WHERE n.type = 'null')"
+    # The trace is built from these facts and the run's rules when someone reads it (award_explanation).
+    pending = json.dumps(PENDING_EXPLANATION)
+    explanation, false = ("CAST(%s AS jsonb)", "FALSE") if connection.vendor == "postgresql" else ("%s", "0")
+    # A top-up award also keeps what the group had received before: the amount is computed less it.
+    if connection.vendor == "postgresql":
+        facts = (
+            "CASE WHEN s.top_up THEN p.facts"
+            " || jsonb_build_object('_group_received', CAST(p.received AS text)) ELSE p.facts END"
         )
-        false = "0"
+    else:
+        facts = (
+            # (SQLite keeps the received sum in whole fen.)
+            "CASE WHEN s.top_up THEN json_set(p.facts, '$._group_received',"
+            " printf('%%.2f', p.received / 100.0)) ELSE p.facts END"
+        )
     _execute(
         cursor,
         "INSERT INTO subsidies_award (scheme_id, enterprise_id, period, status, computed_amount, amount,"  # noqa: S608
         " waitlisted, explanation, facts, run_id, created_at, bank_name, bank_account_name, bank_account,"
         " reason)"
-        f" SELECT p.sid, p.eid, s.period, %s, p.amount, p.amount, {false}, {explanation}, p.facts, %s, %s,"
+        f" SELECT p.sid, p.eid, s.period, %s, p.amount, p.amount, {false}, {explanation}, {facts}, %s, %s,"
         " '', '', '', ''"
         " FROM subsidies_m_p p JOIN subsidies_scheme s ON s.id = p.sid"
         f" WHERE NOT p.has_award AND p.sid IN ({in_selected})"
         " ON CONFLICT DO NOTHING RETURNING scheme_id",
-        [AwardStatus.CANDIDATE, run_id, now],
+        [AwardStatus.CANDIDATE, pending, run_id, now],
     )
     for (sid,) in cursor.fetchall():
         stats[sid]["new"] += 1
     _execute(
         cursor,
         "INSERT INTO subsidies_undetermined (run_id, scheme_id, enterprise_id, missing)"  # noqa: S608
-        " SELECT %s, c.sid, c.eid, c.missing FROM subsidies_m_c c"
+        f" SELECT %s, c.sid, c.eid, COALESCE(c.missing, {nulls_in_facts}) FROM subsidies_m_c c"
         f" WHERE (c.ok IS NULL OR c.amount IS NULL) AND c.sid IN ({in_selected})"
         " ON CONFLICT DO NOTHING",
         [run_id],
     )
-    scope_sql, scope_params = scope.sql("a.enterprise_id")
     statuses = ", ".join(["%s"] * len(LIVE_UNPAID))
+    # The chunk's awards by the (enterprise, status) index; SQLite is told, as it may prefer the status one.
+    scope_sql, scope_params = scope.sql("a.enterprise_id")
+    indexed = "" if connection.vendor == "postgresql" else " INDEXED BY award_enterprise_status_idx"
     _execute(
         cursor,
         "INSERT INTO subsidies_lostcandidate (run_id, award_id)"  # noqa: S608
-        " SELECT %s, a.id FROM subsidies_award a JOIN subsidies_scheme s ON s.id = a.scheme_id"
-        f" WHERE a.scheme_id IN ({in_selected}) AND a.period = s.period AND {scope_sql}"
+        f" SELECT %s, a.id FROM subsidies_award a{indexed} JOIN subsidies_scheme s ON s.id = a.scheme_id"
+        f" WHERE {scope_sql} AND a.scheme_id IN ({in_selected}) AND a.period = s.period"
         f" AND a.status IN ({statuses})"
         " AND NOT EXISTS (SELECT 1 FROM subsidies_m_c c"
         "  WHERE c.eid = a.enterprise_id AND c.sid = a.scheme_id)"
+        # Lost once: the diff says what changed since, not again every night the award stays unmet.
+        " AND NOT EXISTS (SELECT 1 FROM subsidies_lostcandidate l WHERE l.award_id = a.id)"
         " ON CONFLICT DO NOTHING RETURNING award_id",
         [run_id, *scope_params, *LIVE_UNPAID],
     )
@@ -514,13 +809,13 @@ _plans: dict[tuple, _Plan] = {}
 
 
 def _run_plan(run: MatchRun) -> _Plan:
-    """The run's compiled plan, kept for the run's chunks in this process (compiling 100 rules costs)."""
-    stamp = tuple(_active_schemes().values_list("pk", "updated_at").order_by("pk"))
-    key = (connection.vendor, run.pk, tuple(run.scheme_codes or ()), stamp)
+    """The run's compiled plan, kept per process for runs with the same rules (compiling 100 costs)."""
+    key = (connection.vendor, json.dumps(run.rules, sort_keys=True, default=str))
     plan = _plans.get(key)
     if plan is None:
-        _plans.clear()
-        plan = _plans[key] = _plan(run.scheme_codes or None)
+        if len(_plans) > 8:
+            _plans.clear()
+        plan = _plans[key] = _plan(run.rules)
     return plan
 
 
@@ -533,11 +828,14 @@ def chunk_execute(*, chunk_id: int) -> bool:
         run = chunk.run
         plan = _run_plan(run)
         scope = _Scope(chunk.id_from, chunk.id_to, run.enterprise_ids or None)
-        stats = _chunk_statements(plan, scope, run_id=run.pk, dry_run=run.dry_run)
+        stats, fingerprint = _chunk_statements(
+            plan, scope, run_id=run.pk, dry_run=run.dry_run, fingerprint=run.trigger != "facts"
+        )
         chunk.stats = stats
+        chunk.fingerprint = fingerprint
         chunk.inserted = sum(counts["new"] for counts in stats.values())
         chunk.done_at = timezone.now()
-        chunk.save(update_fields=["stats", "inserted", "done_at"])
+        chunk.save(update_fields=["stats", "fingerprint", "inserted", "done_at"])
     return True
 
 
@@ -550,7 +848,8 @@ def run_finish(*, run_id: int) -> MatchRun | None:
         if run.chunks.filter(done_at__isnull=True).exists():
             return None
         totals: dict[str, dict] = {}
-        plan_codes = run.scheme_codes or list(_active_schemes().values_list("code", flat=True))
+        selected = set(run.rules.get("selected", []))
+        plan_codes = [entry["code"] for entry in run.rules.get("schemes", []) if entry["id"] in selected]
         for code in plan_codes:
             totals[code] = {"eligible": 0, "undetermined": 0, "new": 0, "lost": 0, "amount": Decimal(0)}
         for stats in run.chunks.values_list("stats", flat=True):
@@ -646,8 +945,12 @@ def _create_run(
     dry_run: bool,
     queued: bool,
 ) -> MatchRun:
-    _select_schemes(scheme_codes)  # refuses unknown codes before anything is written
+    schemes, selected = _select_schemes(scheme_codes)  # refuses unknown codes before anything is written
     bounds = _chunk_bounds(enterprise_ids)
+    if connection.vendor == "postgresql" and trigger != "facts":
+        # Fresh statistics of the awards, so the chunks' lookups into them are planned on what is there.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE subsidies_award")
     run = MatchRun.objects.create(
         trigger=trigger,
         scheme_codes=list(scheme_codes or []),
@@ -655,6 +958,7 @@ def _create_run(
         dry_run=dry_run,
         queued=queued,
         chunk_count=len(bounds),
+        rules=_snapshot(schemes, selected),
     )
     MatchChunk.objects.bulk_create(
         [
@@ -741,18 +1045,25 @@ def run_summary(run: MatchRun) -> dict:
 # ---- facts changed ------------------------------------------------------------------------------------
 
 
+# Up to this many enterprises are re-matched in Python: for a few, planning one statement of 100 rules
+# (~20 ms on PostgreSQL) costs more than evaluating them; an import of thousands takes the chunk path.
+PYTHON_REMATCH_LIMIT = 50
+
+
 def enterprise_rematch(*, enterprise_ids: Iterable[int]) -> MatchRun | None:
-    """Re-evaluate changed enterprises: new candidates are created, unpaid awards no longer met revoked."""
+    """Re-evaluate changed enterprises: new candidates are created, unpaid awards no longer met revoked.
+
+    Returns the run that records what changed, or None when nothing did (then nothing is written).
+    """
     from subsidies.services import award_revoke
 
     ids = sorted({int(i) for i in enterprise_ids})
     if not ids or not _active_schemes().exists():
         return None
     with transaction.atomic():
-        run = _create_run(trigger="facts", scheme_codes=None, enterprise_ids=ids, dry_run=False, queued=False)
-        for chunk_id in run.chunks.values_list("id", flat=True):
-            chunk_execute(chunk_id=chunk_id)
-        run = run_finish(run_id=run.pk)
+        run = _rematch_python(ids) if len(ids) <= PYTHON_REMATCH_LIMIT else _rematch_sql(ids)
+        if run is None:
+            return None
         lost = list(
             Award.objects.filter(pk__in=LostCandidate.objects.filter(run=run).values("award"))
             .select_related("scheme", "enterprise")
@@ -760,10 +1071,170 @@ def enterprise_rematch(*, enterprise_ids: Iterable[int]) -> MatchRun | None:
         )
         for award in lost:
             award_revoke(award=award, reason=_revocation_reason(award))
-        if not (run.awards.exists() or lost or run.undetermined.exists()):
-            run.delete()  # nothing changed for these enterprises: no run to review
-            return None
     return run
+
+
+def _rematch_sql(ids: list[int]) -> MatchRun | None:
+    """Re-match through the chunk statements (many enterprises)."""
+    run = _create_run(trigger="facts", scheme_codes=None, enterprise_ids=ids, dry_run=False, queued=False)
+    for chunk_id in run.chunks.values_list("id", flat=True):
+        chunk_execute(chunk_id=chunk_id)
+    run = run_finish(run_id=run.pk)
+    if not (run.awards.exists() or run.lost.exists() or run.undetermined.exists()):
+        run.delete()  # nothing changed for these enterprises: no run to review
+        return None
+    return run
+
+
+PAYABLE, UNDETERMINED, INELIGIBLE, NOT_PAYABLE = "payable", "undetermined", "ineligible", "not_payable"
+
+
+def _zero_counts() -> dict:
+    return {"eligible": 0, "undetermined": 0, "new": 0, "lost": 0, "amount": Decimal(0)}
+
+
+def _rematch_python(ids: list[int]) -> MatchRun | None:
+    """Re-match a few enterprises in Python, deciding as the chunk statements decide; write only changes."""
+    schemes, _selected = _select_schemes(None)
+    new_awards, undetermined, lost_ids = [], [], []
+    totals = {scheme.code: _zero_counts() for scheme in schemes}
+    already_lost = set(
+        LostCandidate.objects.filter(award__enterprise_id__in=ids).values_list("award_id", flat=True)
+    )
+    held_by = defaultdict(list)
+    for award in Award.objects.filter(enterprise_id__in=ids).select_related("scheme"):
+        held_by[award.enterprise_id].append(award)
+    for enterprise in Enterprise.objects.filter(pk__in=ids).order_by("pk"):
+        held = held_by[enterprise.pk]
+        for scheme, (state, amount, facts) in _python_outcomes(enterprise, schemes, held).items():
+            counts = totals[scheme.code]
+            own = next((a for a in held if a.scheme_id == scheme.pk and a.period == scheme.period), None)
+            if state == UNDETERMINED:
+                counts["undetermined"] += 1
+                missing = sorted(name for name, value in facts.items() if value is None and name in VARIABLES)
+                undetermined.append(Undetermined(scheme=scheme, enterprise=enterprise, missing=missing))
+            elif state == PAYABLE:
+                counts["eligible"] += 1
+                counts["amount"] += amount
+                if own is None:
+                    counts["new"] += 1
+                    new_awards.append(_python_award(scheme, enterprise, amount, facts))
+            elif (
+                state == INELIGIBLE
+                and own is not None
+                and own.status in LIVE_UNPAID
+                and own.pk not in already_lost
+            ):
+                counts["lost"] += 1
+                lost_ids.append(own.pk)
+    if not (new_awards or undetermined or lost_ids):
+        return None
+    # The run records the schemes it has something to say about, and their rules.
+    touched = {code for code, c in totals.items() if c["eligible"] or c["undetermined"] or c["lost"]}
+    schemes = [scheme for scheme in schemes if scheme.code in touched]
+    run = MatchRun.objects.create(
+        trigger="facts",
+        enterprise_ids=ids,
+        status=RunStatus.FINISHED,
+        finished_at=timezone.now(),
+        rules=_snapshot(schemes, {scheme.pk for scheme in schemes}),
+        totals={
+            code: {**c, "amount": format(c["amount"], "f")}
+            for code, c in sorted(totals.items())
+            if code in touched
+        },
+    )
+    for row in (*new_awards, *undetermined):
+        row.run = run
+    Award.objects.bulk_create(new_awards)
+    Undetermined.objects.bulk_create(undetermined)
+    LostCandidate.objects.bulk_create([LostCandidate(run=run, award_id=award_id) for award_id in lost_ids])
+    return run
+
+
+def _python_award(scheme: Scheme, enterprise: Enterprise, amount: Decimal, facts: dict) -> Award:
+    """A new candidate exactly as the chunk statements write it: facts as exact text, trace pending."""
+    return Award(
+        scheme=scheme,
+        enterprise=enterprise,
+        period=scheme.period,
+        status=AwardStatus.CANDIDATE,
+        computed_amount=amount,
+        amount=amount,
+        explanation=dict(PENDING_EXPLANATION),
+        facts=facts_to_json(facts),
+    )
+
+
+def _python_outcomes(enterprise: Enterprise, schemes: list[Scheme], held: list[Award]) -> dict:
+    """Per scheme: (state, amount if payable, the facts it reads) for one enterprise, as the SQL decides.
+
+    Blacklisted or rule false: ineligible (a held unpaid award is lost). Rule unknown, or eligible with an
+    unknown amount: undetermined. Eligible with an amount of zero or less, blocked in its exclusive group
+    by a live award of another scheme of the period, or outranked in it (higher amount, then smaller
+    code): not payable. Otherwise payable.
+    """
+    record = Record.load(enterprise)
+    facts_by_context: dict[Context, dict] = {}
+    results: dict[Scheme, list] = {}
+    for scheme in schemes:
+        context = context_of(scheme)
+        if context not in facts_by_context:
+            facts_by_context[context] = facts_from_record(record, context)
+        every = facts_by_context[context]
+        _rule, _amount, used, eligibility, amount_rule = _parsed(scheme)
+        facts = {name: every[name] for name in sorted(used)}
+        if enterprise.blacklisted:
+            results[scheme] = [INELIGIBLE, None, facts]
+            continue
+        ok = rules.logic.truth(eligibility(every))
+        if ok is None:
+            results[scheme] = [UNDETERMINED, None, facts]
+            continue
+        if not ok:
+            results[scheme] = [INELIGIBLE, None, facts]
+            continue
+        received = Decimal(0)
+        if scheme.top_up and scheme.exclusive_group:
+            received = sum(
+                (
+                    a.amount
+                    for a in held
+                    if a.scheme.exclusive_group == scheme.exclusive_group
+                    and a.period < scheme.period
+                    and a.status in RECEIVED
+                ),
+                Decimal(0),
+            )
+            facts["_group_received"] = received.quantize(Decimal("0.01"))
+        amount = award_amount(amount_rule(every), cap=scheme.cap_per_enterprise, received=received)
+        if amount is None:
+            results[scheme] = [UNDETERMINED, None, facts]
+        elif amount <= 0:
+            results[scheme] = [NOT_PAYABLE, None, facts]
+        else:
+            results[scheme] = [PAYABLE, amount, facts]
+    contenders = defaultdict(list)
+    for scheme, result in results.items():
+        if result[0] != PAYABLE:
+            continue
+        if scheme.exclusive_group and any(
+            a.scheme.exclusive_group == scheme.exclusive_group
+            and a.period == scheme.period
+            and a.scheme_id != scheme.pk
+            and a.status != AwardStatus.REVOKED
+            for a in held
+        ):
+            result[0], result[1] = NOT_PAYABLE, None
+            continue
+        group = f"group:{scheme.exclusive_group}" if scheme.exclusive_group else f"scheme:{scheme.code}"
+        contenders[(scheme.period, group)].append(scheme)
+    for members in contenders.values():
+        winner = min(members, key=lambda scheme: (-results[scheme][1], scheme.code))
+        for scheme in members:
+            if scheme is not winner:
+                results[scheme][0], results[scheme][1] = NOT_PAYABLE, None
+    return {scheme: tuple(result) for scheme, result in results.items()}
 
 
 def _revocation_reason(award: Award) -> str:
@@ -988,16 +1459,26 @@ def evaluate_profile(
 
 
 def award_explanation(award: Award) -> Explanation:
-    """The award's explanation: stored, or replayed from the rules and facts it was matched with."""
+    """The award's explanation: stored, or replayed from its facts and the rules its run matched with."""
     stored = award.explanation or {}
     if stored.get("trace") or not stored.get("pending"):
         return Explanation.from_dict(
             {"outcome": stored.get("outcome", "eligible"), "trace": stored.get("trace", [])}
         )
-    snapshot = stored.get("rules") or {}
-    eligibility = rules.normalize(snapshot.get("eligibility", award.scheme.eligibility))
-    context = context_of(award.scheme)
-    return rules.explain(eligibility, facts_from_json(award.facts or {}), variable_specs(context=context))
+    scheme = award.scheme
+    frozen = next(
+        (
+            entry
+            for entry in (award.run.rules if award.run else {}).get("schemes", [])
+            if entry["id"] == scheme.pk
+        ),
+        None,
+    )
+    if frozen is not None:
+        scheme = _schemes_of({"schemes": [frozen]})[0]
+    eligibility, _amount = scheme_rules(scheme)
+    facts = facts_from_json(award.facts or {})
+    return rules.explain(eligibility, facts, variable_specs(context=context_of(scheme)))
 
 
 def awards_explain(*, awards: Iterable[Award]) -> int:

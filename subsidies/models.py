@@ -104,6 +104,9 @@ class MatchRun(models.Model):
     chunk_count = models.PositiveIntegerField(_("分片数"), default=0)
     # {scheme code: {"eligible", "undetermined", "new", "lost", "amount"}}, written when the run finishes.
     totals = models.JSONField(_("统计"), default=dict, blank=True)
+    # The schemes and rules the run matched with, as they were when it started: what its chunks compile,
+    # and what an award's explanation is replayed from. {"schemes": [{id, code, rules…}], "selected": [ids]}
+    rules = models.JSONField(_("比对所用规则"), default=dict, blank=True)
     started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     released_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
@@ -139,6 +142,9 @@ class MatchChunk(models.Model):
     inserted = models.PositiveIntegerField(_("新增"), default=0)
     # {scheme code: {"eligible", "undetermined", "new", "lost", "amount"}} for this chunk's enterprises.
     stats = models.JSONField(_("统计"), default=dict, blank=True)
+    # Hash of the rules, the enterprises' facts and their awards after this chunk: a later run whose
+    # chunk hashes the same would find the same, so it takes this chunk's results instead of matching.
+    fingerprint = models.CharField(_("数据指纹"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("比对分片")

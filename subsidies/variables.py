@@ -20,12 +20,12 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
-    Case,
     CharField,
     Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
+    FloatField,
     IntegerField,
     Max,
     OuterRef,
@@ -33,9 +33,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    When,
 )
-from django.db.models.functions import ExtractYear, NullIf
+from django.db.models.functions import NullIf
 
 from portal.enterprises.models import (
     QUALIFICATION_VALID_YEARS,
@@ -47,6 +46,7 @@ from portal.enterprises.models import (
 from subsidies.rules import VariableSpec
 from subsidies.rules.compiler import (
     ALL,
+    SQL,
     Column,
     Divide,
     Fact,
@@ -148,15 +148,38 @@ def _ratio(year: int):
 
 
 def _age_expression(reference: dt.date):
-    """Whole years from registered_on to the reference date (the birthday counts on its day)."""
-    later_in_year = Q(
-        registered_on__month__gt=reference.month,
-    ) | Q(registered_on__month=reference.month, registered_on__day__gt=reference.day)
-    return ExpressionWrapper(
-        Value(reference.year)
-        - ExtractYear("registered_on")
-        - Case(When(later_in_year, then=Value(1)), default=Value(0)),
+    """Whole years from registered_on to the reference date (the anniversary counts on its day)."""
+    # SQLite keeps dates as ISO text: reading its digits avoids a Python call per row.
+    return SQL(
+        "(%s - CAST(EXTRACT(YEAR FROM {0}) AS integer) - CASE WHEN CAST(EXTRACT(MONTH FROM {0}) AS integer)"
+        " * 100 + CAST(EXTRACT(DAY FROM {0}) AS integer) > %s THEN 1 ELSE 0 END)",
+        F("registered_on"),
+        params=(reference.year, reference.month * 100 + reference.day),
         output_field=IntegerField(),
+        vendors={
+            "sqlite": "(%s - CAST(substr({0}, 1, 4) AS INTEGER) - CASE WHEN"
+            " CAST(substr({0}, 6, 2) AS INTEGER) * 100 + CAST(substr({0}, 9, 2) AS INTEGER) > %s"
+            " THEN 1 ELSE 0 END)"
+        },
+    )
+
+
+def _floating(variable: "Variable", context: Context):
+    """A number variable as a double: what the compiler's fast comparisons read."""
+    if variable.source == "ratio":
+        alias = _report_alias(variable.year(context))
+        return SQL(
+            "(CAST({0} AS double precision) / NULLIF(CAST({1} AS double precision), 0))",
+            F(f"{alias}__rd_expense"),
+            F(f"{alias}__revenue"),
+            output_field=FloatField(),
+            vendors={"sqlite": "(CAST({0} AS REAL) / NULLIF(CAST({1} AS REAL), 0))"},
+        )
+    return SQL(
+        "CAST({0} AS double precision)",
+        variable.expression(context),
+        output_field=FloatField(),
+        vendors={"sqlite": "CAST({0} AS REAL)"},
     )
 
 
@@ -247,11 +270,13 @@ def facts_queryset(
     id_from: int | None = None,
     id_to: int | None = None,
     enterprise_ids: Iterable[int] | None = None,
+    floats: Iterable[str] | None = None,
 ) -> QuerySet:
     """One row per enterprise, ``eid`` and ``bl`` (blacklisted) then a column per needed fact.
 
     Annual figures come from one LEFT JOIN per year; qualifications from an uncorrelated ``IN`` per code,
-    which both databases evaluate once per statement (hashed), not once per row.
+    which both databases evaluate once per statement (hashed), not once per row. Numbers have a double
+    twin column (``<column>__f``) for the compiler's fast comparisons: all of them, or those in ``floats``.
     """
     needs = list(needs)
     queryset = Enterprise.objects.order_by()
@@ -283,9 +308,14 @@ def facts_queryset(
     for need in needs:
         for name in sorted(need.names):
             variable = VARIABLES[name]
-            if variable.source != "qualifications":
-                columns.setdefault(variable.column(need.context), variable.expression(need.context))
-        for code in need.qualification_codes:
+            if variable.source == "qualifications":
+                continue
+            column = variable.column(need.context)
+            columns.setdefault(column, variable.expression(need.context))
+            if variable.type == NUMBER and (floats is None or f"{column}__f" in floats):
+                columns.setdefault(f"{column}__f", _floating(variable, need.context))
+        # Sorted: the columns' order must not depend on the process (set order follows its hash seed).
+        for code in sorted(need.qualification_codes, key=lambda code: code or ""):
             columns.setdefault(
                 qualification_column(need.context, code),
                 _held_expression(need.context.reference_date, code, id_from=id_from, id_to=id_to),
@@ -331,19 +361,32 @@ class _Holds:
         return Column(self.relation, qualification_column(self.context, code), BooleanField())
 
 
-def resolver(context: Context, relation: str = "f") -> Resolver:
-    """Variables as columns of the facts relation ``relation`` for a context (raises KeyError if unknown)."""
+def resolver(context: Context, relation: str = "f", floats: set[str] | None = None) -> Resolver:
+    """Variables as columns of the facts relation ``relation`` for a context (raises KeyError if unknown).
+
+    ``floats`` collects the double-precision columns the compiled SQL reads, for ``facts_queryset``.
+    """
 
     def resolve(name: str) -> Fact:
         variable = VARIABLES[name]
         if variable.type == LIST:
             return Fact(LIST, holds=_Holds(context, relation))
+        column = variable.column(context)
+        ratio = variable.source == "ratio"
         return Fact(
             variable.type,
-            Column(relation, variable.column(context), _OUTPUTS[variable.type]()),
+            Column(relation, column, _OUTPUTS[variable.type]()),
             integer=variable.integer,
             # SQLite: the ratio is computed decimal text; every other number is a stored number.
-            native=variable.source != "ratio",
+            native=not ratio,
+            floating=Column(
+                relation, f"{column}__f", FloatField(), used=None if floats is None else floats.add
+            )
+            if variable.type == NUMBER
+            else None,
+            # A stored figure's double is its nearest; the ratio's is off by at most three roundings.
+            plain=not ratio,
+            k=3 if ratio else 1,
         )
 
     return resolve
@@ -355,6 +398,9 @@ def needs_of(context: Context, *rules: Any) -> Needs:
     codes: set[str | None] = set()
     for rule in rules:
         names |= {name for name in variables_used(rule) if name in VARIABLES}
+        if "qualifications" in names:
+            # The award's facts list every qualification held, built from one column per code.
+            codes.update(QUALIFICATION_CODES)
         for code in qualification_codes_asked(rule):
             if code == ALL:
                 codes.update(QUALIFICATION_CODES)

@@ -1,7 +1,7 @@
 """免申即享 rules: JsonLogic in three-valued logic, with validation and explanations. Imports no Django."""
 
 from .explain import Clause, Explanation, almost_eligible, explain, shortfall
-from .logic import RuleError, apply, loads, normalize, operators_used, parse, variables_used
+from .logic import RuleError, apply, compile_rule, loads, normalize, operators_used, parse, variables_used
 from .validation import VariableSpec, validate, validate_amount
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "VariableSpec",
     "almost_eligible",
     "apply",
+    "compile_rule",
     "explain",
     "loads",
     "normalize",

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import BooleanField, CharField, Expression, Field
+from django.db.models import BooleanField, CharField, Expression, Field, FloatField
 
 from .logic import (
     _OPERATIONS,
@@ -61,6 +61,8 @@ _TYPE_NAMES = {
     MIXED: "类型不一的 if 结果",
 }
 FEN = Decimal("0.01")
+# Four units in the last place of a double: the error bounds below are first-order, this covers the rest.
+EPSILON = 4 * 2.0**-53
 
 
 class NumberField(Field):
@@ -142,15 +144,21 @@ class SQL(Expression):
 class Column(Expression):
     """A column of a relation named in the FROM clause (the facts relation ``f``)."""
 
-    def __init__(self, relation: str, name: str, output_field: Field) -> None:
+    def __init__(
+        self, relation: str, name: str, output_field: Field, used: Callable[[str], None] | None = None
+    ) -> None:
         super().__init__(output_field=output_field)
         self.relation = relation
         self.name = name
+        # Told when the column is written into SQL, so the facts relation can leave out unread columns.
+        self.used = used
 
     def __repr__(self) -> str:
         return f"Column({self.relation}.{self.name})"
 
     def as_sql(self, compiler, connection):
+        if self.used is not None:
+            self.used(self.name)
         quote = connection.ops.quote_name
         return f"{quote(self.relation)}.{quote(self.name)}", []
 
@@ -172,6 +180,7 @@ def award_amount(
     """The amount due: the rule's amount, capped, rounded down to the fen, less what the group paid before."""
     if raw is None:
         return None
+    raw = Decimal(raw)
     capped = raw if cap is None else min(raw, cap)
     return capped.quantize(FEN, rounding=ROUND_FLOOR) - received
 
@@ -205,6 +214,11 @@ class Fact:
     # SQLite: the value is a plain number (a column, not computed), comparable with SQLite's operators.
     native: bool = True
     holds: Callable[[str | None], Expression] | None = None
+    # Numbers: the value as a double; ``plain`` if it is the nearest double to the exact value (a stored
+    # figure), else within ``k`` units in the last place of it (a computed one).
+    floating: Expression | None = None
+    plain: bool = True
+    k: int = 1
 
 
 Resolver = Callable[[str], Fact]
@@ -221,6 +235,13 @@ class _Node:
     is_literal: bool = False
     # The node's truth when it differs from truth(expr): an ``if`` with branches of different types.
     truthy: Expression | None = None
+    # Numbers: a double twin ``fl`` with |fl - exact| <= k * EPSILON * mag (mag an SQL expression); ``plain``
+    # when fl is the exact value's nearest double, so comparing the doubles compares the exact values
+    # (decimals of up to 15 significant digits are apart by more than a double's spacing).
+    fl: Expression | None = None
+    mag: Expression | None = None
+    k: int = 0
+    plain: bool = False
 
 
 def _bool(template: str, *parts: Expression, params: tuple = (), vendors=None) -> SQL:
@@ -253,6 +274,14 @@ def _case(conditions: list[Expression], values: list[Expression], has_else: bool
             output_field=_output(kind),
         )
     return result
+
+
+def _float(template: str, *parts: Expression, params: tuple = (), vendors=None) -> SQL:
+    return SQL(template, *parts, params=params, output_field=FloatField(), vendors=vendors)
+
+
+def _float_literal(value: float) -> SQL:
+    return _float("CAST(%s AS double precision)", params=(value,), vendors={"sqlite": "%s"})
 
 
 def _null(kind: str) -> SQL:
@@ -331,7 +360,18 @@ class _Compiler:
                 vendors={"sqlite": "%s"},
                 vendor_params={"sqlite": (sqlite_param,)},
             )
-            return _Node(expr, NUMBER, native=native, literal=number, is_literal=True)
+            as_float = float(number)
+            return _Node(
+                expr,
+                NUMBER,
+                native=native,
+                literal=number,
+                is_literal=True,
+                fl=_float_literal(as_float),
+                mag=_float_literal(abs(as_float)),
+                k=1,
+                plain=Decimal(repr(as_float)) == number,
+            )
         if isinstance(value, str):
             return _Node(
                 SQL("%s", params=(value,), output_field=CharField()), STRING, literal=value, is_literal=True
@@ -344,6 +384,13 @@ class _Compiler:
             raise RuleError("变量名必须是文本", path=path)
         fact = self.fact(name, path)
         node = _Node(fact.expression, fact.type, native=fact.native, integer=fact.integer, fact=fact)
+        if fact.type == NUMBER and fact.floating is not None:
+            node.fl, node.mag, node.k, node.plain = (
+                fact.floating,
+                _float("ABS({0})", fact.floating),
+                fact.k,
+                fact.plain,
+            )
         if fact.type == LIST or len(args) < 2:
             return node
         default = self.node(args[1], child_path(path, op, 1))
@@ -358,12 +405,18 @@ class _Compiler:
         integer = (
             fact.integer and default.is_literal and default.literal == default.literal.to_integral_value()
         )
-        return _Node(
+        result = _Node(
             SQL("COALESCE({0}, {1})", node.expr, default.expr, output_field=_output(fact.type)),
             fact.type,
             native=node.native and default.native,
             integer=bool(integer) if fact.type == NUMBER else False,
         )
+        if fact.type == NUMBER and node.fl is not None:
+            result.fl = _float("COALESCE({0}, {1})", node.fl, default.fl)
+            result.mag = _float("ABS({0})", result.fl)
+            result.k = max(node.k, default.k)
+            result.plain = node.plain and default.plain
+        return result
 
     def fact(self, name: str, path: str) -> Fact:
         try:
@@ -441,14 +494,42 @@ class _Compiler:
                 right.expr,
                 vendors={"sqlite": f"({{0}} {symbol} {{1}})"},
             )
-        if left.type == NUMBER and not (left.native and right.native):
-            return _bool(
+        if left.type == NUMBER:
+            return self.number_compare(symbol, left, right)
+        return _bool(f"({{0}} {symbol} {{1}})", left.expr, right.expr)
+
+    def number_compare(self, symbol: str, left: _Node, right: _Node) -> Expression:
+        """Compare numbers on their doubles when that is provably exact, else on the exact values."""
+        if left.native and right.native:
+            exact = _bool(f"({{0}} {symbol} {{1}})", left.expr, right.expr)
+        else:
+            exact = _bool(
                 f"({{0}} {symbol} {{1}})",
                 left.expr,
                 right.expr,
                 vendors={"sqlite": f"(subsidies_cmp({{0}}, {{1}}) {symbol} 0)"},
             )
-        return _bool(f"({{0}} {symbol} {{1}})", left.expr, right.expr)
+        if (
+            left.fl is None
+            or right.fl is None
+            or (left.native and right.native and left.plain and right.plain)
+        ):
+            # Stored figures and short literals compare exactly as they are (numeric; SQLite's floats).
+            return exact
+        if left.plain and right.plain:
+            return _bool(f"({{0}} {symbol} {{1}})", left.fl, right.fl)
+        # The doubles decide when they are further apart than both their errors; a near tie (or a
+        # divisor too close to zero, where mag is NULL) falls through to the exact comparison.
+        return _bool(
+            f"(CASE WHEN ABS({{0}} - {{1}}) > ({{2}} * %s + {{3}} * %s) * %s THEN ({{0}} {symbol} {{1}})"
+            " ELSE {4} END)",
+            left.fl,
+            right.fl,
+            left.mag,
+            right.mag,
+            exact,
+            params=(float(left.k), float(right.k), EPSILON),
+        )
 
     def truth(self, node: _Node, path: str) -> Expression:
         """JsonLogic truthiness as a SQL boolean, NULL staying unknown."""
@@ -457,9 +538,7 @@ class _Compiler:
         if node.type in (BOOLEAN, MISSING):
             return node.expr
         if node.type == NUMBER:
-            if node.native:
-                return _bool("({0} <> 0)", node.expr)
-            return _bool("({0} <> 0)", node.expr, vendors={"sqlite": "(subsidies_cmp({0}, 0) <> 0)"})
+            return self.number_compare("<>", node, self.literal(0, path))
         if node.type == STRING:
             return _bool("({0} <> '')", node.expr)
         if node.type == LIST:
@@ -530,13 +609,15 @@ class _Compiler:
         if needle.type == NULL:
             return _Node(_null(BOOLEAN), BOOLEAN)
         same = [item for item in items if item.type == needle.type]
-        if (
-            len(same) == len(items)
-            and all(item.is_literal for item in items)
-            and (needle.type != NUMBER or (needle.native and all(item.native for item in items)))
-        ):
-            holes = ", ".join(f"{{{i + 1}}}" for i in range(len(items)))
-            return _Node(_bool(f"({{0}} IN ({holes}))", needle.expr, *(item.expr for item in items)), BOOLEAN)
+        if len(same) == len(items) and all(item.is_literal for item in items):
+            if needle.type != NUMBER:
+                holes = ", ".join(f"{{{i + 1}}}" for i in range(len(items)))
+                return _Node(
+                    _bool(f"({{0}} IN ({holes}))", needle.expr, *(item.expr for item in items)), BOOLEAN
+                )
+            if needle.plain and all(item.plain for item in items):
+                holes = ", ".join(f"{{{i + 1}}}" for i in range(len(items)))
+                return _Node(_bool(f"({{0}} IN ({holes}))", needle.fl, *(item.fl for item in items)), BOOLEAN)
         terms = []
         for item in items:
             if item.type in (LIST, MISSING, MIXED):
@@ -546,6 +627,8 @@ class _Compiler:
             else:
                 terms.append(self.compare("==", needle, item, path))
         joined = _bool("(" + " OR ".join(f"{{{i}}}" for i in range(len(terms))) + ")", *terms)
+        if len(same) == len(items):
+            return _Node(joined, BOOLEAN)
         # A term for an item of another type is FALSE without looking at the needle: keep unknown unknown.
         return _Node(_bool("(CASE WHEN {0} IS NULL THEN NULL ELSE {1} END)", needle.expr, joined), BOOLEAN)
 
@@ -585,7 +668,13 @@ class _Compiler:
             return _Node(_null(NUMBER), NUMBER)
         if len(nodes) == 1 and op in ("+", "*", "min", "max"):
             return nodes[0]
-        if len(nodes) == 1 and op == "-":
+        result = self.exact_arithmetic(op, nodes)
+        if all(node.fl is not None for node in nodes):
+            _float_twin(op, nodes, result)
+        return result
+
+    def exact_arithmetic(self, op: str, nodes: list[_Node]) -> _Node:
+        if len(nodes) == 1:  # unary minus
             only = nodes[0]
             return _Node(
                 SQL(
@@ -659,6 +748,58 @@ class _Compiler:
                 )
         template = "(" + " || ".join(f"{{{i}}}" for i in range(len(parts))) + ")"
         return _Node(SQL(template, *parts, output_field=CharField()), STRING)
+
+
+def _float_twin(op: str, nodes: list[_Node], result: _Node) -> None:
+    """Give an arithmetic result its double and error bound (first-order error analysis, per operation).
+
+    Sums: errors add, plus one rounding of the magnitude. Products: relative errors add. Quotients:
+    (|a| + |q|·|b|) / |b| bounds the error when the divisor is well away from zero; otherwise mag is
+    NULL and comparisons use the exact values. ``%`` has no twin: its result jumps at multiples.
+    """
+    fls = [node.fl for node in nodes]
+    mags = [node.mag for node in nodes]
+    ks = [node.k for node in nodes]
+    holes = [f"{{{i}}}" for i in range(len(nodes))]
+    if len(nodes) == 1:  # unary minus: exact on doubles too
+        result.fl, result.mag, result.k, result.plain = (
+            _float("(-{0})", fls[0]),
+            mags[0],
+            ks[0],
+            nodes[0].plain,
+        )
+    elif op in ("+", "-"):
+        result.fl = _float("(" + f" {op} ".join(holes) + ")", *fls)
+        result.mag = _float("(" + " + ".join(holes) + ")", *mags)
+        result.k = max(ks) + len(nodes)
+    elif op == "*":
+        result.fl = _float("(" + " * ".join(holes) + ")", *fls)
+        result.mag = _float("(" + " * ".join(holes) + ")", *mags)
+        result.k = sum(ks) + len(nodes)
+    elif op == "/":
+        result.fl = _float(
+            "({0} / NULLIF({1}, 0))", *fls, vendors={"sqlite": "(CAST({0} AS REAL) / NULLIF({1}, 0))"}
+        )
+        result.mag = _float(
+            "(CASE WHEN ABS({1}) > {3} * %s THEN ({2} + ABS({0}) * {3}) / ABS({1}) END)",
+            result.fl,
+            fls[1],
+            mags[0],
+            mags[1],
+            params=(ks[1] * 1e-9,),
+        )
+        result.k = 2 * max(ks) + 2
+    elif op in ("min", "max"):
+        function = "LEAST" if op == "min" else "GREATEST"
+        guard = " OR ".join(f"{hole} IS NULL" for hole in holes)
+        result.fl = _float(
+            f"(CASE WHEN {guard} THEN NULL ELSE {function}({', '.join(holes)}) END)",
+            *fls,
+            vendors={"sqlite": f"{op.upper()}({', '.join(holes)})"},
+        )
+        result.mag = _float("(" + " + ".join(holes) + ")", *mags)
+        result.k = max(ks)
+        result.plain = all(node.plain for node in nodes)  # the result is one of the operands
 
 
 _HANDLERS = {
@@ -764,12 +905,10 @@ def sqlite_cmp(left: Any, right: Any) -> int | None:
     return (a > b) - (a < b)
 
 
-def sqlite_amount(raw: Any, cap: Any, received: Any) -> str | None:
-    """SQLite UDF subsidies_amount(raw, cap, received): ``award_amount`` on decimal text."""
-    cap_value = _sqlite_value(cap)
-    return _text(
-        award_amount(_sqlite_value(raw), cap=cap_value, received=_sqlite_value(received) or Decimal(0))
-    )
+def sqlite_amount(raw: Any, cap: Any, received_fen: Any) -> str | None:
+    """SQLite UDF subsidies_amount(raw, cap, received in fen): ``award_amount`` on decimal text."""
+    received = (_sqlite_value(received_fen) or Decimal(0)).scaleb(-2)
+    return _text(award_amount(_sqlite_value(raw), cap=_sqlite_value(cap), received=received))
 
 
 def register_sqlite_functions(dbapi_connection) -> None:

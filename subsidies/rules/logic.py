@@ -163,6 +163,42 @@ def _evaluate(node: Rule, data: Any) -> Any:
     return _OPERATIONS[op]([_evaluate(arg, data) for arg in args], data)
 
 
+def compile_rule(rule: Rule) -> Callable[[Any], Any]:
+    """The rule as a function of the facts that evaluates exactly as ``apply`` does, parsed once.
+
+    For evaluating one rule on many fact sets: the operators are looked up and checked here, not on
+    every call. ``compile_rule(rule)(data) == apply(rule, data)`` for every rule and data.
+    """
+    evaluate = _compile(rule)
+    return lambda data=None: evaluate({} if data is None else data)
+
+
+def _compile(node: Rule) -> Callable[[Any], Any]:
+    if isinstance(node, list):
+        items = [_compile(item) for item in node]
+        return lambda data: [item(data) for item in items]
+    parsed = operation(node)
+    if parsed is None:
+        return lambda data: _fact(node)
+    op, args = parsed
+    check_arity(op, len(args))
+    parts = [_compile(arg) for arg in args]
+    if op in ("if", "?:"):
+        return lambda data: _compiled_if(parts, data)
+    function = _OPERATIONS[op]
+    return lambda data: function([part(data) for part in parts], data)
+
+
+def _compiled_if(parts: list[Callable[[Any], Any]], data: Any) -> Any:
+    for index in range(0, len(parts) - 1, 2):
+        condition = truth(parts[index](data))
+        if condition is None:
+            return None
+        if condition:
+            return parts[index + 1](data)
+    return parts[-1](data) if len(parts) % 2 else None
+
+
 # ---- truth -------------------------------------------------------------------------------------------
 
 

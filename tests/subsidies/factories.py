@@ -7,6 +7,7 @@ import factory
 
 from policies.models import Policy, PolicyStatus
 from subsidies.models import Allocation, Scheme, SchemeMode, SchemeStatus
+from subsidies.schemes import storable
 from tests.factories import DepartmentFactory
 
 
@@ -37,3 +38,10 @@ class SchemeFactory(factory.django.DjangoModelFactory):
     budget = Decimal("100000000.00")
     allocation = Allocation.PRO_RATA
     status = SchemeStatus.ACTIVE
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Rules may be written with Decimals, as imports read them; stored as the import stores them.
+        for name in ("eligibility", "amount_rule"):
+            kwargs[name] = storable(kwargs[name])
+        return super()._create(model_class, *args, **kwargs)

@@ -3,7 +3,15 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from subsidies.rules import VariableSpec, almost_eligible, apply, explain, validate, validate_amount
+from subsidies.rules import (
+    VariableSpec,
+    almost_eligible,
+    apply,
+    compile_rule,
+    explain,
+    validate,
+    validate_amount,
+)
 from subsidies.rules.logic import truth
 
 NUMBER_NAMES = ["revenue", "rd_expense", "prev.revenue", "group.size"]
@@ -136,3 +144,9 @@ def test_almost_eligible_only_names_failed_clauses_of_a_rule_not_yet_eligible(ru
         assert explain(rule, data, VARIABLES).outcome != "eligible"
         assert short
         assert {clause.status for clause in short} == {"fail"}
+
+
+@settings(max_examples=400, deadline=None)
+@given(rule=conditions | expressions, data=facts)
+def test_a_compiled_rule_gives_what_apply_gives(rule, data):
+    assert compile_rule(rule)(data) == apply(rule, data)
