@@ -20,6 +20,8 @@ class PolicyFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"高新区科技创新扶持政策{n}")
     department = factory.SubFactory(DepartmentFactory, code="cxfz", name="创新发展局")
     status = PolicyStatus.PUBLISHED
+    published_on = dt.date(2023, 1, 10)
+    effective_from = dt.date(2023, 1, 1)
 
 
 class SchemeFactory(factory.django.DjangoModelFactory):

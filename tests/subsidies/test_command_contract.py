@@ -11,7 +11,12 @@ from django.core.management import CommandError, call_command
 from subsidies.models import Award, Scheme, SchemeStatus
 from tests.factories import EnterpriseFactory
 from tests.subsidies.award_factories import AwardFactory, AwardPolicyFactory
-from tests.subsidies.test_match_contract import A_THIRD_OF_RD, RD_AT_LEAST_100, SchemeFactory, enterprise_with_rd
+from tests.subsidies.test_match_contract import (
+    A_THIRD_OF_RD,
+    RD_AT_LEAST_100,
+    SchemeFactory,
+    enterprise_with_rd,
+)
 
 pytestmark = pytest.mark.django_db
 
