@@ -43,7 +43,9 @@ messages: venv
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 
+# Benchmarks (not tests): each prints one JSON line. On the database DATABASE_URL names (SQLite by default).
 bench: venv
+	$(PY) bench/imports.py --rows 100000
 	$(PY) bench/matching.py --enterprises 100000 --schemes 20
 
 clean:
