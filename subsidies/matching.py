@@ -822,7 +822,8 @@ def _run_plan(run: MatchRun) -> _Plan:
 def chunk_execute(*, chunk_id: int) -> bool:
     """比对分片: evaluate one chunk and record it done; False when it was already done (redelivered)."""
     with transaction.atomic():
-        chunk = MatchChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+        # Only the chunk's row: locking the joined run row too would queue the run's chunks one by one.
+        chunk = MatchChunk.objects.select_for_update(of=("self",)).select_related("run").get(pk=chunk_id)
         if chunk.done_at is not None:
             return False
         run = chunk.run
