@@ -132,7 +132,7 @@ RECEIVED = (AwardStatus.CONFIRMED, AwardStatus.PAID)
 # What a new award's explanation holds until its trace is built from its facts (award_explanation).
 PENDING_EXPLANATION = {"outcome": "eligible", "trace": [], "pending": True}
 # Changes whenever the way matching computes its results changes, so older chunks are not taken over.
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 # Any arbitrary 64-bit key, the same in every process: the PostgreSQL advisory lock of matching.
 LOCK_KEY = 4_710_012_023
 
@@ -260,8 +260,6 @@ class _Plan:
     hits: tuple[str, list] = ("", [])
     # Stage 2: per scheme id, the SELECT of its hits' amounts, facts and missing variables.
     details: dict[int, tuple[str, list]] = field(default_factory=dict)
-    # The double-precision fact columns the compiled SQL reads (the facts table computes only those).
-    floats: set[str] = field(default_factory=set)
     # Hash of the frozen rules and of how they are matched: part of every chunk's fingerprint.
     digest: str = ""
 
@@ -285,7 +283,7 @@ def _plan(snapshot: dict) -> _Plan:
     compiler = Query(Enterprise).get_compiler(connection=connection)
     guarded = []
     for scheme in schemes:
-        sign, detail = _branch(scheme, compiler, plan.floats)
+        sign, detail = _branch(scheme, compiler)
         plan.signs.append(sign)
         plan.details[scheme.pk] = detail
         guarded.append((sign, _guard(scheme_rules(scheme)[0])))
@@ -467,10 +465,10 @@ def _hit_facts() -> str:
     return 'JOIN subsidies_m_f "f" ON "f"."eid" = h.eid'
 
 
-def _branch(scheme: Scheme, compiler, floats: set[str]) -> tuple[tuple[str, list], tuple[str, list]]:
+def _branch(scheme: Scheme, compiler) -> tuple[tuple[str, list], tuple[str, list]]:
     """A scheme's SQL: its outcome sign (stage 1), and the SELECT of its hits' details (stage 2)."""
     eligibility, amount_rule = scheme_rules(scheme)
-    resolve = resolver(context_of(scheme), floats=floats)
+    resolve = resolver(context_of(scheme))
     names = rules.variables_used(eligibility) | rules.variables_used(amount_rule)
     names = {name for name in names if name in VARIABLES}
     received = _received(scheme)
@@ -549,7 +547,6 @@ def _chunk_statements(
         id_from=scope.id_from,
         id_to=scope.id_to,
         enterprise_ids=scope.enterprise_ids,
-        floats=plan.floats,
     )
     facts_sql, facts_params = facts.query.sql_with_params()
     in_selected = ", ".join(str(sid) for sid in selected) or "0"
