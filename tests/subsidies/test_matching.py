@@ -375,7 +375,7 @@ def test_chunks_are_keyset_ranges_covering_every_enterprise_and_never_more_than_
 def test_the_scheduled_task_is_registered_in_every_process_under_its_name():
     from portal.celery import app
 
-    assert app.tasks[BEAT["subsidies-nightly-match"]["task"]] is match_nightly
+    assert app.tasks[BEAT["subsidies-nightly-match"]["task"]].name == match_nightly.name
 
 
 def test_the_nightly_job_is_scheduled_at_two_in_the_morning():
