@@ -25,6 +25,7 @@ class SubsidiesConfig(AppConfig):
 
     def ready(self) -> None:
         from portal.enterprises.services import facts_listener_register
+        from subsidies import tasks  # noqa: F401 - registers the tasks the beat schedule names, in every process
 
         # Database set-up, not domain flow: SQLite lacks exact decimals, the functions supply them.
         connection_created.connect(_sqlite_functions, dispatch_uid="subsidies_sqlite_functions")

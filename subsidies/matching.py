@@ -67,7 +67,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import CharField, Max
 from django.db.models.sql import Query
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,6 +89,7 @@ from subsidies.models import (
 from subsidies.rules.compiler import (
     SQL,
     AwardAmount,
+    Column,
     NumberField,
     award_amount,
     compile_amount,
@@ -131,7 +132,7 @@ RECEIVED = (AwardStatus.CONFIRMED, AwardStatus.PAID)
 # What a new award's explanation holds until its trace is built from its facts (award_explanation).
 PENDING_EXPLANATION = {"outcome": "eligible", "trace": [], "pending": True}
 # Changes whenever the way matching computes its results changes, so older chunks are not taken over.
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 # Any arbitrary 64-bit key, the same in every process: the PostgreSQL advisory lock of matching.
 LOCK_KEY = 4_710_012_023
 
@@ -253,12 +254,12 @@ class _Plan:
     schemes: list[Scheme]
     selected: set[int]
     needs: list
-    # Stage 1: every rule's outcome, one expression per scheme: +id eligible, -id undetermined, else NULL.
+    # Stage 1: every rule's outcome, one expression per scheme: +id eligible, -id undetermined, else NULL;
+    # and the expression collecting an enterprise's hits from them (``_hits_expression``).
     signs: list[tuple[str, list]] = field(default_factory=list)
+    hits: tuple[str, list] = ("", [])
     # Stage 2: per scheme id, the SELECT of its hits' amounts, facts and missing variables.
     details: dict[int, tuple[str, list]] = field(default_factory=dict)
-    # The double-precision fact columns the compiled SQL reads (the facts table computes only those).
-    floats: set[str] = field(default_factory=set)
     # Hash of the frozen rules and of how they are matched: part of every chunk's fingerprint.
     digest: str = ""
 
@@ -280,10 +281,13 @@ def _plan(snapshot: dict) -> _Plan:
     frozen = json.dumps([ENGINE_VERSION, connection.vendor, snapshot], sort_keys=True, default=str)
     plan.digest = hashlib.sha256(frozen.encode()).hexdigest()
     compiler = Query(Enterprise).get_compiler(connection=connection)
+    guarded = []
     for scheme in schemes:
-        sign, detail = _branch(scheme, compiler, plan.floats)
+        sign, detail = _branch(scheme, compiler)
         plan.signs.append(sign)
         plan.details[scheme.pk] = detail
+        guarded.append((sign, _guard(scheme_rules(scheme)[0])))
+    plan.hits = _hits_expression(guarded, compiler)
     return plan
 
 
@@ -370,6 +374,90 @@ def _received(scheme: Scheme) -> SQL | None:
     )
 
 
+# Text facts of the enterprise itself (not of a year or a date): a rule may be indexed by them.
+_GUARD_VARIABLES = frozenset(
+    name
+    for name, variable in VARIABLES.items()
+    if variable.type == "string" and variable.source == "enterprise"
+)
+
+
+def _guard(rule: Any) -> tuple[str, tuple[str, ...]] | None:
+    """(variable, values) when a rule is false unless a text fact has one of these values.
+
+    That is a rule whose first ``and`` clause (or the rule itself) is ``{"==": [{"var": v}, "a"]}`` or
+    ``{"in": [{"var": v}, ["a", "b"]]}``. Such rules are indexed by the fact (see _hits_expression).
+    """
+    parsed = rules.logic.operation(rule) if isinstance(rule, dict) else None
+    if parsed is None:
+        return None
+    op, args = parsed
+    clause = args[0] if op == "and" and args else rule
+    parsed = rules.logic.operation(clause) if isinstance(clause, dict) else None
+    if parsed is None:
+        return None
+    op, args = parsed
+    if op in ("==", "===") and len(args) == 2:
+        for subject, value in (args, args[::-1]):
+            if _plain_var(subject) in _GUARD_VARIABLES and isinstance(value, str):
+                return _plain_var(subject), (value,)
+    if (
+        op == "in"
+        and len(args) == 2
+        and _plain_var(args[0]) in _GUARD_VARIABLES
+        and isinstance(args[1], list)
+        and args[1]
+        and all(isinstance(value, str) for value in args[1])
+    ):
+        return _plain_var(args[0]), tuple(sorted(set(args[1])))
+    return None
+
+
+def _plain_var(node: Any) -> str | None:
+    parsed = rules.logic.operation(node) if isinstance(node, dict) else None
+    if parsed is None or parsed[0] != "var" or len(parsed[1]) != 1 or not isinstance(parsed[1][0], str):
+        return None
+    return parsed[1][0]
+
+
+def _hits_expression(entries: list[tuple[tuple[str, list], Any]], compiler) -> tuple[str, list]:
+    """Stage 1's expression of an enterprise's hits from the rules' signs, rules indexed by their guard.
+
+    A guarded rule is false when its fact holds another value, so it is evaluated only for enterprises
+    whose value it names (``CASE f.park WHEN 'wutong' THEN …``), and for those whose value is unknown
+    (then every rule of that guard is evaluated, and unknown stays unknown). PostgreSQL collects the
+    signs in an array, SQLite in text ("5,-7,").
+    """
+    postgres = connection.vendor == "postgresql"
+    empty = "CAST('{}' AS bigint[])" if postgres else "''"
+
+    def collect(signs: list[tuple[str, list]]) -> tuple[str, list]:
+        params = [param for _, sign_params in signs for param in sign_params]
+        if postgres:
+            return f"ARRAY[{', '.join(sql for sql, _ in signs)}]::bigint[]", params
+        return "(" + " || ".join(sql for sql, _ in signs) + ")", params
+
+    pieces = []
+    unguarded = [sign for sign, guard in entries if guard is None]
+    if unguarded:
+        pieces.append(collect(unguarded))
+    by_variable = defaultdict(list)
+    for sign, guard in entries:
+        if guard is not None:
+            by_variable[guard[0]].append((guard[1], sign))
+    for name, members in sorted(by_variable.items()):
+        column, _ = compiler.compile(Column("f", VARIABLES[name].column(None), CharField()))
+        sql, params = f"(CASE {column}", []
+        for value in sorted({value for values, _ in members for value in values}):
+            signs, signs_params = collect([sign for values, sign in members if value in values])
+            sql += f" WHEN %s THEN {signs}"
+            params += [value, *signs_params]
+        every, every_params = collect([sign for _, sign in members])
+        sql += f" ELSE (CASE WHEN {column} IS NULL THEN {every} ELSE {empty} END) END)"
+        pieces.append((sql, [*params, *every_params]))
+    return " || ".join(sql for sql, _ in pieces), [param for _, params in pieces for param in params]
+
+
 def _hit_facts() -> str:
     """How a hit reaches its enterprise's facts row: one index lookup each (not a hash of all of them)."""
     if connection.vendor == "postgresql":
@@ -377,10 +465,10 @@ def _hit_facts() -> str:
     return 'JOIN subsidies_m_f "f" ON "f"."eid" = h.eid'
 
 
-def _branch(scheme: Scheme, compiler, floats: set[str]) -> tuple[tuple[str, list], tuple[str, list]]:
+def _branch(scheme: Scheme, compiler) -> tuple[tuple[str, list], tuple[str, list]]:
     """A scheme's SQL: its outcome sign (stage 1), and the SELECT of its hits' details (stage 2)."""
     eligibility, amount_rule = scheme_rules(scheme)
-    resolve = resolver(context_of(scheme), floats=floats)
+    resolve = resolver(context_of(scheme))
     names = rules.variables_used(eligibility) | rules.variables_used(amount_rule)
     names = {name for name in names if name in VARIABLES}
     received = _received(scheme)
@@ -459,7 +547,6 @@ def _chunk_statements(
         id_from=scope.id_from,
         id_to=scope.id_to,
         enterprise_ids=scope.enterprise_ids,
-        floats=plan.floats,
     )
     facts_sql, facts_params = facts.query.sql_with_params()
     in_selected = ", ".join(str(sid) for sid in selected) or "0"
@@ -481,15 +568,14 @@ def _chunk_statements(
                 return _take_over(cursor, plan, scope, previous, run_id=run_id), before
         # Stage 1: one pass over the facts evaluates every rule; only enterprises with a hit are kept,
         # with their hits (+scheme id eligible, -scheme id undetermined).
-        sign_params = [param for _, params in plan.signs for param in params]
+        hits, sign_params = plan.hits
         if postgres:
-            signs = ", ".join(sql for sql, _ in plan.signs)
             # OFFSET 0 keeps each subquery whole: facts are computed once per enterprise (not once per
             # rule reading them), and the rules once per enterprise (not again in the filter).
             _execute(
                 cursor,
                 "CREATE TEMP TABLE subsidies_m_f AS SELECT * FROM (SELECT f.*,"  # noqa: S608
-                f" array_remove(ARRAY[{signs}]::bigint[], NULL) AS hits"
+                f" array_remove({hits}, NULL) AS hits"
                 f" FROM ({facts_sql} OFFSET 0) f WHERE NOT f.bl OFFSET 0) x WHERE cardinality(x.hits) > 0",
                 [*sign_params, *facts_params],
             )
@@ -498,12 +584,11 @@ def _chunk_statements(
                 "CREATE TEMP TABLE subsidies_m_h AS SELECT eid, unnest(hits) AS sig FROM subsidies_m_f",
             )
         else:
-            signs = " || ".join(sql for sql, _ in plan.signs)
             # SQLite has no arrays: the hits are a JSON list, read back with json_each.
             _execute(
                 cursor,
                 f"CREATE TEMP TABLE subsidies_m_f AS WITH f AS MATERIALIZED ({facts_sql}),"  # noqa: S608
-                f" x AS MATERIALIZED (SELECT f.*, '[' || rtrim({signs}, ',') || ']' AS hits"
+                f" x AS MATERIALIZED (SELECT f.*, '[' || rtrim({hits}, ',') || ']' AS hits"
                 " FROM f WHERE NOT f.bl)"
                 " SELECT * FROM x WHERE x.hits <> '[]'",
                 [*facts_params, *sign_params],
@@ -822,7 +907,8 @@ def _run_plan(run: MatchRun) -> _Plan:
 def chunk_execute(*, chunk_id: int) -> bool:
     """比对分片: evaluate one chunk and record it done; False when it was already done (redelivered)."""
     with transaction.atomic():
-        chunk = MatchChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+        # Only the chunk's row: locking the joined run row too would queue the run's chunks one by one.
+        chunk = MatchChunk.objects.select_for_update(of=("self",)).select_related("run").get(pk=chunk_id)
         if chunk.done_at is not None:
             return False
         run = chunk.run

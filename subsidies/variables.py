@@ -98,39 +98,74 @@ class Variable:
             return f"{self.year(context)} 年{self.label.removeprefix('上年')}"
         return self.label
 
-    def column(self, context: Context) -> str:
-        """The column of the facts relation that holds this variable in a context."""
+    def column(self, context: Context | None) -> str:
+        """The facts relation's column of a stored variable (enterprise, report, qualification year)."""
         if self.source == "enterprise":
             return f"e_{self.field}"
-        if self.source in ("report", "ratio"):
+        if self.source == "report":
             return f"y{self.year(context)}_{self.field}"
-        if self.source == "age":
-            return f"age_{context.reference_date:%Y%m%d}"
         if self.source == "qualification_year":
             return f"qy{context.reference_date.year}_{self.field}"
-        raise ValueError(f"{self.name} has no single column; see qualification_columns()")
+        raise ValueError(f"{self.name} is derived from other columns; see inputs()")
 
-    def expression(self, context: Context):
-        """The Django expression of this variable over an Enterprise queryset from ``facts_queryset``."""
+    def inputs(self, context: Context) -> dict[str, Any]:
+        """The stored values this variable is computed from: facts-relation columns and their expressions.
+
+        Derived variables (age, the ratio) are not columns: the compiler computes them from these where
+        a rule reads them, so the facts relation costs one read per stored value, nothing more.
+        """
         if self.source == "enterprise":
-            if self.type == STRING:
-                return NullIf(F(self.field), Value(""))
-            return F(self.field)
+            value = NullIf(F(self.field), Value("")) if self.type == STRING else F(self.field)
+            return {self.column(context): value}
         if self.source == "report":
-            return F(f"{_report_alias(self.year(context))}__{self.field}")
+            return {self.column(context): F(f"{_report_alias(self.year(context))}__{self.field}")}
         if self.source == "ratio":
-            return _ratio(self.year(context))
+            return {**VARIABLES["rd_expense"].inputs(context), **VARIABLES["revenue"].inputs(context)}
         if self.source == "age":
-            return _age_expression(context.reference_date)
+            return {"e_registered_on": F("registered_on")}
         if self.source == "qualification_year":
             awarded = Qualification.objects.filter(
                 enterprise=OuterRef("pk"), code=self.field, year_awarded__lte=context.reference_date.year
             )
-            return Subquery(
-                awarded.order_by().values("enterprise").annotate(last=Max("year_awarded")).values("last"),
-                output_field=IntegerField(),
+            last = awarded.order_by().values("enterprise").annotate(last=Max("year_awarded")).values("last")
+            return {self.column(context): Subquery(last, output_field=IntegerField())}
+        return {}  # qualifications: one column per code asked (facts_queryset)
+
+    def fact(self, context: Context, relation: str) -> Fact:
+        """The variable as the compiler reads it from the facts relation: exact value, and its double."""
+        if self.source == "ratio":
+            rd, revenue = (
+                Column(relation, VARIABLES[name].column(context), NumberField())
+                for name in ("rd_expense", "revenue")
             )
-        raise ValueError(f"{self.name} is a list; see qualification_columns()")
+            return Fact(
+                NUMBER,
+                Divide(rd, revenue),
+                # SQLite: computed decimal text; off by at most three roundings as a double.
+                native=False,
+                floating=SQL(
+                    "(CAST({0} AS double precision) / NULLIF(CAST({1} AS double precision), 0))",
+                    rd,
+                    revenue,
+                    output_field=FloatField(),
+                    vendors={"sqlite": "(CAST({0} AS REAL) / NULLIF(CAST({1} AS REAL), 0))"},
+                ),
+                plain=False,
+                k=3,
+            )
+        if self.source == "age":
+            exact = _age_expression(context.reference_date, Column(relation, "e_registered_on", CharField()))
+        else:
+            exact = Column(relation, self.column(context), _OUTPUTS[self.type]())
+        floating = None
+        if self.type == NUMBER:
+            floating = SQL(
+                "CAST({0} AS double precision)",
+                exact,
+                output_field=FloatField(),
+                vendors={"sqlite": "CAST({0} AS REAL)"},
+            )
+        return Fact(self.type, exact, integer=self.integer, floating=floating)
 
     def spec(self, context: Context | None = None) -> VariableSpec:
         """The entry as the rules package reads it."""
@@ -141,19 +176,13 @@ def _report_alias(year: int) -> str:
     return f"r{year}"
 
 
-def _ratio(year: int):
-    """研发投入强度: rd_expense / revenue of a year, cut after 20 decimals as ``rules`` divides."""
-    alias = _report_alias(year)
-    return Divide(F(f"{alias}__rd_expense"), F(f"{alias}__revenue"))
-
-
-def _age_expression(reference: dt.date):
+def _age_expression(reference: dt.date, registered_on):
     """Whole years from registered_on to the reference date (the anniversary counts on its day)."""
     # SQLite keeps dates as ISO text: reading its digits avoids a Python call per row.
     return SQL(
         "(%s - CAST(EXTRACT(YEAR FROM {0}) AS integer) - CASE WHEN CAST(EXTRACT(MONTH FROM {0}) AS integer)"
         " * 100 + CAST(EXTRACT(DAY FROM {0}) AS integer) > %s THEN 1 ELSE 0 END)",
-        F("registered_on"),
+        registered_on,
         params=(reference.year, reference.month * 100 + reference.day),
         output_field=IntegerField(),
         vendors={
@@ -161,25 +190,6 @@ def _age_expression(reference: dt.date):
             " CAST(substr({0}, 6, 2) AS INTEGER) * 100 + CAST(substr({0}, 9, 2) AS INTEGER) > %s"
             " THEN 1 ELSE 0 END)"
         },
-    )
-
-
-def _floating(variable: "Variable", context: Context):
-    """A number variable as a double: what the compiler's fast comparisons read."""
-    if variable.source == "ratio":
-        alias = _report_alias(variable.year(context))
-        return SQL(
-            "(CAST({0} AS double precision) / NULLIF(CAST({1} AS double precision), 0))",
-            F(f"{alias}__rd_expense"),
-            F(f"{alias}__revenue"),
-            output_field=FloatField(),
-            vendors={"sqlite": "(CAST({0} AS REAL) / NULLIF(CAST({1} AS REAL), 0))"},
-        )
-    return SQL(
-        "CAST({0} AS double precision)",
-        variable.expression(context),
-        output_field=FloatField(),
-        vendors={"sqlite": "CAST({0} AS REAL)"},
     )
 
 
@@ -270,13 +280,12 @@ def facts_queryset(
     id_from: int | None = None,
     id_to: int | None = None,
     enterprise_ids: Iterable[int] | None = None,
-    floats: Iterable[str] | None = None,
 ) -> QuerySet:
     """One row per enterprise, ``eid`` and ``bl`` (blacklisted) then a column per needed fact.
 
     Annual figures come from one LEFT JOIN per year; qualifications from an uncorrelated ``IN`` per code,
-    which both databases evaluate once per statement (hashed), not once per row. Numbers have a double
-    twin column (``<column>__f``) for the compiler's fast comparisons: all of them, or those in ``floats``.
+    which both databases evaluate once per statement (hashed), not once per row. Only stored values are
+    columns; derived variables are computed by the compiled rules where they are read.
     """
     needs = list(needs)
     queryset = Enterprise.objects.order_by()
@@ -308,12 +317,8 @@ def facts_queryset(
     for need in needs:
         for name in sorted(need.names):
             variable = VARIABLES[name]
-            if variable.source == "qualifications":
-                continue
-            column = variable.column(need.context)
-            columns.setdefault(column, variable.expression(need.context))
-            if variable.type == NUMBER and (floats is None or f"{column}__f" in floats):
-                columns.setdefault(f"{column}__f", _floating(variable, need.context))
+            for column, expression in variable.inputs(need.context).items():
+                columns.setdefault(column, expression)
         # Sorted: the columns' order must not depend on the process (set order follows its hash seed).
         for code in sorted(need.qualification_codes, key=lambda code: code or ""):
             columns.setdefault(
@@ -361,33 +366,14 @@ class _Holds:
         return Column(self.relation, qualification_column(self.context, code), BooleanField())
 
 
-def resolver(context: Context, relation: str = "f", floats: set[str] | None = None) -> Resolver:
-    """Variables as columns of the facts relation ``relation`` for a context (raises KeyError if unknown).
-
-    ``floats`` collects the double-precision columns the compiled SQL reads, for ``facts_queryset``.
-    """
+def resolver(context: Context, relation: str = "f") -> Resolver:
+    """Variables as the compiler reads them from the facts relation ``relation`` (KeyError if unknown)."""
 
     def resolve(name: str) -> Fact:
         variable = VARIABLES[name]
         if variable.type == LIST:
             return Fact(LIST, holds=_Holds(context, relation))
-        column = variable.column(context)
-        ratio = variable.source == "ratio"
-        return Fact(
-            variable.type,
-            Column(relation, column, _OUTPUTS[variable.type]()),
-            integer=variable.integer,
-            # SQLite: the ratio is computed decimal text; every other number is a stored number.
-            native=not ratio,
-            floating=Column(
-                relation, f"{column}__f", FloatField(), used=None if floats is None else floats.add
-            )
-            if variable.type == NUMBER
-            else None,
-            # A stored figure's double is its nearest; the ratio's is off by at most three roundings.
-            plain=not ratio,
-            k=3 if ratio else 1,
-        )
+        return variable.fact(context, relation)
 
     return resolve
 

@@ -144,21 +144,15 @@ class SQL(Expression):
 class Column(Expression):
     """A column of a relation named in the FROM clause (the facts relation ``f``)."""
 
-    def __init__(
-        self, relation: str, name: str, output_field: Field, used: Callable[[str], None] | None = None
-    ) -> None:
+    def __init__(self, relation: str, name: str, output_field: Field) -> None:
         super().__init__(output_field=output_field)
         self.relation = relation
         self.name = name
-        # Told when the column is written into SQL, so the facts relation can leave out unread columns.
-        self.used = used
 
     def __repr__(self) -> str:
         return f"Column({self.relation}.{self.name})"
 
     def as_sql(self, compiler, connection):
-        if self.used is not None:
-            self.used(self.name)
         quote = connection.ops.quote_name
         return f"{quote(self.relation)}.{quote(self.name)}", []
 

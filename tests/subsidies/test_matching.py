@@ -372,6 +372,12 @@ def test_chunks_are_keyset_ranges_covering_every_enterprise_and_never_more_than_
 # ---- Celery path -------------------------------------------------------------------------------------------
 
 
+def test_the_scheduled_task_is_registered_in_every_process_under_its_name():
+    from portal.celery import app
+
+    assert app.tasks[BEAT["subsidies-nightly-match"]["task"]].name == match_nightly.name
+
+
 def test_the_nightly_job_is_scheduled_at_two_in_the_morning():
     entry = BEAT["subsidies-nightly-match"]
     assert entry["task"] == "subsidies.tasks.match_nightly"
@@ -606,3 +612,46 @@ def test_a_chunk_is_matched_again_when_a_qualification_or_an_award_of_its_enterp
     assert taken_over == []
     matching.match_run_execute()
     assert taken_over == [1]
+
+
+def test_rules_indexed_by_their_guard_decide_as_unindexed_rules_unknown_guards_included():
+    park_only = SchemeFactory(
+        code="wutong", eligibility={"and": [{"==": [{"var": "park"}, "wutong"]}, RD_GRANT]}
+    )
+    two_parks = SchemeFactory(
+        code="two", eligibility={"and": [{"in": [{"var": "park"}, ["wutong", "shifo"]]}, RD_GRANT]}
+    )
+    reversed_guard = SchemeFactory(code="rev", eligibility={"==": ["shifo", {"var": "park"}]})
+    firms = {
+        "wutong": firm("350.00", park="wutong"),
+        "shifo": firm("350.00", park="shifo"),
+        "unknown": firm("350.00", park=""),
+        "unknown-small": firm("50.00", park=""),
+        "other": firm("350.00", park="other"),
+    }
+    run = matching.match_run_execute()
+    awarded = set(Award.objects.values_list("scheme__code", "enterprise"))
+    undetermined = set(run.undetermined.values_list("scheme__code", "enterprise"))
+    for name, enterprise in firms.items():
+        for scheme in (park_only, two_parks, reversed_guard):
+            outcome = matching.explain_for(scheme=scheme, enterprise=enterprise).outcome
+            pair = (scheme.code, enterprise.pk)
+            assert (pair in awarded, pair in undetermined) == (
+                outcome == "eligible",
+                outcome == "undetermined",
+            ), (
+                name,
+                scheme.code,
+            )
+    assert awarded == {
+        ("wutong", firms["wutong"].pk),
+        ("two", firms["wutong"].pk),
+        ("two", firms["shifo"].pk),
+        ("rev", firms["shifo"].pk),
+    }
+    assert undetermined == {
+        ("wutong", firms["unknown"].pk),
+        ("two", firms["unknown"].pk),
+        ("rev", firms["unknown"].pk),
+        ("rev", firms["unknown-small"].pk),
+    }
