@@ -66,13 +66,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import CharField, Max
 from django.db.models.sql import Query
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.enterprises.models import Enterprise
+from portal.enterprises.models import AnnualReport, Enterprise, Qualification
 from subsidies import rules
 from subsidies.models import (
     Award,
@@ -132,7 +132,7 @@ RECEIVED = (AwardStatus.CONFIRMED, AwardStatus.PAID)
 # What a new award's explanation holds until its trace is built from its facts (award_explanation).
 PENDING_EXPLANATION = {"outcome": "eligible", "trace": [], "pending": True}
 # Changes whenever the way matching computes its results changes, so older chunks are not taken over.
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 # Any arbitrary 64-bit key, the same in every process: the PostgreSQL advisory lock of matching.
 LOCK_KEY = 4_710_012_023
 
@@ -542,13 +542,6 @@ def _chunk_statements(
     }
     if not plan.schemes:
         return {}, ""
-    facts = facts_queryset(
-        plan.needs,
-        id_from=scope.id_from,
-        id_to=scope.id_to,
-        enterprise_ids=scope.enterprise_ids,
-    )
-    facts_sql, facts_params = facts.query.sql_with_params()
     in_selected = ", ".join(str(sid) for sid in selected) or "0"
     collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     now = timezone.now()
@@ -566,6 +559,13 @@ def _chunk_statements(
             previous = None if dry_run else _same_chunk(before)
             if previous is not None:
                 return _take_over(cursor, plan, scope, previous, run_id=run_id), before
+        facts = facts_queryset(
+            plan.needs,
+            id_from=scope.id_from,
+            id_to=scope.id_to,
+            enterprise_ids=scope.enterprise_ids,
+        )
+        facts_sql, facts_params = facts.query.sql_with_params()
         # Stage 1: one pass over the facts evaluates every rule; only enterprises with a hit are kept,
         # with their hits (+scheme id eligible, -scheme id undetermined).
         hits, sign_params = plan.hits
@@ -699,6 +699,30 @@ _ENTERPRISE_INPUTS = (
 )
 _REPORT_INPUTS = ("enterprise_id", "year", "revenue", "rd_expense", "employees", "tax_paid")
 _QUALIFICATION_INPUTS = ("enterprise_id", "code", "year_awarded", "valid_until")
+# SQLite row checksums: a polynomial over the row's numbers modulo a prime below 2**31, so every
+# intermediate product fits in a 64-bit integer; NULL is a value no column holds.
+_MIX, _PRIME, _NULL = 1_000_003, 2_147_483_647, -7_919
+
+
+def _sqlite_row_checksum(model, columns: Sequence[str]) -> tuple[str, str]:
+    """SQLite: (an integer expression over a row's number columns, a text expression of its others).
+
+    Turning numbers into text costs SQLite far more than arithmetic on them (a REAL is formatted
+    digit by digit), so decimals are hashed as integers in their smallest unit; text and dates are few
+    and short and are concatenated. Summing the squares as well makes the checksum non-linear: a
+    change in one row is not cancelled by the opposite change in another.
+    """
+    mixed, texts = "0", []
+    for column in columns:
+        field = model._meta.get_field(column.removesuffix("_id"))
+        value = f"x.{column}"
+        if isinstance(field, models.DecimalField):
+            value = f"CAST(ROUND(x.{column} * {10**field.decimal_places}) AS INTEGER)"
+        elif not isinstance(field, models.IntegerField | models.BooleanField | models.ForeignKey):
+            texts.append(f"ifnull(x.{column}, char(1))")
+            continue
+        mixed = f"(({mixed}) * {_MIX} + ifnull({value}, {_NULL}) %% {_PRIME}) %% {_PRIME}"
+    return mixed, " || char(2) || ".join(texts) or "''"
 
 
 def _facts_digest(cursor, plan: _Plan, scope: _Scope) -> str:
@@ -707,38 +731,42 @@ def _facts_digest(cursor, plan: _Plan, scope: _Scope) -> str:
     digest, these determine every fact). Cheaper than hashing the computed facts."""
     years = sorted({VARIABLES[name].year(need.context) for need in plan.needs for name in need.names})
     sources = [
-        ("enterprises_enterprise", "x.id", _ENTERPRISE_INPUTS, ""),
+        (Enterprise, ("x.id",), _ENTERPRISE_INPUTS, ""),
         (
-            "enterprises_annualreport",
-            "x.enterprise_id",
+            AnnualReport,
+            ("x.enterprise_id", "x.year"),
             _REPORT_INPUTS,
             f" AND x.year IN ({', '.join(map(str, years or [0]))})",
         ),
-        ("enterprises_qualification", "x.enterprise_id", _QUALIFICATION_INPUTS, ""),
+        (Qualification, ("x.enterprise_id", "x.code", "x.year_awarded"), _QUALIFICATION_INPUTS, ""),
     ]
     parts, params = [], []
-    for table, key, columns, extra in sources:
-        scope_sql, scope_params = scope.sql(key)
+    for model, key, columns, extra in sources:
+        table = model._meta.db_table
+        scope_sql, scope_params = scope.sql(key[0])
         if connection.vendor == "postgresql":
-            # An order-free sum of 64-bit row hashes: no row is turned into text.
+            # An order-free sum of 64-bit row hashes: no row is turned into text. A record's hash is
+            # linear in its columns' hashes (31 * h + h'), so a value moved from one row to another
+            # would leave the sum as it was: each row's hash is mixed again, non-linearly.
             row = ", ".join(f"x.{column}" for column in columns)
             parts.append(
-                f"(SELECT concat_ws('/', COUNT(*), SUM(hash_record_extended(({row}), 0)::numeric))"  # noqa: S608
+                "(SELECT concat_ws('/', COUNT(*),"  # noqa: S608
+                f" SUM(hashint8extended(hash_record_extended(({row}), 0), 0)::numeric))"
                 f" FROM {table} x WHERE {scope_sql}{extra})"
             )
         else:
-            row = " || ',' || ".join(f"quote(x.{column})" for column in columns)
+            # Rows in their unique key's order (an index scan): the text of row n is the n-th text.
+            mixed, text = _sqlite_row_checksum(model, columns)
             parts.append(
-                f"(SELECT group_concat(r, '|') FROM (SELECT {row} AS r FROM {table} x"  # noqa: S608
-                f" WHERE {scope_sql}{extra} ORDER BY {key}, {row}))"
+                "(SELECT COUNT(*) || '/' || ifnull(SUM(h), 0) || '/' || ifnull(SUM(h * h %% "  # noqa: S608
+                f"{_PRIME}), 0) || '/' || ifnull(group_concat(t, char(3)), '')"
+                f" FROM (SELECT {mixed} AS h, {text} AS t FROM {table} x"
+                f" WHERE {scope_sql}{extra} ORDER BY {', '.join(key)}))"
             )
         params.extend(scope_params)
-    joiner = (
-        "concat_ws(':', " + ", ".join(parts) + ")"
-        if connection.vendor == "postgresql"
-        else " || ':' || ".join(f"COALESCE({part}, '')" for part in parts)
-    )
-    _execute(cursor, f"SELECT {joiner}", params)
+    joiner = "concat_ws(':', " if connection.vendor == "postgresql" else "("
+    separator = ", " if connection.vendor == "postgresql" else " || ':' || "
+    _execute(cursor, f"SELECT {joiner}{separator.join(parts)})", params)
     (value,) = cursor.fetchone()
     return hashlib.sha256((value or "").encode()).hexdigest()
 

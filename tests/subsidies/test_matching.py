@@ -614,6 +614,63 @@ def test_a_chunk_is_matched_again_when_a_qualification_or_an_award_of_its_enterp
     assert taken_over == [1]
 
 
+def _report(enterprise):
+    return AnnualReport.objects.filter(enterprise=enterprise, year=2022)
+
+
+FACT_CHANGES = {
+    "park": lambda a, b: Enterprise.objects.filter(pk=a.pk).update(park="shifo"),
+    "industry": lambda a, b: Enterprise.objects.filter(pk=a.pk).update(industry_code="C3985"),
+    "registered on": lambda a, b: Enterprise.objects.filter(pk=a.pk).update(
+        registered_on=dt.date(2001, 2, 3)
+    ),
+    "capital by a fen": lambda a, b: Enterprise.objects.filter(pk=a.pk).update(
+        registered_capital=Decimal("1000.01")
+    ),
+    "above scale unknown": lambda a, b: Enterprise.objects.filter(pk=a.pk).update(is_above_scale=None),
+    "credit": lambda a, b: Enterprise.objects.filter(pk=a.pk).update(credit_rating="D"),
+    "blacklisted": lambda a, b: Enterprise.objects.filter(pk=a.pk).update(blacklisted=True),
+    "revenue by a fen": lambda a, b: _report(a).update(revenue=Decimal("5000.01")),
+    "rd unknown": lambda a, b: _report(a).update(rd_expense=None),
+    "employees": lambda a, b: _report(a).update(employees=41),
+    "tax": lambda a, b: _report(a).update(tax_paid=Decimal("12.34")),
+    "report removed": lambda a, b: _report(a).delete(),
+    "a fen moved between two enterprises": lambda a, b: (
+        _report(a).update(rd_expense=Decimal("350.01")),
+        _report(b).update(rd_expense=Decimal("119.99")),
+    ),
+    "parks swapped": lambda a, b: (
+        Enterprise.objects.filter(pk=a.pk).update(park="fengyang"),
+        Enterprise.objects.filter(pk=b.pk).update(park="wutong"),
+    ),
+    "revenues swapped": lambda a, b: (
+        _report(a).update(revenue=Decimal("7000.00")),
+        _report(b).update(revenue=Decimal("5000.00")),
+    ),
+    "qualification": lambda a, b: QualificationFactory(enterprise=a, code="high_tech", year_awarded=2022),
+}
+
+
+@pytest.mark.parametrize("change", FACT_CHANGES.values(), ids=FACT_CHANGES.keys())
+def test_any_change_to_what_the_facts_are_computed_from_changes_the_chunk_fingerprint(change):
+    SchemeFactory(eligibility=RD_GRANT, amount_rule=TEN_PERCENT_OF_RD)
+    a = firm("350.00", park="wutong", registered_capital=Decimal("1000.00"), is_above_scale=True)
+    b = firm("120.00", park="fengyang")
+    _report(a).update(revenue=Decimal("5000.00"), employees=40, tax_paid=Decimal("12.00"))
+    _report(b).update(revenue=Decimal("7000.00"))
+    plan = matching._run_plan(matching.match_run_execute())
+    scope = matching._Scope(id_from=a.pk, id_to=b.pk)
+
+    def digest():
+        with connection.cursor() as cursor:
+            return matching._facts_digest(cursor, plan, scope)
+
+    before = digest()
+    assert digest() == before
+    change(a, b)
+    assert digest() != before
+
+
 def test_rules_indexed_by_their_guard_decide_as_unindexed_rules_unknown_guards_included():
     park_only = SchemeFactory(
         code="wutong", eligibility={"and": [{"==": [{"var": "park"}, "wutong"]}, RD_GRANT]}
