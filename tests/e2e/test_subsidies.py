@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 
 from portal.enterprises.models import make_uscc
 from subsidies.matching import match_run_execute
@@ -38,14 +39,18 @@ def test_a_demo_enterprise_opens_its_award_reads_why_and_confirms_it(page, scree
         eligibility=HIGH_TECH,
         amount_rule=100000,
         policy__title="郑州高新区高新技术企业认定奖励办法",
+        policy__department__name="科技创新局",
     )
     staff = StaffFactory()
-    run = match_run_execute()
-    awards_review_bulk(awards=list(run.awards.all()), user=staff, approve=True)
-    run_release(run=run, user=staff)
-    # The publicity period is over: the owner may confirm.
-    Award.objects.update(publicity_from=dt.date(2023, 3, 20), publicity_to=dt.date(2023, 3, 27))
+    # Matched, reviewed and publicized in March 2023: the publicity period is over, the owner may confirm.
+    with time_machine.travel(
+        dt.datetime(2023, 3, 20, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False
+    ):
+        run = match_run_execute()
+        awards_review_bulk(awards=list(run.awards.all()), user=staff, approve=True)
+        run_release(run=run, user=staff)
     award = Award.objects.get()
+    assert (award.publicity_from, award.publicity_to) == (dt.date(2023, 3, 20), dt.date(2023, 3, 27))
 
     login(page, owner.username, PASSWORD)
     page.wait_for_url("**/me/")
