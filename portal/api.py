@@ -1,6 +1,7 @@
 """What every API of the portal shares: the error shape and the domain-error mapping."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -9,7 +10,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "该操作与当前状态冲突。"
+    default_detail = gettext_lazy("该操作与当前状态冲突。")
     default_code = "conflict"
 
 

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -20,9 +22,9 @@ APP_URLS = (
     "projects.urls",
 )
 
-admin.site.site_header = f"{settings.ZONE_NAME} 企业服务门户 · 管理后台"
-admin.site.site_title = "企业服务门户管理后台"
-admin.site.index_title = "业务管理"
+admin.site.site_header = format_lazy("{} {}", settings.ZONE_NAME, gettext_lazy("企业服务门户 · 管理后台"))
+admin.site.site_title = gettext_lazy("企业服务门户管理后台")
+admin.site.index_title = gettext_lazy("业务管理")
 if settings.ADMIN_REQUIRE_OTP:
     # Staff sign in to admin with a password and a one-time code (django-otp TOTP or static tokens).
     from django_otp.admin import OTPAdminSite

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
@@ -16,7 +17,7 @@ from subsidies.models import Award, AwardStatus, Scheme, SchemeMode
 
 register_conflict_error(services.AwardError)
 
-NOT_OWNER = "只有企业法定代表人账号可以确认或放弃兑现，经办人账号只能查看。"
+NOT_OWNER = gettext_lazy("只有企业法定代表人账号可以确认或放弃兑现，经办人账号只能查看。")
 
 
 class ClauseSerializer(serializers.Serializer):
@@ -138,7 +139,9 @@ class ConfirmSerializer(serializers.Serializer):
     def validate_bank_account_name(self, value: str) -> str:
         name = self.context["award"].enterprise.name
         if value.strip() != name:
-            raise serializers.ValidationError(f"账户名称须与企业名称“{name}”一致。")
+            raise serializers.ValidationError(
+                gettext("账户名称须与企业名称“%(name)s”一致。") % {"name": name}
+            )
         return value.strip()
 
 
@@ -253,7 +256,9 @@ class CalculatorInSerializer(ProfileYearSerializer):
     def validate_qualifications(self, value: dict) -> dict:
         unknown = sorted(set(value) - set(QualificationCode.values))
         if unknown:
-            raise serializers.ValidationError(f"未知的资质代码：{'、'.join(unknown)}")
+            raise serializers.ValidationError(
+                gettext("未知的资质代码：%(codes)s") % {"codes": "、".join(unknown)}
+            )
         return value
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Case, Count, Max, Min, Prefetch, QuerySet, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from portal.enterprises.models import Park, QualificationCode
 from subsidies.matching import award_explanation, evaluate, evaluate_profile, explain_for
@@ -113,11 +114,11 @@ def explanation_lines(explanation: Explanation | None) -> list[dict]:
 
 def _show_fact(value, unit: str) -> str:
     if value is None:
-        return "未知"
+        return gettext("未知")
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     if isinstance(value, list):
-        return "、".join(str(CODE_LABELS.get(item, item)) for item in value) or "无"
+        return "、".join(str(CODE_LABELS.get(item, item)) for item in value) or gettext("无")
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f")
     else:

@@ -51,6 +51,17 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the portal's language: a request in English leaves English active in the thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -5,11 +5,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 PERIOD_PATTERN = r"^\d{4}(H[12]|Q[1-4])?$"
 _PERIOD = re.compile(PERIOD_PATTERN)
-_QUARTERS = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+_QUARTERS = {
+    1: gettext_lazy("%(year)s年第一季度"),
+    2: gettext_lazy("%(year)s年第二季度"),
+    3: gettext_lazy("%(year)s年第三季度"),
+    4: gettext_lazy("%(year)s年第四季度"),
+}
 
 
 @dataclass(frozen=True)
@@ -39,14 +44,16 @@ def parse_period(code: str) -> Period:
         )
     year = int(code[:4])
     if len(code) == 4:
-        return Period(code, dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}年")
+        return Period(
+            code, dt.date(year, 1, 1), dt.date(year, 12, 31), gettext("%(year)s年") % {"year": year}
+        )
     kind, number = code[4], int(code[5])
     if kind == "H":
         first_month, months = (1, 6) if number == 1 else (7, 6)
-        label = f"{year}年{'上' if number == 1 else '下'}半年"
+        label = (gettext("%(year)s年上半年") if number == 1 else gettext("%(year)s年下半年")) % {"year": year}
     else:
         first_month, months = 3 * (number - 1) + 1, 3
-        label = f"{year}年{_QUARTERS[number]}"
+        label = str(_QUARTERS[number]) % {"year": year}
     last_month = first_month + months - 1
     end = dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
     return Period(code, dt.date(year, first_month, 1), end, label)
@@ -82,4 +89,4 @@ def span_label(start: dt.date, end: dt.date) -> str:
         period = parse_period(code)
         if (period.start, period.end) == (start, end):
             return period.label
-    return f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}"
+    return gettext("%(start)s 至 %(end)s") % {"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"}

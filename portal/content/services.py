@@ -170,7 +170,11 @@ def indicators_import(*, data: bytes, filename: str, dry_run: bool = False) -> t
         key = (row["period"], row["name"])
         if key in seen:
             report.errors.append(
-                tabular.RowError(number, f"与第 {seen[key]} 行重复（{row['period']} {row['name']}）")
+                tabular.RowError(
+                    number,
+                    _("与第 %(row)s 行重复（%(period)s %(name)s）")
+                    % {"row": seen[key], "period": row["period"], "name": row["name"]},
+                )
             )
             continue
         seen[key] = number

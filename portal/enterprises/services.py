@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from portal import tabular
 from portal.enterprises import imports
@@ -55,7 +56,9 @@ def _validate(data, filename, columns, clean, report, key, progress=None) -> Non
             continue
         row_key = key(row)
         if row_key in seen:
-            report.errors.append(tabular.RowError(number, f"与第 {seen[row_key]} 行重复"))
+            report.errors.append(
+                tabular.RowError(number, gettext("与第 %(row)s 行重复") % {"row": seen[row_key]})
+            )
         else:
             seen[row_key] = number
 
@@ -210,7 +213,10 @@ def _check_enterprises_exist(data, filename, report) -> None:
         for number, uscc in pending:
             if uscc not in known:
                 report.errors.append(
-                    tabular.RowError(number, f"企业档案中没有统一社会信用代码 {uscc}，请先导入企业")
+                    tabular.RowError(
+                        number,
+                        gettext("企业档案中没有统一社会信用代码 %(uscc)s，请先导入企业") % {"uscc": uscc},
+                    )
                 )
         pending.clear()
 

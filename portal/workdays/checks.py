@@ -1,13 +1,16 @@
 from django.core.checks import Warning, register
 from django.db import DatabaseError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from portal.workdays import selectors
 
 
 def missing_year_message(year: int) -> str:
     """What staff read when next year's schedule is missing, in the check and in admin."""
-    return f"{year} 年的节假日安排尚未录入：请在管理后台“工作日历”录入国务院办公厅的节假日安排。"
+    return gettext(
+        "%(year)s 年的节假日安排尚未录入：请在管理后台“工作日历”录入国务院办公厅的节假日安排。"
+    ) % {"year": year}
 
 
 @register()
