@@ -705,12 +705,13 @@ _MIX, _PRIME, _NULL = 1_000_003, 2_147_483_647, -7_919
 
 
 def _sqlite_row_checksum(model, columns: Sequence[str]) -> tuple[str, str]:
-    """SQLite: (an integer expression over a row's number columns, a text expression of its others).
+    """SQLite: (an integer expression over a row's numbers and dates, a text expression of its text).
 
     Turning numbers into text costs SQLite far more than arithmetic on them (a REAL is formatted
-    digit by digit), so decimals are hashed as integers in their smallest unit; text and dates are few
-    and short and are concatenated. Summing the squares as well makes the checksum non-linear: a
-    change in one row is not cancelled by the opposite change in another.
+    digit by digit), so decimals are hashed as integers in their smallest unit and dates as YYYYMMDD;
+    text columns are few and short and are concatenated. Summing the
+    squares as well makes the checksum non-linear: a change in one row is not cancelled by the opposite
+    change in another.
     """
     mixed, texts = "0", []
     for column in columns:
@@ -718,6 +719,8 @@ def _sqlite_row_checksum(model, columns: Sequence[str]) -> tuple[str, str]:
         value = f"x.{column}"
         if isinstance(field, models.DecimalField):
             value = f"CAST(ROUND(x.{column} * {10**field.decimal_places}) AS INTEGER)"
+        elif isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+            value = f"CAST(replace(x.{column}, '-', '') AS INTEGER)"
         elif not isinstance(field, models.IntegerField | models.BooleanField | models.ForeignKey):
             texts.append(f"ifnull(x.{column}, char(1))")
             continue
@@ -755,7 +758,8 @@ def _facts_digest(cursor, plan: _Plan, scope: _Scope) -> str:
                 f" FROM {table} x WHERE {scope_sql}{extra})"
             )
         else:
-            # Rows in their unique key's order (an index scan): the text of row n is the n-th text.
+            # Rows in their unique key's order (an index scan, which SQLite also finds the fastest way
+            # to the rows): the n-th text is row n's.
             mixed, text = _sqlite_row_checksum(model, columns)
             parts.append(
                 "(SELECT COUNT(*) || '/' || ifnull(SUM(h), 0) || '/' || ifnull(SUM(h * h %% "  # noqa: S608
