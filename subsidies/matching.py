@@ -709,9 +709,8 @@ def _sqlite_row_checksum(model, columns: Sequence[str]) -> tuple[str, str]:
 
     Turning numbers into text costs SQLite far more than arithmetic on them (a REAL is formatted
     digit by digit), so decimals are hashed as integers in their smallest unit and dates as YYYYMMDD;
-    text columns are few and short and are concatenated. Summing the
-    squares as well makes the checksum non-linear: a change in one row is not cancelled by the opposite
-    change in another.
+    text columns are few and short and are concatenated. Summing the squares as well makes the checksum
+    non-linear: a change in one row is not cancelled by the opposite change in another.
     """
     mixed, texts = "0", []
     for column in columns:
