@@ -7,14 +7,12 @@ from rest_framework.permissions import IsAuthenticated
 
 from portal.api import register_conflict_error
 from portal.enterprises.api import EnterpriseRefSerializer
-from portal.workdays.selectors import UnknownCalendarYear, WorkCalendar
+from portal.workdays.selectors import WorkCalendar
 from projects import selectors
 from projects.models import Stage
 from projects.services import ProjectError
 
 register_conflict_error(ProjectError)
-# A clock that reaches a year whose holiday schedule nobody loaded cannot be read: say so, never guess.
-register_conflict_error(UnknownCalendarYear)
 
 
 class ProjectQuerySerializer(serializers.Serializer):

@@ -14,3 +14,8 @@ class ProjectsConfig(AppConfig):
         # Who changed a project's records and when: the approval trail staff are asked about.
         for model in (models.Project, models.Filing, models.Permit, models.PermitStep, models.Acceptance):
             auditlog.register(model)
+
+        from portal.workdays.services import deadlines_recomputer
+        from projects.services import deadlines_recompute
+
+        deadlines_recomputer("projects", deadlines_recompute)

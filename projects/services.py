@@ -16,7 +16,7 @@ from portal import stats
 from portal.accounts.models import Department, User
 from portal.accounts.selectors import enterprise_members
 from portal.accounts.services import notify
-from portal.workdays.selectors import UnknownCalendarYear, WorkCalendar
+from portal.workdays.selectors import WorkCalendar
 from projects import selectors
 from projects.models import (
     CONSTRUCTION,
@@ -88,17 +88,11 @@ def _calendar() -> WorkCalendar:
 
 
 def _deadline(calendar: WorkCalendar, moment: dt.datetime, n: int) -> dt.datetime:
-    try:
-        return calendar.deadline(moment, n)
-    except UnknownCalendarYear as exc:
-        raise ProjectError(str(exc)) from exc
+    return calendar.deadline(moment, n)
 
 
 def _elapsed(calendar: WorkCalendar, start: dt.datetime, end: dt.datetime) -> int:
-    try:
-        return calendar.elapsed(start, end)
-    except UnknownCalendarYear as exc:
-        raise ProjectError(str(exc)) from exc
+    return calendar.elapsed(start, end)
 
 
 def _lock(model, pk: int):
@@ -476,6 +470,35 @@ def permit_resume(*, permit: Permit, user: User, at: dt.datetime | None = None) 
     return permit
 
 
+def deadlines_recompute(*, calendar: WorkCalendar, since: dt.date) -> int:
+    """Compute again the deadlines of open filings and permits that reach ``since`` (a calendar change)."""
+    changed = 0
+    for filing in Filing.objects.open().filter(due_at__date__gte=since).order_by("pk"):
+        due = _deadline(calendar, filing.submitted_at, Filing.TARGET_WORKDAYS)
+        if due != filing.due_at:
+            filing.due_at = due
+            filing.save(update_fields=["due_at"])
+            changed += 1
+    permits = Permit.objects.open().filter(due_at__date__gte=since).select_related("permit_type")
+    for permit in permits.prefetch_related("pauses").order_by("pk"):
+        # The clock as the services ran it: the type's time limit, then each pause's working days on top.
+        due = _deadline(calendar, permit.applied_at, permit.permit_type.sla_workdays)
+        for pause in sorted(permit.pauses.all(), key=lambda p: p.started_at):
+            if pause.ended_at is None:
+                continue
+            workdays = _elapsed(calendar, pause.started_at, pause.ended_at)
+            if workdays != pause.workdays:
+                pause.workdays = workdays
+                pause.save(update_fields=["workdays"])
+            if workdays:
+                due = _deadline(calendar, due, workdays)
+        if due != permit.due_at:
+            permit.due_at = due
+            permit.save(update_fields=["due_at"])
+            changed += 1
+    return changed
+
+
 @transaction.atomic
 def permit_reject(*, permit: Permit, user: User, reason: str, at: dt.datetime | None = None) -> Permit:
     """Refuse a permit (不予许可) with its reason; open steps and a running pause end with it."""
@@ -602,10 +625,7 @@ def dispatch_build(*, week_start: dt.date, now: dt.datetime | None = None) -> li
     """Each coordinator's dispatch for the week from ``week_start``; building a week twice adds nothing."""
     if week_start.weekday() != 0:
         raise ProjectError(_("调度周须从周一开始：%(d)s") % {"d": week_start})
-    try:
-        return _dispatch_build(week_start=week_start, now=now or timezone.now())
-    except UnknownCalendarYear as exc:
-        raise ProjectError(str(exc)) from exc
+    return _dispatch_build(week_start=week_start, now=now or timezone.now())
 
 
 def _dispatch_build(*, week_start: dt.date, now: dt.datetime) -> list[Dispatch]:

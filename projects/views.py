@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.models import User
-from portal.workdays.selectors import UnknownCalendarYear, WorkCalendar
+from portal.workdays.selectors import WorkCalendar
 from projects import exports, selectors, services
 from projects.forms import DispatchFilterForm, ReportForm
 from projects.models import Project, Stage
@@ -37,19 +37,6 @@ def enterprise_required(view):
     return wrapped
 
 
-def calendar_required(view):
-    """A clock that reaches a year whose holiday schedule nobody loaded cannot be read: say so plainly."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except UnknownCalendarYear as exc:
-            return render(request, "projects/calendar_missing.html", {"message": str(exc)}, status=503)
-
-    return wrapped
-
-
 def _stages(current: str) -> list[dict]:
     order = list(Stage.values)
     reached = order.index(current)
@@ -61,7 +48,6 @@ def _stages(current: str) -> list[dict]:
 
 @require_GET
 @enterprise_required
-@calendar_required
 def my_projects(request):
     """The enterprise's projects, each with its stage, its four permits and what is overdue."""
     page = Paginator(selectors.projects_visible(user=request.user), 20).get_page(request.GET.get("page"))
@@ -75,11 +61,11 @@ def my_projects(request):
         }
         for project in page
     ]
-    return render(request, "projects/my_projects.html", {"page": page, "rows": rows})
+    context = {"page": page, "rows": rows, "provisional_years": sorted(calendar.provisional_years)}
+    return render(request, "projects/my_projects.html", context)
 
 
 @enterprise_required
-@calendar_required
 def my_project(request, pk: int):
     """One project's timeline: every step, the working days it took and its target; reports after filing."""
     try:
@@ -124,6 +110,8 @@ def my_project(request, pk: int):
         "overdue": selectors.overdue_items(project, calendar=calendar, now=now),
         "form": form,
     }
+    # Read after everything above was counted: the years any of it was counted on provisionally.
+    context["provisional_years"] = sorted(calendar.provisional_years)
     return render(request, "projects/my_project.html", context, status=400 if form.errors else 200)
 
 

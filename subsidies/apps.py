@@ -39,3 +39,9 @@ class SubsidiesConfig(AppConfig):
         from subsidies.sections import policy_schemes
 
         register_policy_section(policy_schemes)
+
+        # Publicity ends are counted in working days: they move when staff load a year's schedule.
+        from portal.workdays.services import deadlines_recomputer
+        from subsidies.services import publicity_recompute
+
+        deadlines_recomputer("subsidies", publicity_recompute)

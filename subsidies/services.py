@@ -5,6 +5,7 @@ batch row. Paths that took them in another order could deadlock against each oth
 """
 
 import csv
+import datetime
 import io
 import re
 from collections import defaultdict
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from portal import stats
 from portal.accounts.selectors import enterprise_members
 from portal.accounts.services import notify
-from portal.workdays.selectors import UnknownCalendarYear, WorkCalendar
+from portal.workdays.selectors import WorkCalendar
 from subsidies.matching import awards_explain
 from subsidies.models import (
     Allocation,
@@ -194,6 +195,19 @@ def _move_all(awards: list[Award], *, to: str, user=None, note: str = "", **fiel
             setattr(award, name, value)
 
 
+def publicity_recompute(*, calendar: WorkCalendar, since: datetime.date) -> int:
+    """Compute again the end of every running publicity that reaches ``since`` (a calendar change)."""
+    changed = 0
+    running = Award.objects.filter(status=AwardStatus.PUBLICIZED, publicity_to__gte=since)
+    for award in running.select_related("scheme").order_by("pk"):
+        end = calendar.add_workdays(award.publicity_from, award.scheme.publicity_days)
+        if end != award.publicity_to:
+            changed += Award.objects.filter(pk=award.pk, status=AwardStatus.PUBLICIZED).update(
+                publicity_to=end
+            )
+    return changed
+
+
 # — Review (二次确认) ———————————————————————————————————————————————————————————————————————————————
 
 
@@ -362,10 +376,7 @@ def awards_release(*, awards: Iterable[Award], user) -> int:
     for award in locked:
         by_scheme[award.scheme_id].append(award)
     for group in by_scheme.values():
-        try:
-            publicity_to = calendar.add_workdays(today, group[0].scheme.publicity_days)
-        except UnknownCalendarYear as exc:
-            raise AwardError(str(exc)) from exc
+        publicity_to = calendar.add_workdays(today, group[0].scheme.publicity_days)
         _move_all(
             group,
             to=AwardStatus.PUBLICIZED,

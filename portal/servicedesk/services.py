@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, When
+from django.db.models import Case, Exists, F, OuterRef, Q, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,7 +40,7 @@ from portal.servicedesk.models import (
     Status,
     Visit,
 )
-from portal.workdays.selectors import UnknownCalendarYear, WorkCalendar
+from portal.workdays.selectors import WorkCalendar
 
 logger = logging.getLogger(__name__)
 
@@ -52,13 +52,8 @@ class ProblemError(Exception):
     """A service-desk move that is refused, with a message for people."""
 
 
-def _deadline(calendar: WorkCalendar, moment: dt.datetime, workdays: int) -> dt.datetime | None:
-    """The deadline, or None while the year it falls in has no holiday schedule (filled in later)."""
-    try:
-        return calendar.deadline(moment, workdays)
-    except UnknownCalendarYear as exc:
-        logger.warning("servicedesk deadline left open: %s", exc)
-        return None
+def _deadline(calendar: WorkCalendar, moment: dt.datetime, workdays: int) -> dt.datetime:
+    return calendar.deadline(moment, workdays)
 
 
 def _lock(problem: Problem) -> Problem:
@@ -435,43 +430,47 @@ def problem_escalate(*, problem: Problem, now: dt.datetime | None = None) -> Esc
     return escalation
 
 
-def _deadlines_fill() -> int:
-    """Set the deadlines left open while a year's calendar was missing, where it is now known."""
-    calendar = WorkCalendar.load()
-    submitted = Problem.objects.filter(status=Status.SUBMITTED, first_response_due__isnull=True)
-    in_hands = Problem.objects.filter(
-        status__in=IN_HANDS, answer_due__isnull=True, answer_started_at__isnull=False
-    )
-    answered = Problem.objects.filter(
-        status=Status.ANSWERED, rating_due__isnull=True, answered_at__isnull=False
-    )
-    filled = 0
-    for problem in submitted:
-        filled += _deadline_fill(
-            calendar, problem, "created_at", "first_response_due", FIRST_RESPONSE_WORKDAYS
-        )
-    for problem in in_hands:
-        days = selectors.answer_workdays(category=problem.category)
-        filled += _deadline_fill(calendar, problem, "answer_started_at", "answer_due", days)
-    for problem in answered:
-        filled += _deadline_fill(calendar, problem, "answered_at", "rating_due", RATING_WORKDAYS)
-    return filled
+def problem_deadlines_recompute(*, calendar: WorkCalendar, since: dt.date | None) -> int:
+    """Compute again the running clocks' deadlines from ``since`` on (None: only those never set)."""
+    days_by_category: dict[str, int] = {}
 
+    def answer_days(problem: Problem) -> int:
+        if problem.category not in days_by_category:
+            days_by_category[problem.category] = selectors.answer_workdays(category=problem.category)
+        return days_by_category[problem.category]
 
-def _deadline_fill(calendar: WorkCalendar, problem: Problem, start: str, field: str, workdays: int) -> int:
-    due = _deadline(calendar, getattr(problem, start), workdays)
-    if due is None:
-        return 0
-    # Only if the clock has not moved on since the problem was read.
-    return Problem.objects.filter(pk=problem.pk, status=problem.status, **{f"{field}__isnull": True}).update(
-        **{field: due}
-    )
+    clocks = [
+        (Q(status=Status.SUBMITTED), "created_at", "first_response_due", lambda p: FIRST_RESPONSE_WORKDAYS),
+        (
+            Q(status__in=IN_HANDS, answer_started_at__isnull=False),
+            "answer_started_at",
+            "answer_due",
+            answer_days,
+        ),
+        (
+            Q(status=Status.ANSWERED, answered_at__isnull=False),
+            "answered_at",
+            "rating_due",
+            lambda p: RATING_WORKDAYS,
+        ),
+    ]
+    changed = 0
+    for running, start, field, workdays in clocks:
+        reach = Q(**{f"{field}__isnull": True})
+        if since is not None:
+            reach |= Q(**{f"{field}__date__gte": since})
+        for problem in Problem.objects.filter(running & reach).order_by("pk"):
+            due = _deadline(calendar, getattr(problem, start), workdays(problem))
+            if due != getattr(problem, field):
+                # Only if the clock has not moved on since the problem was read.
+                changed += Problem.objects.filter(pk=problem.pk, status=problem.status).update(**{field: due})
+    return changed
 
 
 def problems_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """The hourly SLA sweep: fill open deadlines, close unrated answers, escalate missed deadlines once."""
     now = now or timezone.now()
-    filled = _deadlines_fill()
+    filled = problem_deadlines_recompute(calendar=WorkCalendar.load(), since=None)
     closed = 0
     for pk in Problem.objects.filter(status=Status.ANSWERED, rating_due__lt=now).values_list("pk", flat=True):
         try:

@@ -44,6 +44,7 @@ class CalendarYearAdmin(NextYearWarningMixin, admin.ModelAdmin):
             notice=form.cleaned_data["notice"],
             holidays=form.cleaned_data["holidays"],
             workdays=form.cleaned_data["workdays"],
+            user=request.user,
         )
         obj.pk, obj.loaded_at = saved.pk, saved.loaded_at
 
@@ -57,6 +58,16 @@ class CalendarDayAdmin(NextYearWarningMixin, admin.ModelAdmin):
     list_filter = ("is_workday",)
     date_hierarchy = "date"
     search_fields = ("name",)
+
+    def save_model(self, request, obj, form, change):
+        services.calendar_day_save(day=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        services.calendar_day_delete(day=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for day in queryset:
+            services.calendar_day_delete(day=day, user=request.user)
 
     @admin.display(description=gettext_lazy("星期"))
     def weekday(self, obj):

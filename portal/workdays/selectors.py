@@ -2,8 +2,13 @@
 
 A day's status comes from, in order: a ``CalendarDay`` staff entered; the ``chinesecalendar`` package for
 the years it knows; for a year staff loaded (``CalendarYear``) and the package does not know, weekends
-off and weekdays on, with the loaded ``CalendarDay`` rows as the holidays and make-up days. A date in a
-year neither knows raises ``UnknownCalendarYear``: the portal never guesses a holiday schedule.
+off and weekdays on, with the loaded ``CalendarDay`` rows as the holidays and make-up days.
+
+A year that neither knows gets a *provisional* Monday–Friday schedule: no business stops because nobody has
+published next year's holidays yet, but nothing computed on it is passed off as certain. Every date in such a
+year is ``is_provisional`` (pages mark it 暂定 through the ``provisional`` template filter), ``manage.py
+check`` and the admin warn staff, and when staff load the official schedule
+(``services.calendar_year_load``) every open deadline reaching that year is computed again.
 """
 
 import datetime as dt
@@ -11,26 +16,12 @@ import functools
 from collections.abc import Iterable
 
 import chinese_calendar
+from django.core.cache import cache
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from portal.workdays.models import CalendarDay, CalendarYear
 
 _PACKAGE_YEARS = range(2004, max(chinese_calendar.constants.holidays).year + 1)
-
-
-class UnknownCalendarYear(Exception):
-    """A date falls in a year whose holiday schedule nobody has loaded."""
-
-    def __init__(self, year: int):
-        self.year = year
-        super().__init__(
-            _(
-                "%(year)d 年的节假日安排尚未录入，无法计算工作日。"
-                "请在管理后台“工作日历”中录入该年国务院节假日安排。"
-            )
-            % {"year": year}
-        )
 
 
 @functools.cache
@@ -51,6 +42,7 @@ class WorkCalendar:
     def __init__(self, overrides: dict[dt.date, bool], loaded_years: Iterable[int]):
         self._overrides = overrides
         self._loaded_years = set(loaded_years)
+        self.provisional_years: set[int] = set()
 
     @classmethod
     def load(cls) -> "WorkCalendar":
@@ -60,14 +52,20 @@ class WorkCalendar:
     def knows(self, year: int) -> bool:
         return package_knows(year) or year in self._loaded_years
 
+    def is_provisional(self, day: dt.date) -> bool:
+        """Whether ``day`` lies in a year counted on the provisional Monday–Friday schedule (暂定)."""
+        return not self.knows(day.year)
+
     def is_workday(self, day: dt.date) -> bool:
         if day in self._overrides:
             return self._overrides[day]
         if package_knows(day.year):
             return _package_is_workday(day)
-        if day.year in self._loaded_years:
-            return day.weekday() < 5
-        raise UnknownCalendarYear(day.year)
+        if day.year not in self._loaded_years:
+            # Nobody has published this year's holidays: weekdays on, weekends off, and remembered, so
+            # the caller can say the result is provisional.
+            self.provisional_years.add(day.year)
+        return day.weekday() < 5
 
     def add_workdays(self, day: dt.date, n: int) -> dt.date:
         """The n-th working day after ``day`` (n = 0: ``day`` itself if it is one, else the next)."""
@@ -139,13 +137,33 @@ def elapsed(start: dt.datetime, end: dt.datetime) -> int:
     return calendar().elapsed(start, end)
 
 
+LOADED_YEARS_CACHE_KEY = "workdays:loaded-years"
+
+
+def loaded_years() -> frozenset[int]:
+    """The years staff loaded, cached briefly: pages ask once per date they mark (暂定 or not)."""
+    years = cache.get(LOADED_YEARS_CACHE_KEY)
+    if years is None:
+        years = frozenset(CalendarYear.objects.values_list("year", flat=True))
+        cache.set(LOADED_YEARS_CACHE_KEY, years, 300)
+    return years
+
+
 def year_is_known(year: int) -> bool:
-    """Whether working days can be computed for this year."""
-    return package_knows(year) or CalendarYear.objects.filter(year=year).exists()
+    """Whether this year's official holiday schedule is known (the package's or one staff loaded)."""
+    return package_knows(year) or year in loaded_years()
 
 
-def next_year_missing(today: dt.date) -> int | None:
-    """From 1 December on, next year when nobody has loaded its schedule; otherwise None."""
-    if today.month != 12:
-        return None
-    return None if year_is_known(today.year + 1) else today.year + 1
+def is_provisional(day: dt.date | dt.datetime | None) -> bool:
+    """Whether a date (or a moment's local date) was computed on a provisional schedule (暂定)."""
+    if day is None:
+        return False
+    if isinstance(day, dt.datetime):
+        day = timezone.localdate(day)
+    return not year_is_known(day.year)
+
+
+def missing_years(today: dt.date) -> list[int]:
+    """The years the clocks run on now without an official schedule: this year, and next from 1 December."""
+    years = [today.year] + ([today.year + 1] if today.month == 12 else [])
+    return [year for year in years if not year_is_known(year)]

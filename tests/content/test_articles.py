@@ -153,10 +153,17 @@ def test_the_article_page_costs_a_fixed_number_of_queries(client, django_assert_
 
 
 def test_the_news_list_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
-    ArticleFactory.create_batch(3)
+    first = ArticleFactory.create_batch(3)
     with django_assert_num_queries(2) as few:
-        client.get(reverse("content:news"))
-    ArticleFactory.create_batch(12)
+        response = client.get(reverse("content:news"))
+    assert response.status_code == 200
+    assert response.content.decode().count('news-item">') == 3
+    more = ArticleFactory.create_batch(12)
 
     with django_assert_num_queries(len(few.captured_queries)):
-        client.get(reverse("content:news"))
+        response = client.get(reverse("content:news"))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count('news-item">') == 15
+    assert all(article.title in body for article in first + more)

@@ -178,6 +178,11 @@ def test_the_faq_page_and_the_answers_cost_a_fixed_number_of_queries(
     client, demo_faqs, django_assert_num_queries
 ):
     with django_assert_num_queries(3):
-        client.get(reverse("content:faq"))
+        page = client.get(reverse("content:faq"))
     with django_assert_num_queries(2):
-        client.get(reverse("content:faq_answers"), {"q": "高企认定条件"})
+        answers = client.get(reverse("content:faq_answers"), {"q": "高企认定条件"})
+
+    assert page.status_code == answers.status_code == 200
+    assert "高新技术企业认定需要满足哪些条件？" in page.content.decode()
+    first_hit = answers.content.decode().split('<li class="faq-hit">')[1]
+    assert "高新技术企业认定需要满足哪些条件？" in first_hit.replace("<mark>", "").replace("</mark>", "")

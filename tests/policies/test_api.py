@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from policies.models import Policy
 from tests.factories import DepartmentFactory, StaffFactory
 from tests.policies.factories import CategoryFactory, PolicyFactory
 
@@ -99,6 +100,7 @@ def test_anonymous_and_enterprise_users_cannot_write(client, owner):
     assert client.post(LIST, payload, content_type="application/json").status_code == 403
     client.force_login(owner)
     assert client.post(LIST, payload, content_type="application/json").status_code == 403
+    assert not Policy.objects.filter(code="x").exists()
 
 
 def test_staff_create_a_draft_then_publish_it(client, staff):

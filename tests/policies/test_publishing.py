@@ -152,11 +152,19 @@ def test_a_code_that_names_a_catalogue_page_is_refused():
         services.policy_save(policy=policy)
 
 
-def test_publishing_invalidates_the_cached_stats(monkeypatch):
-    calls = []
-    monkeypatch.setattr("portal.stats.invalidate", lambda: calls.append(1))
-    policy = PolicyFactory()
+def test_publishing_makes_the_stats_read_the_records_again():
+    from django.utils import timezone
 
-    services.policy_publish(policy=policy)
+    from portal import stats
+    from tests.subsidies.award_factories import AwardFactory
 
-    assert calls == [1]
+    today = timezone.localdate()
+    before = stats.figures(start=today, end=today)
+    AwardFactory(status="approved")  # written behind the services' back: the cache cannot know
+    assert stats.figures(start=today, end=today) == before
+
+    services.policy_publish(policy=PolicyFactory())
+
+    after = stats.figures(start=today, end=today)
+    assert (before["auto_subsidy_policies"], before["auto_subsidy_amount"]) == (0, "0.00")
+    assert (after["auto_subsidy_policies"], after["auto_subsidy_amount"]) == (1, "100000.00")

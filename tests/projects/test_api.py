@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portal.workdays.selectors import WorkCalendar
 from projects import services
 from tests.factories import EnterpriseUserFactory, StaffFactory
 from tests.projects.factories import ProjectFactory, at, filed_project, issued_permit, permit_type
@@ -120,12 +121,16 @@ def test_the_list_costs_the_same_number_of_queries_for_one_or_many_projects(clie
     assert len(six) == len(one)
 
 
-def test_a_clock_that_reaches_an_unloaded_year_is_reported_not_guessed(client, staff, theirs):
+def test_a_clock_that_reaches_an_unloaded_year_is_counted_on_the_provisional_schedule(client, staff, theirs):
+    calendar = WorkCalendar.load()
+    expected = calendar.elapsed(at("2023-03-01", 9), dt.datetime(2100, 3, 1, 9, tzinfo=dt.UTC))
     import time_machine
 
     with time_machine.travel(dt.datetime(2100, 3, 1, 9, tzinfo=dt.UTC), tick=False):
         client.force_login(staff)
         response = client.get(URL)
 
-    assert response.status_code == 409
-    assert "年的节假日安排尚未录入" in response.json()["detail"]
+    assert response.status_code == 200
+    [project] = response.json()["results"]
+    assert calendar.provisional_years >= {2027, 2100}
+    assert any(str(expected) in item for item in project["overdue"])

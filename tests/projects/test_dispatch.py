@@ -184,11 +184,11 @@ def test_staff_annotate_dispatch_items_in_admin(client, staff, key_projects, coo
     )
 
 
-def test_a_dispatch_whose_clocks_reach_an_unloaded_year_is_refused_with_the_reason(key_projects):
-    with (
-        time_machine.travel(dt.datetime(2100, 3, 1, 9, tzinfo=dt.UTC), tick=False),
-        pytest.raises(ProjectError, match="年的节假日安排尚未录入"),
-    ):
-        services.dispatch_build(week_start=dt.date(2100, 3, 1))
+def test_a_dispatch_whose_clocks_reach_an_unloaded_year_is_built_on_the_provisional_schedule(key_projects):
+    with time_machine.travel(dt.datetime(2100, 3, 1, 9, tzinfo=dt.UTC), tick=False):
+        dispatches = services.dispatch_build(week_start=dt.date(2100, 3, 1))
 
-    assert Dispatch.objects.count() == 0
+    assert len(dispatches) == 2
+    assert Dispatch.objects.count() == 2
+    late_permit = DispatchItem.objects.get(project=key_projects[1]).overdue
+    assert "建筑工程施工许可证" in late_permit

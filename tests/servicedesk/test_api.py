@@ -201,6 +201,8 @@ def test_enterprises_cannot_make_staff_moves_and_staff_cannot_withdraw(desk, mon
         api(desk.owner).post(detail(problem, "answer"), {"answer": "自答"}, format="json").status_code == 403
     )
     assert api(desk.land_staff).post(detail(problem, "withdraw"), {}, format="json").status_code == 403
+    problem.refresh_from_db()
+    assert (problem.status, problem.answered_at) == (Status.ASSIGNED, None)
 
 
 def test_an_enterprise_withdraws_through_the_api(desk, monday):

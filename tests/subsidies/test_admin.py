@@ -160,6 +160,10 @@ def test_staff_without_the_permission_cannot_act_on_awards(client):
     assert client.get(AWARDS).status_code == 403
     assert client.post(f"{AWARDS}{award.pk}/offline-confirm/").status_code == 403
     assert client.get(f"/admin/subsidies/paymentbatch/{batch.pk}/export/csv/").status_code == 403
+    award.refresh_from_db()
+    batch.refresh_from_db()
+    assert (award.status, award.events.count()) == ("candidate", 0)
+    assert (batch.status, batch.exported_at) == ("draft", None)
 
 
 # — schemes: the rule builder and the preview —

@@ -23,8 +23,8 @@ def api():
 
 def test_an_enterprise_lists_only_its_own_released_awards(api, owner):
     mine = PublicizedAwardFactory(enterprise=owner.enterprise)
-    AwardFactory(enterprise=owner.enterprise)  # a candidate not yet released
-    PublicizedAwardFactory()  # another enterprise's
+    unreleased = AwardFactory(enterprise=owner.enterprise)  # a candidate not yet released
+    theirs = PublicizedAwardFactory()  # another enterprise's, released: only the enterprise scope hides it
     api.force_authenticate(owner)
 
     body = api.get("/api/v1/awards/").json()
@@ -37,7 +37,13 @@ def test_an_enterprise_lists_only_its_own_released_awards(api, owner):
         "outcome": "eligible",
         "trace": [{"text": "研发费用 350 万元 ≥ 100 万元 ✓", "status": "pass", "variable": "rd_expense"}],
     }
-    assert api.get(f"/api/v1/awards/{AwardFactory().pk}/").status_code == 404
+    assert api.get(f"/api/v1/awards/{mine.pk}/").status_code == 200
+    assert api.get(f"/api/v1/awards/{unreleased.pk}/").status_code == 404
+    assert api.get(f"/api/v1/awards/{theirs.pk}/").status_code == 404
+    refused = api.post(f"/api/v1/awards/{theirs.pk}/confirm/", bank_details(theirs), format="json")
+    assert refused.status_code == 404
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.bank_account) == (AwardStatus.PUBLICIZED, "")
 
 
 def test_staff_list_all_awards_with_filters(api, staff):
@@ -77,6 +83,8 @@ def test_an_agent_is_refused_with_403_in_chinese(api):
     assert response.status_code == 403
     assert response.json() == {"detail": "只有企业法定代表人账号可以确认或放弃兑现，经办人账号只能查看。"}
     assert api.post(f"/api/v1/awards/{award.pk}/decline/", {}, format="json").status_code == 403
+    award.refresh_from_db()
+    assert (award.status, award.bank_account, award.events.count()) == (AwardStatus.PUBLICIZED, "", 0)
 
 
 @pytest.mark.parametrize("status", ["confirmed", "paid", "declined", "revoked"])

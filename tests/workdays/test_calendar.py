@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from portal.workdays import selectors
 from portal.workdays.models import CalendarDay, CalendarYear
-from portal.workdays.selectors import UnknownCalendarYear, WorkCalendar
+from portal.workdays.selectors import WorkCalendar
 
 D = dt.date.fromisoformat
 
@@ -81,18 +81,36 @@ def test_a_staff_override_wins_over_the_package(db):
     assert selectors.is_workday(D("2023-06-21")) is False
 
 
-def test_a_year_nobody_knows_raises_an_error_that_names_the_year(calendar):
-    with pytest.raises(UnknownCalendarYear) as caught:
-        calendar.is_workday(D("2100-01-04"))
+def test_a_year_nobody_knows_counts_monday_to_friday_and_says_so(calendar):
+    # 2100-01-01 is a Friday: without a published schedule it is a working day, the weekend is not.
+    assert calendar.is_workday(D("2100-01-01")) is True
+    assert calendar.is_workday(D("2100-01-02")) is False
+    assert calendar.is_workday(D("2100-01-03")) is False
+    assert calendar.is_workday(D("2100-01-04")) is True
+    assert calendar.provisional_years == {2100}
+    assert calendar.is_provisional(D("2100-01-04")) is True
+    assert calendar.is_provisional(D("2023-01-04")) is False
 
-    assert caught.value.year == 2100
-    assert "2100 年的节假日安排尚未录入" in str(caught.value)
-    assert "录入" in str(caught.value)
+
+def test_a_deadline_that_runs_into_an_unknown_year_is_computed_on_the_provisional_schedule(calendar):
+    # Thursday 2099-12-31 + 1 working day: Friday 2100-01-01 on a Monday–Friday week.
+    assert calendar.add_workdays(D("2099-12-31"), 1) == D("2100-01-01")
+    assert calendar.add_workdays(D("2099-12-30"), 5) == D("2100-01-06")
+    assert timezone.localdate(calendar.deadline(at("2099-12-31"), 1)) == D("2100-01-01")
+    assert calendar.provisional_years == {2099, 2100}
 
 
-def test_a_deadline_that_runs_into_an_unknown_year_raises_instead_of_guessing(calendar):
-    with pytest.raises(UnknownCalendarYear):
-        calendar.add_workdays(D("2099-12-30"), 5)
+def test_a_date_is_provisional_until_staff_load_its_year(db):
+    assert selectors.is_provisional(D("2100-03-02")) is True
+    assert selectors.is_provisional(at("2100-03-02")) is True
+    assert selectors.is_provisional(D("2023-03-02")) is False
+    assert selectors.is_provisional(None) is False
+
+    from portal.workdays import services
+
+    services.calendar_year_load(year=2100, holidays=[(D("2100-01-01"), "元旦")])
+
+    assert selectors.is_provisional(D("2100-03-02")) is False
 
 
 def test_a_year_staff_loaded_counts_weekdays_with_its_holidays_and_make_up_days(db):

@@ -18,24 +18,38 @@ NOVEMBER = dt.datetime(2099, 11, 30, 10, tzinfo=dt.UTC)
 @pytest.mark.django_db
 @time_machine.travel(DECEMBER, tick=False)
 def test_the_check_warns_in_december_when_next_year_is_not_loaded():
-    warnings = checks.next_year_schedule_loaded()
+    CalendarYear.objects.create(year=2099)
+
+    warnings = checks.holiday_schedule_loaded()
 
     assert [w.id for w in warnings] == ["workdays.W001"]
     assert "2100 年的节假日安排尚未录入" in warnings[0].msg
+    assert "暂定" in warnings[0].msg
 
 
 @pytest.mark.django_db
 @time_machine.travel(DECEMBER, tick=False)
-def test_the_check_is_quiet_once_next_year_is_loaded():
+def test_the_check_is_quiet_once_this_and_next_year_are_loaded():
+    CalendarYear.objects.create(year=2099)
     CalendarYear.objects.create(year=2100)
 
-    assert checks.next_year_schedule_loaded() == []
+    assert checks.holiday_schedule_loaded() == []
 
 
 @pytest.mark.django_db
 @time_machine.travel(NOVEMBER, tick=False)
-def test_the_check_is_quiet_before_december():
-    assert checks.next_year_schedule_loaded() == []
+def test_the_check_says_nothing_of_next_year_before_december():
+    CalendarYear.objects.create(year=2099)
+
+    assert checks.holiday_schedule_loaded() == []
+
+
+@pytest.mark.django_db
+@time_machine.travel(NOVEMBER, tick=False)
+def test_the_check_warns_all_year_while_the_current_year_runs_on_the_provisional_schedule():
+    warnings = checks.holiday_schedule_loaded()
+
+    assert [w.msg[:4] for w in warnings] == ["2099"]
 
 
 @pytest.mark.django_db
