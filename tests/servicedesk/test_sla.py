@@ -15,7 +15,7 @@ from portal.servicedesk.models import (
     ServiceLevel,
     Status,
 )
-from portal.workdays.models import CalendarYear
+from portal.workdays.services import calendar_year_load
 from tests.servicedesk.conftest import local
 from tests.servicedesk.factories import bring_to, submit
 
@@ -152,17 +152,28 @@ def test_closing_unrated_is_refused_while_the_rating_window_is_open(desk, monday
         services.problem_close_unrated(problem=problem)
 
 
-def test_deadlines_wait_for_an_unknown_years_calendar_and_are_set_once_it_is_loaded(desk, time_machine):
+def test_deadlines_in_an_unknown_year_are_set_provisionally_and_move_once_it_is_loaded(desk, time_machine):
     time_machine.move_to(local(2031, 3, 4, 10, 0), tick=False)  # a Tuesday of a year nobody has loaded
 
     problem = submit(desk)
-    assert problem.first_response_due is None
+    assert problem.first_response_due == end_of(2031, 3, 5)  # Monday–Friday, 暂定
     assert services.problems_sweep() == {"deadlines_filled": 0, "closed_unrated": 0, "escalated": 0}
 
-    CalendarYear.objects.create(year=2031, notice="国办发明电〔2030〕")
-    assert services.problems_sweep()["deadlines_filled"] == 1
+    calendar_year_load(year=2031, notice="国办发明电〔2030〕", holidays=[(dt.date(2031, 3, 5), "防汛")])
+
     problem.refresh_from_db()
-    assert problem.first_response_due == end_of(2031, 3, 5)
+    assert problem.first_response_due == end_of(2031, 3, 6)
+
+
+def test_the_sweep_fills_a_deadline_that_was_never_set(desk, time_machine):
+    time_machine.move_to(local(2023, 3, 7, 10, 0), tick=False)
+    problem = submit(desk)
+    Problem.objects.filter(pk=problem.pk).update(first_response_due=None)  # as rows written before
+
+    assert services.problems_sweep()["deadlines_filled"] == 1
+
+    problem.refresh_from_db()
+    assert problem.first_response_due == end_of(2023, 3, 8)
 
 
 @pytest.mark.postgres
