@@ -1,11 +1,12 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from portal.fields import lookup_hash
 from portal.residents.masking import mask_id_number, mask_mobile, mask_name
-from portal.residents.models import Person, make_id_number
+from portal.residents.models import Person, make_id_number, normalize_id_number
 from tests.residents.factories import PersonFactory
 
 
@@ -69,3 +70,24 @@ def test_the_lookup_hash_depends_on_the_encryption_key(settings):
     before = lookup_hash("13812345678")
     settings.FIELD_ENCRYPTION_KEY = "another-key"
     assert lookup_hash("13812345678") != before
+
+
+def test_an_id_number_issued_in_an_area_created_after_the_birth_year_is_accepted():
+    number = make_id_number("410105", dt.date(1979, 11, 30), 7)  # 金水区 dates from 1983
+    assert normalize_id_number(number.lower()) == number
+
+
+def test_an_id_number_with_an_unknown_area_code_is_refused():
+    number = make_id_number("999999", dt.date(1990, 1, 1), 7)
+    with pytest.raises(ValidationError) as caught:
+        normalize_id_number(number)
+    assert caught.value.messages == [
+        f"身份证号无效：9999**********{number[-4:]}（请核对位数、出生日期和校验位）"
+    ]
+
+
+def test_an_id_number_with_a_wrong_check_character_is_refused():
+    number = make_id_number("410105", dt.date(1990, 1, 1), 7)
+    wrong = number[:-1] + ("1" if number[-1] != "1" else "2")
+    with pytest.raises(ValidationError):
+        normalize_id_number(wrong)
