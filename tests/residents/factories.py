@@ -11,7 +11,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
         model = Person
         skip_postgeneration_save = True
 
-    name = factory.Sequence(lambda n: f"张{'三李四王五赵六'[n % 8]}明")
+    name = factory.Sequence(lambda n: f"张{'三李四王五赵六'[n % 7]}明")
     id_number = factory.Sequence(
         lambda n: make_id_number("410105", dt.date(1985, 1, 1) + dt.timedelta(days=n), n)
     )
