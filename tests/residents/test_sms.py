@@ -224,3 +224,34 @@ def test_a_gateway_failure_tells_the_resident_what_to_do(buyer, clock, settings)
 class BrokenGateway(sms.Gateway):
     def send(self, *, mobile, text, idempotency_key):
         raise sms.SmsGatewayError("down")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_once_send_one_code(gateway):
+    import threading
+
+    from django.db import connection
+
+    PurchaseBuyerFactory(person__mobile=MOBILE)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def request():
+        try:
+            barrier.wait()
+            services.sms_code_send(mobile=MOBILE)
+            results.append("sent")
+        except services.ResidentError as exc:
+            results.append(re.sub(r"\d+ 秒", "N 秒", str(exc)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == ["sent", "验证码已发送，请 N 秒后再重新获取。"]
+    assert (len(gateway), SmsCode.objects.count()) == (1, 1)
