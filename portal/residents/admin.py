@@ -29,18 +29,18 @@ ACCESS_GRANT = dt.timedelta(minutes=15)
 SESSION_KEY = "resident_access"
 
 
-def _granted(request, pk) -> bool:
-    until = request.session.get(SESSION_KEY, {}).get(str(pk))
+def _granted(request, key: str) -> bool:
+    until = request.session.get(SESSION_KEY, {}).get(key)
     return bool(until) and dt.datetime.fromisoformat(until) > timezone.now()
 
 
-def _grant(request, pk) -> None:
+def _grant(request, key: str) -> None:
     grants = {
         k: v
         for k, v in request.session.get(SESSION_KEY, {}).items()
         if dt.datetime.fromisoformat(v) > timezone.now()
     }
-    grants[str(pk)] = (timezone.now() + ACCESS_GRANT).isoformat()
+    grants[key] = (timezone.now() + ACCESS_GRANT).isoformat()
     request.session[SESSION_KEY] = grants
 
 
@@ -55,6 +55,60 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class PurposeGateAdmin(ReadOnlyAdmin):
+    """A record of personal data opens only after staff state a purpose, which ``record_open`` logs."""
+
+    purpose_title = _("查看居民信息：说明用途")
+
+    def record_open(self, obj, *, user, purpose: str) -> None:
+        raise NotImplementedError
+
+    def _gate_key(self, pk) -> str:
+        return f"{self.model._meta.model_name}:{pk}"
+
+    def _url_name(self, view: str) -> str:
+        return f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_{view}"
+
+    def get_urls(self):
+        opts = self.model._meta
+        urls = [
+            path(
+                "<int:pk>/purpose/",
+                self.admin_site.admin_view(self.purpose_view),
+                name=f"{opts.app_label}_{opts.model_name}_purpose",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not _granted(request, self._gate_key(object_id)):
+            return HttpResponseRedirect(reverse(self._url_name("purpose"), args=[object_id]))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def purpose_view(self, request, pk):
+        """Staff say why they open the record; the service logs it, then the record opens."""
+        obj = self.get_object(request, str(pk))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        form = PurposeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                self.record_open(obj, user=request.user, purpose=form.cleaned_data["purpose"])
+            except services.ResidentError as exc:
+                form.add_error("purpose", str(exc))
+            else:
+                _grant(request, self._gate_key(pk))
+                return HttpResponseRedirect(reverse(self._url_name("change"), args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": self.purpose_title,
+            "subject": obj,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/residents/purpose.html", context)
 
 
 class PurchaseOfPersonInline(admin.TabularInline):
@@ -87,7 +141,7 @@ class PurchaseOfPersonInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(ReadOnlyAdmin):
+class PersonAdmin(PurposeGateAdmin):
     list_display = ("masked_name", "masked_id_number", "masked_mobile", "purchase_count", "created_at")
     search_fields = ("name",)
     search_help_text = _("输入完整身份证号或手机号精确查找，或输入姓名")
@@ -131,44 +185,12 @@ class PersonAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         urls = [
-            path(
-                "<int:pk>/purpose/",
-                self.admin_site.admin_view(self.purpose_view),
-                name="residents_person_purpose",
-            ),
-            path("import/", self.admin_site.admin_view(self.import_view), name="residents_deed_tax_import"),
+            path("import/", self.admin_site.admin_view(self.import_view), name="residents_deed_tax_import")
         ]
         return urls + super().get_urls()
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not _granted(request, object_id):
-            return HttpResponseRedirect(reverse("admin:residents_person_purpose", args=[object_id]))
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def purpose_view(self, request, pk):
-        """Staff say why they open a person's record; the service logs it, then the record opens."""
-        person = self.get_object(request, str(pk))
-        if person is None or not self.has_view_permission(request, person):
-            raise PermissionDenied
-        form = PurposeForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.person_record_open(
-                    person=person, user=request.user, purpose=form.cleaned_data["purpose"]
-                )
-            except services.ResidentError as exc:
-                form.add_error("purpose", str(exc))
-            else:
-                _grant(request, pk)
-                return HttpResponseRedirect(reverse("admin:residents_person_change", args=[pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("查看居民信息：说明用途"),
-            "subject": person,
-            "form": form,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "admin/residents/purpose.html", context)
+    def record_open(self, obj, *, user, purpose: str) -> None:
+        services.person_record_open(person=obj, user=user, purpose=purpose)
 
     @admin.action(description=_("导出所选居民（脱敏 CSV，须说明用途）"), permissions=["view"])
     def export_masked(self, request, queryset):
@@ -239,7 +261,7 @@ class BuyerInline(admin.TabularInline):
 
 
 @admin.register(HousePurchase)
-class HousePurchaseAdmin(ReadOnlyAdmin):
+class HousePurchaseAdmin(PurposeGateAdmin):
     list_display = (
         "contract_no",
         "address",
@@ -268,6 +290,10 @@ class HousePurchaseAdmin(ReadOnlyAdmin):
     inlines = [BuyerInline]
     list_per_page = 50
     show_full_result_count = False
+    purpose_title = _("查看购房记录：说明用途")
+
+    def record_open(self, obj, *, user, purpose: str) -> None:
+        services.purchase_record_open(purchase=obj, user=user, purpose=purpose)
 
 
 @admin.register(PersonAccess)

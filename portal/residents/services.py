@@ -276,6 +276,17 @@ def person_record_open(*, person: Person, user, purpose: str) -> PersonAccess:
     return access
 
 
+@transaction.atomic
+def purchase_record_open(*, purchase: HousePurchase, user, purpose: str) -> list[PersonAccess]:
+    """Record that a staff member opens a purchase, and why: an access to each of its buyers' data."""
+    purpose = _check_purpose(purpose)
+    now = timezone.now()
+    buyers = [link.person for link in selectors.purchase_buyers(purchase=purchase)]
+    return PersonAccess.objects.bulk_create(
+        [_access(person, user, AccessAction.VIEW, purpose, now) for person in buyers]
+    )
+
+
 EXPORT_HEADERS = ("姓名", "身份证号", "手机号", "网签合同号", "房屋坐落", "合同签订日期", "契税税额（元）")
 
 

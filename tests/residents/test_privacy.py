@@ -270,3 +270,24 @@ def test_the_admin_upload_imports_the_deed_tax_file(client, clerk):
 
     assert "导入完成：共 3 行，新增 2，更新 0，未变 0。" in page
     assert HousePurchase.objects.count() == 2
+
+
+def test_opening_a_purchase_in_admin_also_needs_a_purpose_and_logs_each_buyer(client, clerk):
+    purchase, person = household(name="张三明", id_number=ID_NUMBER)
+    co_buyer = PurchaseBuyerFactory(purchase=purchase, position=2).person
+    client.force_login(clerk)
+    change_url = reverse("admin:residents_housepurchase_change", args=[purchase.pk])
+    purpose_url = reverse("admin:residents_housepurchase_purpose", args=[purchase.pk])
+
+    first = client.get(change_url)
+    assert first.status_code == 302 and first["Location"] == purpose_url
+    asked = client.get(purpose_url).content.decode()
+    assert f"您将查看购房记录 {purchase.contract_no} 中的个人信息" in asked
+
+    client.post(purpose_url, {"purpose": "核对契税补贴资格"})
+    page = client.get(change_url).content.decode()
+    assert "张*明（1101**********002X）" in page and ID_NUMBER not in page
+    assert sorted(PersonAccess.objects.values_list("person_id", "purpose")) == [
+        (person.pk, "核对契税补贴资格"),
+        (co_buyer.pk, "核对契税补贴资格"),
+    ]
