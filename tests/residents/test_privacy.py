@@ -291,3 +291,15 @@ def test_opening_a_purchase_in_admin_also_needs_a_purpose_and_logs_each_buyer(cl
         (person.pk, "核对契税补贴资格"),
         (co_buyer.pk, "核对契税补贴资格"),
     ]
+
+
+def test_an_export_costs_the_same_queries_for_two_people_or_twenty(django_assert_num_queries):
+    staff = StaffFactory()
+    few = [household()[1] for _ in range(2)]
+    many = [household()[1] for _ in range(20)]
+
+    # People with their purchases (2), the access log in one insert, and the savepoint around them (2).
+    with django_assert_num_queries(5):
+        services.persons_export(persons=few, user=staff, purpose="补贴资格抽查")
+    with django_assert_num_queries(5):
+        services.persons_export(persons=many, user=staff, purpose="补贴资格抽查")
