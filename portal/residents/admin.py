@@ -58,12 +58,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class PurposeGateAdmin(ReadOnlyAdmin):
-    """A record of personal data opens only after staff state a purpose, which ``record_open`` logs."""
+    """A record of personal data opens only after staff state a purpose.
+
+    Subclasses define ``record_open(obj, *, user, purpose)``, calling the service that logs the access.
+    """
 
     purpose_title = _("查看居民信息：说明用途")
-
-    def record_open(self, obj, *, user, purpose: str) -> None:
-        raise NotImplementedError
 
     def _gate_key(self, pk) -> str:
         return f"{self.model._meta.model_name}:{pk}"
