@@ -34,6 +34,7 @@ SCHEDULE_MODULES = (
     "policies.schedule",
     "subsidies.schedule",
     "projects.schedule",
+    "portal.residents.schedule",
 )
 
 

@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import hmac
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -13,6 +14,17 @@ from django.db import models
 def _fernet(key: str) -> Fernet:
     # Any configured secret becomes a valid Fernet key; rotating FIELD_ENCRYPTION_KEY needs a re-encryption.
     return Fernet(base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()))
+
+
+@cache
+def _lookup_key(key: str) -> bytes:
+    # A key of its own, derived from the same secret, so a lookup hash never reveals the Fernet key.
+    return hashlib.sha256(b"portal-lookup-hash:" + key.encode()).digest()
+
+
+def lookup_hash(value: str) -> str:
+    """The keyed hash (HMAC-SHA256) of an encrypted value, stored beside it so it can be found by equality."""
+    return hmac.new(_lookup_key(settings.FIELD_ENCRYPTION_KEY), value.encode(), hashlib.sha256).hexdigest()
 
 
 class EncryptedTextField(models.TextField):

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "policies",
     "subsidies",
     "projects",
+    "portal.residents",
 ]
 
 MIDDLEWARE = [
@@ -215,6 +216,14 @@ SITE_IDENTIFIER = env.str("SITE_IDENTIFIER", default="")
 ICP_RECORD = env.str("ICP_RECORD", default="")
 PUBLIC_SECURITY_RECORD = env.str("PUBLIC_SECURITY_RECORD", default="")
 SERVICE_HOTLINE = env.str("SERVICE_HOTLINE", default="0371-12345")
+
+# Residents' personal data (PIPL): paid households' records are deleted this many years after payment.
+RESIDENT_DATA_RETENTION_YEARS = env.int("RESIDENT_DATA_RETENTION_YEARS", default=3)
+# SMS one-time codes: the console gateway prints them; production names the HTTP gateway and its endpoint.
+SMS_GATEWAY = env.str("SMS_GATEWAY", default="portal.residents.sms.ConsoleGateway")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
 
 # Production hardening: `manage.py check --deploy` is clean when DJANGO_DEBUG is off.
 if not DEBUG:

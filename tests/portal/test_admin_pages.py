@@ -15,6 +15,7 @@ PROJECT_APPS = {
     "policies",
     "subsidies",
     "projects",
+    "residents",
 }
 MODELS = sorted(
     (model._meta.app_label, model._meta.model_name)

@@ -3,6 +3,7 @@ from django.core.management import call_command
 
 from portal.accounts.models import Department, User
 from portal.enterprises.models import AnnualReport, Enterprise, Qualification
+from portal.residents.models import HousePurchase
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,7 @@ def test_load_demo_twice_gives_the_same_counts(capsys):
         Qualification.objects.count(),
         User.objects.count(),
         Department.objects.count(),
+        HousePurchase.objects.count(),
     )
     out = capsys.readouterr().out
     call_command("load_demo")
@@ -46,9 +48,11 @@ def test_load_demo_twice_gives_the_same_counts(capsys):
         Qualification.objects.count(),
         User.objects.count(),
         Department.objects.count(),
+        HousePurchase.objects.count(),
     )
 
     assert first == second
     assert first[0] == 7556
+    assert first[5] == 10_400
     assert "Demo#2023zone" in out
     assert "91410100000000001T" in out

@@ -10,6 +10,7 @@ DEMO_MODULES = (
     "portal.workdays.demo",
     "portal.enterprises.demo",
     "policies.demo",
+    "portal.residents.demo",
     "subsidies.demo",
     "projects.demo",
     "portal.servicedesk.demo",
