@@ -690,13 +690,13 @@ FAQS = {
 
 # 高企 = 高新技术企业 and the like: each line is one group of words that mean the same to a visitor.
 SYNONYMS = [
-    "高企 高新技术企业 高新企业",
+    "高企 高新技术企业 高新企业 = high-tech enterprise = high-tech enterprises = hnte",
     "专精特新 专精特新中小企业",
     "小巨人 专精特新小巨人 专精特新“小巨人”",
     "科小 科技型中小企业 科技型企业",
     "免申即享 免申 无需申请",
     "稳岗 稳岗返还 稳岗补贴",
-    "社保 社会保险",
+    "社保 社会保险 = social insurance",
     "公积金 住房公积金",
     "四证齐发 四证同发 拿地即开工",
     "营业执照 执照",
@@ -710,4 +710,11 @@ SYNONYMS = [
     "施工许可证 建筑工程施工许可证 施工许可",
     "联合验收 竣工验收",
     "备案 项目备案",
+    # English search terms reach the Chinese policies and answers (the interface has an English mode).
+    "研发 = r&d = research and development",
+    "补贴 补助 奖补 = subsidy = subsidies = grant = grants",
+    "人才 = talent = talents",
+    "专利 = patent = patents",
+    "税收优惠 = tax incentive = tax incentives = tax relief",
+    "贷款 = loan = loans",
 ]

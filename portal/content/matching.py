@@ -30,7 +30,10 @@ _STOP_TEXT = """
     的 了 和 与 及 或 是 在 有 我 你 吗 呢 吧 啊 要 能 会 给 对 把 被 从 到 去 也 都 就 还 又 请 想
 """
 STOP_WORDS = frozenset(_STOP_TEXT.split())
-_SPLIT = re.compile(r"[\s,，、;；=＝/|]+")
+_SPLIT = re.compile(r"[,，、;；=＝/|]+")
+_SPACES = re.compile(r"\s+")
+# A piece of Latin letters only is one English phrase (high-tech enterprise); anything else splits at spaces.
+_LATIN_PHRASE = re.compile(r"[a-z0-9&'. -]+")
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
 
 # Field weights: a word in the question says more than one in the answer.
@@ -39,11 +42,18 @@ PARTIAL_MATCH = 0.5
 
 
 def split_words(text: str) -> list[str]:
-    """Staff-entered word lists ("高企 = 高新技术企业", "社保，养老保险") as clean words, in order."""
+    """Staff-entered word lists ("高企 = 高新技术企业", "社保，养老保险") as clean words, in order.
+
+    Spaces separate words too, except inside an English phrase set off by "=" or a comma:
+    "高企 高新技术企业 = high-tech enterprise" is three words.
+    """
     words: list[str] = []
-    for word in _SPLIT.split(normalise(text or "")):
-        if word and word not in words:
-            words.append(word)
+    for piece in _SPLIT.split(normalise(text or "")):
+        piece = _SPACES.sub(" ", piece).strip()
+        pieces = [piece] if _LATIN_PHRASE.fullmatch(piece) else piece.split(" ")
+        for word in pieces:
+            if word and word not in words:
+                words.append(word)
     return words
 
 

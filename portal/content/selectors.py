@@ -39,8 +39,12 @@ def synonyms() -> matching.Synonyms:
 
 
 @dataclass(frozen=True)
-class ArticleTerms:
-    """A news search read once: the catalogue's tokens, and a group of alternatives per synonym in it."""
+class SearchTerms:
+    """A search read once: the catalogue's tokens, and a group of alternatives per synonym in it.
+
+    The one query expansion of the portal: the news, the policy catalogue and the FAQ read the staff's
+    synonyms (高企 = 高新技术企业, R&D = 研发) the same way.
+    """
 
     searching: bool = False  # something was asked (it may hold no searchable word)
     tokens: tuple[str, ...] = ()
@@ -53,15 +57,15 @@ class ArticleTerms:
         return list(dict.fromkeys([*self.tokens, *self.synonyms]))
 
 
-def article_terms(q: str | None) -> ArticleTerms:
+def search_terms(q: str | None) -> SearchTerms:
     """What a search for ``q`` looks for: ``portal.search.parse_query`` widened by the staff's synonyms."""
     tokens = parse_query(q)
     if tokens is None:
-        return ArticleTerms()
+        return SearchTerms()
     if not tokens:
-        return ArticleTerms(searching=True)
+        return SearchTerms(searching=True)
     terms = matching.synonym_terms(q, tokens, synonyms())
-    return ArticleTerms(
+    return SearchTerms(
         searching=True,
         tokens=tuple(terms.tokens),
         groups=tuple(tuple(tuple(alternative) for alternative in group) for group in terms.groups),
@@ -69,13 +73,13 @@ def article_terms(q: str | None) -> ArticleTerms:
     )
 
 
-def article_search(qs: QuerySet[Article], q: str | ArticleTerms) -> QuerySet[Article]:
+def article_search(qs: QuerySet[Article], q: str | SearchTerms) -> QuerySet[Article]:
     """Articles of ``qs`` holding every word of ``q`` (or a synonym), best first, then newest first.
 
     The catalogue's search (``portal.search``): ranked through the GIN index on PostgreSQL. ``q`` may be
-    the terms already read by ``article_terms``, which saves reading the synonyms twice.
+    the terms already read by ``search_terms``, which saves reading the synonyms twice.
     """
-    terms = q if isinstance(q, ArticleTerms) else article_terms(q)
+    terms = q if isinstance(q, SearchTerms) else search_terms(q)
     if not terms.searching:
         return qs.order_by("-publish_at", "-id")
     return apply_search(
@@ -88,12 +92,12 @@ def article_search(qs: QuerySet[Article], q: str | ArticleTerms) -> QuerySet[Art
     )
 
 
-def article_list(*, category: str = "", q: str | ArticleTerms = "") -> QuerySet[Article]:
+def article_list(*, category: str = "", q: str | SearchTerms = "") -> QuerySet[Article]:
     """The news list: published articles of one category (or all), searched when ``q`` asks something."""
     qs = articles_published().defer("search_title", "search_body")
     if category:
         qs = qs.filter(category=category)
-    terms = q if isinstance(q, ArticleTerms) else article_terms(q)
+    terms = q if isinstance(q, SearchTerms) else search_terms(q)
     if not terms.searching:
         return qs.defer("body").order_by("-publish_at", "-id")
     # The body stays: the list shows where in it the words were found.

@@ -31,6 +31,15 @@ def test_staff_word_lists_accept_spaces_commas_and_equals_signs():
     ]
 
 
+def test_an_english_phrase_between_equals_signs_stays_one_word():
+    assert matching.split_words("高企 高新技术企业 = High-tech  Enterprise = HNTE") == [
+        "高企",
+        "高新技术企业",
+        "high-tech enterprise",
+        "hnte",
+    ]
+
+
 def test_the_best_match_comes_first_and_non_matches_are_left_out():
     documents = [
         Document.build(

@@ -1,5 +1,7 @@
 """The shared Chinese search helpers (portal.search) and the catalogue search on the current database."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 
@@ -160,3 +162,106 @@ def test_postgres_search_can_use_the_gin_index_on_the_token_columns():
         plan = qs.explain()
 
     assert "Bitmap Index Scan on policy_search_gin" in plan
+
+
+@pytest.mark.django_db
+def test_search_finds_a_policy_through_a_staff_synonym_of_the_query():
+    from tests.content.factories import SynonymGroupFactory
+
+    SynonymGroupFactory(words="高企 高新技术企业")
+    SynonymGroupFactory(words="科小 科技型中小企业")
+    PolicyFactory(code="hnte", title="高新技术企业认定奖励办法", status="published")
+    PolicyFactory(code="tsme", title="科技型中小企业入库奖励", status="published")
+
+    gaoqi = selectors.policy_list(filters=selectors.PolicyFilters(q="高企"))
+    kexiao = selectors.policy_list(filters=selectors.PolicyFilters(q="科小奖励"))
+
+    assert [p.code for p in gaoqi] == ["hnte"]
+    assert [p.code for p in kexiao] == ["tsme"]
+
+
+@pytest.mark.django_db
+def test_search_ranks_a_policy_in_force_above_an_expired_one_that_matches_better():
+    PolicyFactory(
+        code="old",
+        title="研发费用补助办法",
+        published_on=dt.date(2021, 3, 15),
+        effective_from=dt.date(2021, 1, 1),
+        effective_to=dt.date(2022, 12, 31),
+        status="published",
+    )
+    PolicyFactory(code="now", title="企业创新发展措施", body="对研发费用给予补助。", status="published")
+    PolicyFactory(code="repealed", title="研发费用补助暂行办法", status="repealed")
+
+    found = selectors.policy_list(filters=selectors.PolicyFilters(q="研发费用补助"))
+
+    # Out of force, equal matches: the newer first.
+    assert [(p.code, p.in_force) for p in found] == [("now", 1), ("repealed", 0), ("old", 0)]
+
+
+@pytest.mark.django_db
+def test_a_policy_not_yet_in_force_ranks_below_one_in_force():
+    PolicyFactory(
+        code="later", title="研发费用补助办法", effective_from=dt.date(2099, 1, 1), status="published"
+    )
+    PolicyFactory(code="now", title="企业创新发展措施", body="对研发费用给予补助。", status="published")
+
+    found = selectors.policy_list(filters=selectors.PolicyFilters(q="研发费用补助"))
+
+    assert [p.code for p in found] == ["now", "later"]
+
+
+@pytest.mark.django_db
+def test_an_english_search_term_finds_the_chinese_policy_through_the_synonyms():
+    from tests.content.factories import SynonymGroupFactory
+
+    SynonymGroupFactory(words="研发 = R&D = research and development")
+    SynonymGroupFactory(words="补贴 补助 = subsidy = subsidies")
+    SynonymGroupFactory(words="高企 高新技术企业 = high-tech enterprise")
+    PolicyFactory(code="rd", title="企业研发费用后补助办法", status="published")
+    PolicyFactory(code="hnte", title="高新技术企业认定奖励办法", status="published")
+    PolicyFactory(code="talent", title="人才住房补贴办法", status="published")
+
+    def codes(q):
+        return [p.code for p in selectors.policy_list(filters=selectors.PolicyFilters(q=q))]
+
+    assert codes("R&D subsidy") == ["rd"]
+    assert codes("Research and Development") == ["rd"]
+    assert codes("high-tech enterprise") == ["hnte"]
+    assert codes("subsidies") == ["talent", "rd"]  # both in force; the title's closer match first
+
+
+def test_the_catalogue_page_marks_the_synonyms_it_searched_for(client, db):
+    from tests.content.factories import SynonymGroupFactory
+
+    SynonymGroupFactory(words="高企 高新技术企业")
+    PolicyFactory(code="hnte", title="高新技术企业认定奖励办法", status="published")
+
+    body = client.get("/policies/", {"q": "高企"}).content.decode()
+
+    assert "<mark>高新技术企业</mark>认定奖励办法" in body
+
+
+def test_the_demo_catalogue_answers_abbreviations_and_puts_the_policy_in_force_first(db):
+    import io
+
+    from policies import demo
+    from portal.accounts import demo as accounts_demo
+    from portal.content.demo_faqs import SYNONYMS
+    from portal.content.models import SynonymGroup
+    from tests.factories import DepartmentFactory
+
+    for code, name, coordinating, phone in accounts_demo.DEPARTMENTS:
+        DepartmentFactory(code=code, name=name, is_coordinating=coordinating, phone=phone)
+    demo.load(io.StringIO())
+    SynonymGroup.objects.bulk_create(SynonymGroup(words=words) for words in SYNONYMS)
+
+    def found(q):
+        return list(selectors.policy_list(filters=selectors.PolicyFilters(q=q)))
+
+    assert found("高企") and found("科小")
+    first = found("研发费用补助")[0]
+    assert (first.code, first.current_status) != ("rd-investment-2021", "expired")
+    assert first.current_status == "published"
+    assert "rd-investment-2021" in [p.code for p in found("研发费用补助")]
+    assert found("R&D subsidy")[0].current_status == "published"
