@@ -3,13 +3,13 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from policies.models import Attachment, Category, Policy, PolicyStatus, Subscription
 from portal.accounts.models import Department, User
 from portal.content.selectors import SearchTerms, search_terms
-from portal.search import apply_search
+from portal.search import Bm25Index, IndexHolder, apply_search, bm25_rank
 
 # The statuses a visitor may filter the catalogue by.
 PUBLIC_STATUSES = (PolicyStatus.PUBLISHED, PolicyStatus.EXPIRED, PolicyStatus.REPEALED)
@@ -38,6 +38,17 @@ class PolicyFilters:
     def tokens(self) -> list[str]:
         """What to mark in a result: the query's words and the synonyms searched for."""
         return self.terms.words
+
+
+_catalogue_index = IndexHolder(
+    lambda: Bm25Index(Policy.objects.order_by("pk").values_list("pk", "search_title", "search_body"))
+)
+
+
+def catalogue_index() -> Bm25Index:
+    """The catalogue's BM25 index, rebuilt in each process when a policy is saved, published or repealed."""
+    version = Policy.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    return _catalogue_index.get(tuple(version.values()))
 
 
 def _with_related(qs: QuerySet[Policy]) -> QuerySet[Policy]:
@@ -81,7 +92,10 @@ def policy_list(*, filters: PolicyFilters | None = None, include_drafts: bool = 
             default=Value(0),
             output_field=IntegerField(),
         )
-        return found.annotate(in_force=in_force).order_by("-in_force", "-search_rank", "-published_on", "-id")
+        scores = catalogue_index().scores(filters.terms.tokens, filters.terms.groups)
+        return found.annotate(in_force=in_force, bm25_rank=bm25_rank(scores)).order_by(
+            "-in_force", "-bm25_rank", "-search_rank", "-published_on", "-id"
+        )
     return qs.order_by("-published_on", "-id")
 
 

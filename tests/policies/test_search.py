@@ -265,3 +265,60 @@ def test_the_demo_catalogue_answers_abbreviations_and_puts_the_policy_in_force_f
     assert first.current_status == "published"
     assert "rd-investment-2021" in [p.code for p in found("研发费用补助")]
     assert found("R&D subsidy")[0].current_status == "published"
+
+
+def test_bm25_ranks_a_rare_word_in_a_title_above_a_common_one():
+    from portal.search import Bm25Index
+
+    index = Bm25Index(
+        [
+            (1, "专精特新 企业 认定 办法", "给予 奖励"),
+            (2, "企业 奖励 办法", "专精特新 企业"),
+            (3, "人才 奖励 办法", "奖励"),
+            (4, "上市 奖励 办法", "奖励"),
+        ]
+    )
+
+    scores = index.scores(["专精特新", "奖励"])
+
+    assert sorted(scores, key=scores.get, reverse=True)[:2] == [1, 2]
+    assert scores[2] > scores[3] == scores[4]
+    assert index.scores(["火星"]) == {}
+
+
+def test_bm25_scores_a_synonym_by_its_weakest_token_so_a_long_one_does_not_outweigh_a_short_one():
+    from portal.search import Bm25Index
+
+    index = Bm25Index([(1, "高企 奖励", ""), (2, "高新 技术 高新技术 企业 奖励", ""), (3, "人才 奖励", "")])
+
+    scores = index.scores([], [[["高企"], ["高新", "技术", "高新技术", "企业"]]])
+
+    assert set(scores) == {1, 2}
+    assert scores[1] > scores[2] * 0.5  # the four tokens together do not count four times
+
+
+@pytest.mark.django_db
+def test_the_catalogue_ranks_by_bm25_so_the_rarer_word_in_the_title_comes_first():
+    PolicyFactory(code="zjtx", title="专精特新企业认定办法", body="给予奖励。", status="published")
+    PolicyFactory(code="award", title="企业奖励办法", body="专精特新企业。", status="published")
+    for n in range(3):
+        PolicyFactory(code=f"other-{n}", title=f"人才奖励办法{n}", body="给予奖励。", status="published")
+
+    found = selectors.policy_list(filters=selectors.PolicyFilters(q="专精特新奖励"))
+
+    assert [p.code for p in found] == ["zjtx", "award"]
+
+
+@pytest.mark.django_db
+def test_the_catalogue_index_is_kept_between_searches_and_rebuilt_when_a_policy_is_published():
+    from policies import services
+
+    PolicyFactory(code="rd", title="研发费用补助办法", status="published")
+    draft = PolicyFactory(code="zjtx", title="专精特新企业奖励办法")
+    before = selectors.catalogue_index()
+    assert selectors.catalogue_index() is before
+
+    services.policy_publish(policy=draft)
+
+    assert selectors.catalogue_index() is not before
+    assert [p.code for p in selectors.policy_list(filters=selectors.PolicyFilters(q="专精特新"))] == ["zjtx"]
