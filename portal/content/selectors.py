@@ -19,7 +19,7 @@ from portal.content.models import (
     SynonymGroup,
 )
 from portal.content.periods import Period, parse_period
-from portal.search import apply_search, parse_query
+from portal.search import Bm25Index, IndexHolder, apply_search, bm25_rank, parse_query
 
 # The policy catalogue's states that a reader may follow a link to (drafts are not public).
 _PUBLIC_POLICY_STATES = ("published", "expired", "repealed")
@@ -84,7 +84,7 @@ def article_search(qs: QuerySet[Article], q: str | SearchTerms) -> QuerySet[Arti
     terms = q if isinstance(q, SearchTerms) else search_terms(q)
     if not terms.searching:
         return qs.order_by("-publish_at", "-id")
-    return apply_search(
+    found = apply_search(
         qs,
         list(terms.tokens),
         groups=terms.groups,
@@ -92,6 +92,23 @@ def article_search(qs: QuerySet[Article], q: str | SearchTerms) -> QuerySet[Arti
         body_field="search_body",
         then=("-publish_at", "-id"),
     )
+    if not terms.tokens and not terms.groups:
+        return found  # nothing searchable was typed: no rows
+    scores = news_index().scores(terms.tokens, terms.groups)
+    return found.annotate(bm25_rank=bm25_rank(scores)).order_by(
+        "-bm25_rank", "-search_rank", "-publish_at", "-id"
+    )
+
+
+_news_index = IndexHolder(
+    lambda: Bm25Index(Article.objects.order_by("pk").values_list("pk", "search_title", "search_body"))
+)
+
+
+def news_index() -> Bm25Index:
+    """The news' BM25 index, rebuilt in each process when an article is saved or published."""
+    version = Article.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    return _news_index.get(tuple(version.values()))
 
 
 def article_list(*, category: str = "", q: str | SearchTerms = "") -> QuerySet[Article]:
