@@ -175,3 +175,19 @@ def test_the_visitors_votes_reorder_two_equally_good_answers():
         FaqFeedbackFactory(faq=first, helpful=False, session_key=f"s{n}")
 
     assert [hit.faq for hit in selectors.faq_search(q="社保缴纳")] == [second, first]
+
+
+def test_a_web_process_loads_the_word_dictionary_at_start_up_not_on_its_first_search():
+    import os
+    import subprocess
+    import sys
+
+    code = "import jieba, portal.wsgi; print(jieba.dt.initialized)"
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}
+
+    started = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+
+    assert started.stdout.strip() == "True"
