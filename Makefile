@@ -47,6 +47,7 @@ messages: venv
 bench: venv
 	$(PY) bench/imports.py --rows 100000
 	$(PY) bench/matching.py --enterprises 100000 --schemes 20
+	$(PY) bench/faq.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles test-output

@@ -3,11 +3,13 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from policies.models import Attachment, Category, Policy, PolicyStatus, Subscription
 from portal.accounts.models import Department, User
-from portal.search import apply_search, parse_query
+from portal.content.selectors import SearchTerms, search_terms
+from portal.search import Bm25Index, IndexHolder, apply_search, bm25_rank
 
 # The statuses a visitor may filter the catalogue by.
 PUBLIC_STATUSES = (PolicyStatus.PUBLISHED, PolicyStatus.EXPIRED, PolicyStatus.REPEALED)
@@ -22,14 +24,31 @@ class PolicyFilters:
     department: str | None = None  # Department.code
     status: str | None = None  # a PUBLIC_STATUSES value, as the public sees it today
     year: int | None = None  # year of publication
-    tokens: list[str] | None = field(default=None, init=False)
+    terms: SearchTerms = field(default_factory=SearchTerms, init=False)
 
     def __post_init__(self):
-        self.tokens = parse_query(self.q)
+        # The news and the FAQ read a query the same way: the staff's synonyms widen it (高企, R&D).
+        self.terms = search_terms(self.q)
 
     @property
     def searching(self) -> bool:
-        return self.tokens is not None
+        return self.terms.searching
+
+    @property
+    def tokens(self) -> list[str]:
+        """What to mark in a result: the query's words and the synonyms searched for."""
+        return self.terms.words
+
+
+_catalogue_index = IndexHolder(
+    lambda: Bm25Index(Policy.objects.order_by("pk").values_list("pk", "search_title", "search_body"))
+)
+
+
+def catalogue_index() -> Bm25Index:
+    """The catalogue's BM25 index, rebuilt in each process when a policy is saved, published or repealed."""
+    version = Policy.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    return _catalogue_index.get(tuple(version.values()))
 
 
 def _with_related(qs: QuerySet[Policy]) -> QuerySet[Policy]:
@@ -39,7 +58,11 @@ def _with_related(qs: QuerySet[Policy]) -> QuerySet[Policy]:
 
 
 def policy_list(*, filters: PolicyFilters | None = None, include_drafts: bool = False) -> QuerySet[Policy]:
-    """The catalogue, filtered; newest first, or best match first when searching. Fixed query count."""
+    """The catalogue, filtered; newest first, or best match first when searching. Fixed query count.
+
+    A search ranks the policies in force above the expired and repealed ones, then by how well they match:
+    a reader asking for 研发费用补助 wants the scheme they can still apply to.
+    """
     filters = filters or PolicyFilters()
     qs = Policy.objects.all() if include_drafts else Policy.objects.public()
     qs = qs.with_status_now()
@@ -53,12 +76,25 @@ def policy_list(*, filters: PolicyFilters | None = None, include_drafts: bool = 
         qs = qs.filter(published_on__year=filters.year)
     qs = _with_related(qs)
     if filters.searching:
-        return apply_search(
+        if not filters.terms.tokens and not filters.terms.groups:
+            return qs.none()  # nothing searchable was typed (punctuation only)
+        found = apply_search(
             qs,
-            filters.tokens,
+            list(filters.terms.tokens),
+            groups=filters.terms.groups,
             title_field="search_title",
             body_field="search_body",
-            then=("-published_on", "-id"),
+        )
+        today = timezone.localdate()
+        started = Q(effective_from__isnull=True) | Q(effective_from__lte=today)
+        in_force = Case(
+            When(started, status_now=PolicyStatus.PUBLISHED, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        scores = catalogue_index().scores(filters.terms.tokens, filters.terms.groups)
+        return found.annotate(in_force=in_force, bm25_rank=bm25_rank(scores)).order_by(
+            "-in_force", "-bm25_rank", "-search_rank", "-published_on", "-id"
         )
     return qs.order_by("-published_on", "-id")
 

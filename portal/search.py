@@ -6,6 +6,10 @@ matched as a weighted ``tsvector`` (config ``simple``: the tokens are already wo
 on the same expression (``search_index``); elsewhere every token is looked up in the stored token text,
 which is slower but finds the same rows. A search may add groups of alternatives (a caller's synonyms:
 高企 or 高新技术企业), one of which must match. Nothing here knows a model: callers pass field names.
+
+The database finds the rows; ``Bm25Index`` ranks them: BM25 (bm25s) over the same token columns, held in
+memory per process and rebuilt when the rows change (``IndexHolder``), so a rare word found in a title
+weighs more than a common one found anywhere, on every database alike.
 """
 
 import logging
@@ -13,9 +17,12 @@ import operator
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from functools import reduce
 
+import bm25s
+import numpy as np
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import Case, F, FloatField, Func, IntegerField, Q, QuerySet, TextField, Value, When
@@ -34,6 +41,8 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 # Weight of a token found in the title against one found elsewhere, for the fallback ranking.
 TITLE_WEIGHT = 3
 BODY_WEIGHT = 1
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 _jieba_lock = threading.Lock()
 _jieba = None
@@ -211,6 +220,82 @@ def apply_search(
             )
         queryset = queryset.annotate(search_rank=rank)
     return queryset.order_by("-search_rank", *then)
+
+
+class Bm25Index:
+    """BM25 scores of one model's rows, from their stored token columns (title and the rest)."""
+
+    def __init__(self, rows: Iterable[tuple[object, str, str]]):
+        rows = list(rows)
+        self.keys = [key for key, _title, _body in rows]
+        self.fields = []
+        for column, weight in ((1, TITLE_WEIGHT), (2, BODY_WEIGHT)):
+            corpus = [(row[column] or "").split() or [""] for row in rows]
+            retriever = bm25s.BM25()
+            if rows:
+                retriever.index(corpus, show_progress=False)
+            self.fields.append((weight, retriever, {token for tokens in corpus for token in tokens}))
+
+    def _token(self, retriever, vocabulary, token: str) -> np.ndarray:
+        if token not in vocabulary:
+            return np.zeros(len(self.keys))
+        return retriever.get_scores([token]).astype(np.float64)
+
+    def scores(self, tokens: Sequence[str], groups: Sequence[Sequence[Sequence[str]]] = ()) -> dict:
+        """Each row's score for ``tokens`` and ``groups`` (as ``apply_search`` takes them), if above 0.
+
+        An alternative of a group scores as its weakest token and a group as its best alternative, as in
+        ``apply_search``: 高新技术企业 (four tokens) does not outweigh 高企 (one).
+        """
+        total = np.zeros(len(self.keys))
+        for weight, retriever, vocabulary in self.fields:
+            for token in tokens:
+                total += weight * self._token(retriever, vocabulary, token)
+            for alternatives in groups:
+                best = np.zeros(len(self.keys))
+                for alternative in _alternatives(alternatives):
+                    weakest = np.min([self._token(retriever, vocabulary, t) for t in alternative], axis=0)
+                    best = np.maximum(best, weakest)
+                total += weight * best
+        return {key: float(score) for key, score in zip(self.keys, total, strict=True) if score > 0}
+
+
+class IndexHolder:
+    """One ``Bm25Index`` per process, rebuilt when ``version`` (a cheap fingerprint of the rows) changes."""
+
+    def __init__(self, build: Callable[[], Bm25Index]):
+        self._build = build
+        self._lock = threading.Lock()
+        self._held: tuple[object, Bm25Index] | None = None
+
+    def get(self, version) -> Bm25Index:
+        held = self._held
+        if held is None or held[0] != version:
+            with self._lock:
+                held = self._held
+                if held is None or held[0] != version:
+                    held = (version, self._build())
+                    self._held = held
+        return held[1]
+
+
+# Scores become this many levels for the database to order by: a fixed-size expression however many rows.
+RANK_LEVELS = 100
+
+
+def bm25_rank(scores: dict) -> Case | Value:
+    """An expression giving each row its score's level (0 to ``RANK_LEVELS``), to order a queryset by."""
+    if not scores:
+        return Value(0, output_field=IntegerField())
+    top = max(scores.values())
+    levels: dict[int, list] = defaultdict(list)
+    for key, score in scores.items():
+        levels[round(RANK_LEVELS * score / top)].append(key)
+    return Case(
+        *(When(pk__in=keys, then=Value(level)) for level, keys in sorted(levels.items(), reverse=True)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
 
 
 def _alternatives(group: Sequence[Sequence[str]]) -> list[list[str]]:

@@ -112,6 +112,16 @@ class FaqAdmin(admin.ModelAdmin):
             )
         )
 
+    def save_model(self, request, obj, form, change):
+        services.faq_save(faq=obj)
+
+    def delete_model(self, request, obj):
+        services.faq_delete(faq=obj)
+
+    def delete_queryset(self, request, queryset):
+        for faq in queryset:
+            services.faq_delete(faq=faq)
+
     @admin.display(description=_("有帮助"), ordering="helpful_total")
     def helpful(self, obj):
         return obj.helpful_total
@@ -139,6 +149,16 @@ class FaqFeedbackAdmin(admin.ModelAdmin):
 class SynonymGroupAdmin(admin.ModelAdmin):
     list_display = ("__str__",)
     search_fields = ("words",)
+
+    def save_model(self, request, obj, form, change):
+        services.synonym_group_save(group=obj)
+
+    def delete_model(self, request, obj):
+        services.synonym_group_delete(group=obj)
+
+    def delete_queryset(self, request, queryset):
+        for group in queryset:
+            services.synonym_group_delete(group=group)
 
 
 @admin.register(Indicator)

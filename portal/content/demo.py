@@ -374,6 +374,7 @@ def _load_faqs() -> int:
             created += made
     for words in SYNONYMS:
         SynonymGroup.objects.get_or_create(words=words)
+    services.faq_index_changed()
     return created
 
 

@@ -169,7 +169,13 @@ class SynonymGroup(models.Model):
     """Words that mean the same to a visitor (高企 = 高新技术企业), used when matching questions."""
 
     words = models.CharField(
-        _("同义词"), max_length=200, unique=True, help_text=_("用空格、逗号或“=”分隔，至少两个词。")
+        _("同义词"),
+        max_length=200,
+        unique=True,
+        help_text=_(
+            "用空格、逗号或“=”分隔，至少两个词；英文词组用“=”隔开，"
+            "如“高企 高新技术企业 = high-tech enterprise”。"
+        ),
     )
 
     class Meta:

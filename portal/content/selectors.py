@@ -1,23 +1,25 @@
 """Reads of the public content: published news, the FAQ matcher, indicators by period."""
 
-import hashlib
+import threading
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from portal.content import matching
+from portal.content import matching, ranking
 from portal.content.models import (
     Article,
     ArticleCategory,
     ArticleStatus,
     Faq,
     FaqCategory,
+    FaqFeedback,
     Indicator,
     SynonymGroup,
 )
 from portal.content.periods import Period, parse_period
-from portal.search import apply_search, parse_query
+from portal.search import Bm25Index, IndexHolder, apply_search, bm25_rank, parse_query
 
 # The policy catalogue's states that a reader may follow a link to (drafts are not public).
 _PUBLIC_POLICY_STATES = ("published", "expired", "repealed")
@@ -39,8 +41,12 @@ def synonyms() -> matching.Synonyms:
 
 
 @dataclass(frozen=True)
-class ArticleTerms:
-    """A news search read once: the catalogue's tokens, and a group of alternatives per synonym in it."""
+class SearchTerms:
+    """A search read once: the catalogue's tokens, and a group of alternatives per synonym in it.
+
+    The one query expansion of the portal: the news, the policy catalogue and the FAQ read the staff's
+    synonyms (高企 = 高新技术企业, R&D = 研发) the same way.
+    """
 
     searching: bool = False  # something was asked (it may hold no searchable word)
     tokens: tuple[str, ...] = ()
@@ -53,15 +59,15 @@ class ArticleTerms:
         return list(dict.fromkeys([*self.tokens, *self.synonyms]))
 
 
-def article_terms(q: str | None) -> ArticleTerms:
+def search_terms(q: str | None) -> SearchTerms:
     """What a search for ``q`` looks for: ``portal.search.parse_query`` widened by the staff's synonyms."""
     tokens = parse_query(q)
     if tokens is None:
-        return ArticleTerms()
+        return SearchTerms()
     if not tokens:
-        return ArticleTerms(searching=True)
+        return SearchTerms(searching=True)
     terms = matching.synonym_terms(q, tokens, synonyms())
-    return ArticleTerms(
+    return SearchTerms(
         searching=True,
         tokens=tuple(terms.tokens),
         groups=tuple(tuple(tuple(alternative) for alternative in group) for group in terms.groups),
@@ -69,16 +75,16 @@ def article_terms(q: str | None) -> ArticleTerms:
     )
 
 
-def article_search(qs: QuerySet[Article], q: str | ArticleTerms) -> QuerySet[Article]:
+def article_search(qs: QuerySet[Article], q: str | SearchTerms) -> QuerySet[Article]:
     """Articles of ``qs`` holding every word of ``q`` (or a synonym), best first, then newest first.
 
     The catalogue's search (``portal.search``): ranked through the GIN index on PostgreSQL. ``q`` may be
-    the terms already read by ``article_terms``, which saves reading the synonyms twice.
+    the terms already read by ``search_terms``, which saves reading the synonyms twice.
     """
-    terms = q if isinstance(q, ArticleTerms) else article_terms(q)
+    terms = q if isinstance(q, SearchTerms) else search_terms(q)
     if not terms.searching:
         return qs.order_by("-publish_at", "-id")
-    return apply_search(
+    found = apply_search(
         qs,
         list(terms.tokens),
         groups=terms.groups,
@@ -86,14 +92,31 @@ def article_search(qs: QuerySet[Article], q: str | ArticleTerms) -> QuerySet[Art
         body_field="search_body",
         then=("-publish_at", "-id"),
     )
+    if not terms.tokens and not terms.groups:
+        return found  # nothing searchable was typed: no rows
+    scores = news_index().scores(terms.tokens, terms.groups)
+    return found.annotate(bm25_rank=bm25_rank(scores)).order_by(
+        "-bm25_rank", "-search_rank", "-publish_at", "-id"
+    )
 
 
-def article_list(*, category: str = "", q: str | ArticleTerms = "") -> QuerySet[Article]:
+_news_index = IndexHolder(
+    lambda: Bm25Index(Article.objects.order_by("pk").values_list("pk", "search_title", "search_body"))
+)
+
+
+def news_index() -> Bm25Index:
+    """The news' BM25 index, rebuilt in each process when an article is saved or published."""
+    version = Article.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    return _news_index.get(tuple(version.values()))
+
+
+def article_list(*, category: str = "", q: str | SearchTerms = "") -> QuerySet[Article]:
     """The news list: published articles of one category (or all), searched when ``q`` asks something."""
     qs = articles_published().defer("search_title", "search_body")
     if category:
         qs = qs.filter(category=category)
-    terms = q if isinstance(q, ArticleTerms) else article_terms(q)
+    terms = q if isinstance(q, SearchTerms) else search_terms(q)
     if not terms.searching:
         return qs.defer("body").order_by("-publish_at", "-id")
     # The body stays: the list shows where in it the words were found.
@@ -152,45 +175,68 @@ class FaqHit:
     words: frozenset[str]
 
 
-_matcher_cache: dict[str, matching.Matcher] = {}
+INDEX_VERSION_KEY = "content:faq-index-version"
+_index_lock = threading.Lock()
+_index: tuple[tuple, ranking.FaqIndex] | None = None
 
 
-def _faq_matcher(faqs: list[Faq], groups: list[list[str]]) -> matching.Matcher:
-    # Segmenting every answer is the costly part; keep one matcher per exact content.
-    digest = hashlib.sha256()
-    for faq in faqs:
-        digest.update(f"{faq.pk}\x1f{faq.question}\x1f{faq.keywords}\x1f{faq.answer}\x1e".encode())
-    for group in groups:
-        digest.update(("\x1f".join(group) + "\x1e").encode())
-    key = digest.hexdigest()
-    matcher = _matcher_cache.get(key)
-    if matcher is None:
-        documents = [
-            matching.Document.build(
-                faq.pk,
-                order=(faq.category.order, faq.order, faq.pk),
-                question=faq.question,
-                keywords=faq.keywords,
-                answer=faq.answer,
-            )
-            for faq in faqs
-        ]
-        vocabulary = {w for faq in faqs for w in matching.split_words(faq.keywords)}
-        matcher = matching.Matcher(documents, synonyms=matching.Synonyms(groups), vocabulary=vocabulary)
-        _matcher_cache.clear()
-        _matcher_cache[key] = matcher
-    return matcher
+def faq_index_version() -> tuple:
+    """What the FAQ index is built from: the version staff edits bump, and the published questions' state.
+
+    The version lives in the shared cache, so every process rebuilds after an edit in any of them; the
+    count, newest change and highest id of the questions and synonyms also catch rows written around the
+    services (imports, the shell). Two small queries.
+    """
+    published = Faq.objects.filter(is_published=True)
+    faqs = published.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    words = SynonymGroup.objects.aggregate(n=Count("id"), top=Max("id"))
+    return (cache.get(INDEX_VERSION_KEY, 0), *faqs.values(), *words.values())
+
+
+def faq_index() -> ranking.FaqIndex:
+    """The published questions' index, built once per process and again only when they change."""
+    global _index
+    version = faq_index_version()
+    if _index is None or _index[0] != version:
+        with _index_lock:
+            if _index is None or _index[0] != version:
+                faqs = Faq.objects.filter(is_published=True).select_related("category")
+                entries = [
+                    ranking.Entry(
+                        key=faq.pk,
+                        question=faq.question,
+                        keywords=faq.keywords,
+                        answer=faq.answer,
+                        order=(faq.category.order, faq.order, faq.pk),
+                    )
+                    for faq in faqs
+                ]
+                words = SynonymGroup.objects.values_list("words", flat=True)
+                groups = [matching.split_words(w) for w in words]
+                _index = (version, ranking.FaqIndex(entries, synonym_groups=groups))
+    return _index[1]
+
+
+def faq_votes() -> dict[int, tuple[int, int]]:
+    """Each published question's 有帮助 and 没有帮助 votes, for the ranking to learn from."""
+    rows = (
+        FaqFeedback.objects.filter(faq__is_published=True)
+        .values("faq_id")
+        .annotate(yes=Count("id", filter=Q(helpful=True)), no=Count("id", filter=Q(helpful=False)))
+        .order_by()
+    )
+    return {row["faq_id"]: (row["yes"], row["no"]) for row in rows}
 
 
 def faq_search(*, q: str, limit: int = 5) -> list[FaqHit]:
-    """Published questions matching what the visitor typed, best match first."""
+    """Published questions answering what the visitor typed, best first (``portal.content.ranking``)."""
     if not q.strip():
         return []
-    faqs = list(Faq.objects.filter(is_published=True).select_related("category"))
-    groups = [matching.split_words(w) for w in SynonymGroup.objects.values_list("words", flat=True)]
-    matcher = _faq_matcher(faqs, groups)
-    by_id = {faq.pk: faq for faq in faqs}
-    return [FaqHit(by_id[hit.key], hit.score, hit.words) for hit in matcher.search(q, limit=limit)]
+    ranked = faq_index().search(q, votes=faq_votes(), limit=limit)
+    if not ranked:
+        return []
+    by_id = Faq.objects.select_related("category").in_bulk([hit.key for hit in ranked])
+    return [FaqHit(by_id[hit.key], hit.score, hit.words) for hit in ranked if hit.key in by_id]
 
 
 def faq_categories() -> list[FaqCategory]:

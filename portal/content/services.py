@@ -2,6 +2,7 @@
 
 import io
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -19,6 +20,7 @@ from portal.content.models import (
     Faq,
     FaqFeedback,
     Indicator,
+    SynonymGroup,
 )
 from portal.search import search_document
 
@@ -111,6 +113,52 @@ def article_save(*, article: Article, cover=None, related_policies=None, user=No
     if related_policies is not None:
         article.related_policies.set(related_policies)
     return article
+
+
+def faq_index_changed() -> None:
+    """Tell every process to rebuild the FAQ index (秒回复) on its next search, once this write commits."""
+
+    def bump():
+        from portal.content.selectors import INDEX_VERSION_KEY
+
+        cache.add(INDEX_VERSION_KEY, 0, timeout=None)
+        try:
+            cache.incr(INDEX_VERSION_KEY)
+        except ValueError:  # evicted between the two calls
+            cache.set(INDEX_VERSION_KEY, 1, timeout=None)
+
+    transaction.on_commit(bump)
+
+
+@transaction.atomic
+def faq_save(*, faq: Faq) -> Faq:
+    """Save a question (new or changed); the instant answers use it from the next search on."""
+    faq.full_clean()
+    faq.save()
+    faq_index_changed()
+    return faq
+
+
+@transaction.atomic
+def faq_delete(*, faq: Faq) -> None:
+    """Delete a question and its votes; the instant answers stop offering it."""
+    faq.delete()
+    faq_index_changed()
+
+
+@transaction.atomic
+def synonym_group_save(*, group: SynonymGroup) -> SynonymGroup:
+    """Save a group of synonyms; the search and the instant answers read them from the next query on."""
+    group.full_clean()
+    group.save()
+    faq_index_changed()
+    return group
+
+
+@transaction.atomic
+def synonym_group_delete(*, group: SynonymGroup) -> None:
+    group.delete()
+    faq_index_changed()
 
 
 @transaction.atomic

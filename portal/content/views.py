@@ -38,7 +38,7 @@ def news_list(request):
     if category and category not in ArticleCategory.values:
         category = ""
     raw = request.GET.get("q", "")
-    terms = selectors.article_terms(raw)
+    terms = selectors.search_terms(raw)
     page = Paginator(selectors.article_list(category=category, q=terms), NEWS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

@@ -13,6 +13,7 @@ from portal.content.models import (
     ArticleStatus,
     Faq,
     FaqCategory,
+    FaqFeedback,
     Indicator,
     SynonymGroup,
 )
@@ -86,3 +87,12 @@ from tests.policies.factories import PolicyFactory as CataloguePolicyFactory  # 
 
 class PolicyFactory(CataloguePolicyFactory):
     status = "published"
+
+
+class FaqFeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FaqFeedback
+
+    faq = factory.SubFactory(FaqFactory)
+    helpful = True
+    session_key = factory.Sequence(lambda n: f"session-{n}")

@@ -29,7 +29,8 @@ def questions(q, limit=5):
 @pytest.mark.parametrize(
     ("query", "expected_first"),
     [
-        ("高企", "高新技术企业认定需要满足哪些条件？"),
+        ("怎么申请研发费用补贴", "企业研发投入有补助吗？"),
+        ("高企认定奖励多少钱", "成为高新技术企业有什么好处？"),
         ("高企认定条件", "高新技术企业认定需要满足哪些条件？"),
         ("高企到期", "高企资格到期了怎么办？"),
         ("小巨人", "专精特新小巨人企业怎么申报？"),
@@ -179,7 +180,8 @@ def test_the_faq_page_and_the_answers_cost_a_fixed_number_of_queries(
 ):
     with django_assert_num_queries(3):
         page = client.get(reverse("content:faq"))
-    with django_assert_num_queries(2):
+    client.get(reverse("content:faq_answers"), {"q": "高企"})  # the first search builds the index
+    with django_assert_num_queries(4):  # the index's version (2), the votes, the questions found
         answers = client.get(reverse("content:faq_answers"), {"q": "高企认定条件"})
 
     assert page.status_code == answers.status_code == 200

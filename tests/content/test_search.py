@@ -220,13 +220,38 @@ def test_a_blank_query_lists_everything_without_a_notice(client):
 def test_the_searched_list_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
     SynonymGroupFactory(words="高企 高新技术企业")
     ArticleFactory.create_batch(2, title="高新技术企业认定通知")
-    with django_assert_num_queries(3) as few:  # synonyms, count, page
+    selectors.news_index()  # built once per process (and again after a change), not per search
+    with django_assert_num_queries(4) as few:  # synonyms, the index's version, count, page
         client.get(reverse("content:news"), {"q": "高企认定"})
     ArticleFactory.create_batch(13, title="高企认定名单")
+    selectors.news_index()
 
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(reverse("content:news"), {"q": "高企认定"})
     assert len(response.context["page"]) == 15
+
+
+def test_the_news_rank_by_bm25_so_the_rarer_word_in_the_title_comes_first():
+    ArticleFactory(slug="zjtx", title="专精特新企业认定结果", body="给予奖励。")
+    ArticleFactory(slug="award", title="企业奖励兑现", body="专精特新企业。")
+    for n in range(3):
+        ArticleFactory(slug=f"other-{n}", title=f"人才奖励发放{n}", body="给予奖励。")
+
+    found = selectors.article_list(q="专精特新奖励")
+
+    assert [a.slug for a in found] == ["zjtx", "award"]
+
+
+def test_the_news_index_is_rebuilt_when_an_article_is_saved():
+    article = ArticleFactory(title="人才住房补贴发放")
+    before = selectors.news_index()
+    assert selectors.news_index() is before
+
+    article.title = "专精特新企业名单公布"
+    services.article_save(article=article)
+
+    assert selectors.news_index() is not before
+    assert [a.pk for a in selectors.article_list(q="专精特新")] == [article.pk]
 
 
 # PostgreSQL: ranked tsvector through the GIN index

@@ -60,10 +60,10 @@ def test_the_public_list_filters_and_never_shows_drafts(client, catalogue, param
     assert sorted(_codes(client.get(LIST, params))) == sorted(codes)
 
 
-def test_search_results_come_best_first(client, catalogue):
+def test_search_results_come_best_first_the_policies_in_force_before_the_expired_ones(client, catalogue):
     PolicyFactory(code="body-only", title="企业发展办法", body="支持研发。", status="published")
 
-    assert _codes(client.get(LIST, {"q": "研发"}))[-1] == "body-only"
+    assert _codes(client.get(LIST, {"q": "研发"})) == ["rd", "body-only", "old"]
 
 
 def test_one_policy_reads_with_its_guide_and_sanitised_body(client):

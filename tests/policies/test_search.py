@@ -1,5 +1,7 @@
 """The shared Chinese search helpers (portal.search) and the catalogue search on the current database."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 
@@ -160,3 +162,163 @@ def test_postgres_search_can_use_the_gin_index_on_the_token_columns():
         plan = qs.explain()
 
     assert "Bitmap Index Scan on policy_search_gin" in plan
+
+
+@pytest.mark.django_db
+def test_search_finds_a_policy_through_a_staff_synonym_of_the_query():
+    from tests.content.factories import SynonymGroupFactory
+
+    SynonymGroupFactory(words="高企 高新技术企业")
+    SynonymGroupFactory(words="科小 科技型中小企业")
+    PolicyFactory(code="hnte", title="高新技术企业认定奖励办法", status="published")
+    PolicyFactory(code="tsme", title="科技型中小企业入库奖励", status="published")
+
+    gaoqi = selectors.policy_list(filters=selectors.PolicyFilters(q="高企"))
+    kexiao = selectors.policy_list(filters=selectors.PolicyFilters(q="科小奖励"))
+
+    assert [p.code for p in gaoqi] == ["hnte"]
+    assert [p.code for p in kexiao] == ["tsme"]
+
+
+@pytest.mark.django_db
+def test_search_ranks_a_policy_in_force_above_an_expired_one_that_matches_better():
+    PolicyFactory(
+        code="old",
+        title="研发费用补助办法",
+        published_on=dt.date(2021, 3, 15),
+        effective_from=dt.date(2021, 1, 1),
+        effective_to=dt.date(2022, 12, 31),
+        status="published",
+    )
+    PolicyFactory(code="now", title="企业创新发展措施", body="对研发费用给予补助。", status="published")
+    PolicyFactory(code="repealed", title="研发费用补助暂行办法", status="repealed")
+
+    found = selectors.policy_list(filters=selectors.PolicyFilters(q="研发费用补助"))
+
+    assert (found[0].code, found[0].in_force) == ("now", 1)
+    assert sorted((p.code, p.in_force) for p in found[1:]) == [("old", 0), ("repealed", 0)]
+
+
+@pytest.mark.django_db
+def test_a_policy_not_yet_in_force_ranks_below_one_in_force():
+    PolicyFactory(
+        code="later", title="研发费用补助办法", effective_from=dt.date(2099, 1, 1), status="published"
+    )
+    PolicyFactory(code="now", title="企业创新发展措施", body="对研发费用给予补助。", status="published")
+
+    found = selectors.policy_list(filters=selectors.PolicyFilters(q="研发费用补助"))
+
+    assert [p.code for p in found] == ["now", "later"]
+
+
+@pytest.mark.django_db
+def test_an_english_search_term_finds_the_chinese_policy_through_the_synonyms():
+    from tests.content.factories import SynonymGroupFactory
+
+    SynonymGroupFactory(words="研发 = R&D = research and development")
+    SynonymGroupFactory(words="补贴 补助 = subsidy = subsidies")
+    SynonymGroupFactory(words="高企 高新技术企业 = high-tech enterprise")
+    PolicyFactory(code="rd", title="企业研发费用后补助办法", status="published")
+    PolicyFactory(code="hnte", title="高新技术企业认定奖励办法", status="published")
+    PolicyFactory(code="talent", title="人才住房补贴办法", status="published")
+
+    def codes(q):
+        return [p.code for p in selectors.policy_list(filters=selectors.PolicyFilters(q=q))]
+
+    assert codes("R&D subsidy") == ["rd"]
+    assert codes("Research and Development") == ["rd"]
+    assert codes("high-tech enterprise") == ["hnte"]
+    assert codes("subsidies") == ["talent", "rd"]  # both in force; the title's closer match first
+
+
+def test_the_catalogue_page_marks_the_synonyms_it_searched_for(client, db):
+    from tests.content.factories import SynonymGroupFactory
+
+    SynonymGroupFactory(words="高企 高新技术企业")
+    PolicyFactory(code="hnte", title="高新技术企业认定奖励办法", status="published")
+
+    body = client.get("/policies/", {"q": "高企"}).content.decode()
+
+    assert "<mark>高新技术企业</mark>认定奖励办法" in body
+
+
+def test_the_demo_catalogue_answers_abbreviations_and_puts_the_policy_in_force_first(db):
+    import io
+
+    from policies import demo
+    from portal.accounts import demo as accounts_demo
+    from portal.content.demo_faqs import SYNONYMS
+    from portal.content.models import SynonymGroup
+    from tests.factories import DepartmentFactory
+
+    for code, name, coordinating, phone in accounts_demo.DEPARTMENTS:
+        DepartmentFactory(code=code, name=name, is_coordinating=coordinating, phone=phone)
+    demo.load(io.StringIO())
+    SynonymGroup.objects.bulk_create(SynonymGroup(words=words) for words in SYNONYMS)
+
+    def found(q):
+        return list(selectors.policy_list(filters=selectors.PolicyFilters(q=q)))
+
+    assert found("高企") and found("科小")
+    first = found("研发费用补助")[0]
+    assert (first.code, first.current_status) != ("rd-investment-2021", "expired")
+    assert first.current_status == "published"
+    assert "rd-investment-2021" in [p.code for p in found("研发费用补助")]
+    assert found("R&D subsidy")[0].current_status == "published"
+
+
+def test_bm25_ranks_a_rare_word_in_a_title_above_a_common_one():
+    from portal.search import Bm25Index
+
+    index = Bm25Index(
+        [
+            (1, "专精特新 企业 认定 办法", "给予 奖励"),
+            (2, "企业 奖励 办法", "专精特新 企业"),
+            (3, "人才 奖励 办法", "奖励"),
+            (4, "上市 奖励 办法", "奖励"),
+        ]
+    )
+
+    scores = index.scores(["专精特新", "奖励"])
+
+    assert sorted(scores, key=scores.get, reverse=True)[:2] == [1, 2]
+    assert scores[2] > scores[3] == scores[4]
+    assert index.scores(["火星"]) == {}
+
+
+def test_bm25_scores_a_synonym_by_its_weakest_token_so_a_long_one_does_not_outweigh_a_short_one():
+    from portal.search import Bm25Index
+
+    index = Bm25Index([(1, "高企 奖励", ""), (2, "高新 技术 高新技术 企业 奖励", ""), (3, "人才 奖励", "")])
+
+    scores = index.scores([], [[["高企"], ["高新", "技术", "高新技术", "企业"]]])
+
+    assert set(scores) == {1, 2}
+    assert scores[1] > scores[2] * 0.5  # the four tokens together do not count four times
+
+
+@pytest.mark.django_db
+def test_the_catalogue_ranks_by_bm25_so_the_rarer_word_in_the_title_comes_first():
+    PolicyFactory(code="zjtx", title="专精特新企业认定办法", body="给予奖励。", status="published")
+    PolicyFactory(code="award", title="企业奖励办法", body="专精特新企业。", status="published")
+    for n in range(3):
+        PolicyFactory(code=f"other-{n}", title=f"人才奖励办法{n}", body="给予奖励。", status="published")
+
+    found = selectors.policy_list(filters=selectors.PolicyFilters(q="专精特新奖励"))
+
+    assert [p.code for p in found] == ["zjtx", "award"]
+
+
+@pytest.mark.django_db
+def test_the_catalogue_index_is_kept_between_searches_and_rebuilt_when_a_policy_is_published():
+    from policies import services
+
+    PolicyFactory(code="rd", title="研发费用补助办法", status="published")
+    draft = PolicyFactory(code="zjtx", title="专精特新企业奖励办法")
+    before = selectors.catalogue_index()
+    assert selectors.catalogue_index() is before
+
+    services.policy_publish(policy=draft)
+
+    assert selectors.catalogue_index() is not before
+    assert [p.code for p in selectors.policy_list(filters=selectors.PolicyFilters(q="专精特新"))] == ["zjtx"]

@@ -1,0 +1,271 @@
+"""The FAQ's instant answers (秒回复) ranked by intent: BM25 over jieba words, synonyms and pinyin.
+
+Each question is three fields (the question, the staff's keywords, the answer), each indexed with bm25s;
+a query's score is the weighted sum of the three. Both sides are read the same way (``Analyser``):
+jieba's search-mode words, the known terms (keywords, synonyms) found on word boundaries, one token per
+synonym group found (so 高企 in a query meets 高新技术企业 in an answer, and R&D meets 研发), and the
+pinyin of every Chinese word (so "gaoqi rending" and a homophone typo such as 加计扣出 still match).
+Visitors' votes (有帮助 / 没有帮助) move a question's score by at most ``VOTE_BOOST`` either way.
+No model or database access here: callers pass texts in and get ranked keys out.
+"""
+
+import functools
+import itertools
+import logging
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import bm25s
+import numpy as np
+from pypinyin import Style, lazy_pinyin
+
+from portal.content.matching import Segmented, normalise, split_words
+from portal.search import MAX_QUERY_LENGTH, _segmenter
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+# How much a word found in each field says about the question (tuned on the training part of the set).
+FIELD_WEIGHTS = {"question": 1.0, "keywords": 0.9, "answer": 0.35}
+# The most the votes move a score: ±10 % for a question every voter found (un)helpful.
+VOTE_BOOST = 0.2
+# Votes count like this many neutral ones before they move anything (Laplace smoothing).
+VOTE_PRIOR = 4
+# A question whose score is below this share of the best one is not worth showing.
+RELATIVE_FLOOR = 0.2
+
+_SYNONYM = "\x00syn{}"
+_PINYIN = "\x00py:"
+_LATIN = re.compile(r"[a-z]+")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# Particles and pronouns only: the question words (多少, 多久, 哪里, 什么时候) say what is asked, and BM25
+# weighs the common ones down by itself.
+_DROP_TEXT = (
+    "的 了 和 与 及 或 是 在 有 我 你 他 吗 呢 吧 啊 呀 嘛 么 也 都 就 还 又 请 想 "
+    "要 能 会 给 对 把 被 从 到 去 "
+    "我们 我司 你们 咱们 本 这个 那个 这些 那些 请问 一下 怎么 怎样 如何 咋 可以 能否 能不能 是不是 是否 "
+    "a an the"
+)
+_DROP = frozenset(_DROP_TEXT.split())
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One question as the index reads it."""
+
+    key: object
+    question: str
+    keywords: str
+    answer: str
+    order: tuple = ()
+
+
+@dataclass(frozen=True)
+class Ranked:
+    key: object
+    score: float
+    words: frozenset[str]  # the visitor's words (and their synonyms) found in the entry, for marking
+
+
+@functools.lru_cache(maxsize=65536)
+def pinyin(word: str) -> str:
+    """A Chinese word's pinyin without tones, run together: 高企 → gaoqi."""
+    return "".join(lazy_pinyin(word, style=Style.NORMAL, errors="ignore"))
+
+
+class Analyser:
+    """Turns a text into the tokens both the index and the query use."""
+
+    def __init__(self, *, synonym_groups: Sequence[Sequence[str]] = (), vocabulary: Iterable[str] = ()):
+        self.group_of: dict[str, list[int]] = {}
+        for index, group in enumerate(synonym_groups):
+            for word in group:
+                self.group_of.setdefault(normalise(word), []).append(index)
+        self.terms = sorted({*self.group_of, *(normalise(v) for v in vocabulary if v)}, key=len, reverse=True)
+        self.groups = [[normalise(w) for w in group] for group in synonym_groups]
+        # The pinyin of a synonym spells its group: "gaoqi" and 高歧 mean 高企.
+        self.synonym_pinyin = {
+            pinyin(word): self._group_tokens(word)
+            for word in self.group_of
+            if _HAN.search(word) and len(word) > 1
+        }
+
+    def _group_tokens(self, word: str) -> list[str]:
+        return [_SYNONYM.format(group) for group in self.group_of.get(word, ())]
+
+    def spelled(self, spelling: str) -> list[str]:
+        """The tokens of a word's pinyin: its synonym group's, or the pinyin token itself."""
+        return self.synonym_pinyin.get(spelling) or [_PINYIN + spelling]
+
+    def surface(self, text: str) -> list[str]:
+        """The words of ``text``: known terms, then jieba's, without particles."""
+        segmented = Segmented(text)
+        words = [term for term in self.terms if len(term) > 1 and _on_a_boundary(segmented, term)]
+        for token in _segmenter().cut_for_search(segmented.text):
+            token = token.strip()
+            if token and token not in _DROP and _is_word(token):
+                words.append(token)
+        return words
+
+    def tokens(self, text: str) -> list[str]:
+        """Every token of ``text``: words, synonym groups, pinyin (repeats kept: BM25 counts them)."""
+        tokens = []
+        surface = self.surface(text)
+        for word in surface:
+            if word in self.group_of:
+                # A synonym stands for its group alone, so 高企 and 高新技术企业 weigh the same.
+                tokens.extend(self._group_tokens(word))
+                continue
+            tokens.append(word)
+            if _HAN.search(word) and len(word) > 1:
+                tokens.extend(self.spelled(pinyin(word)))  # 高歧 sounds like 高企
+        # jieba leaves a mistyped word in single characters (高歧, 社宝): their pinyin two by two still
+        # spells the word meant (gaoqi, shebao).
+        singles = list(_segmenter().cut(normalise(text)))
+        for first, second in itertools.pairwise(singles):
+            if len(first) == 1 and len(second) == 1 and _HAN.match(first) and _HAN.match(second):
+                tokens.extend(self.spelled(pinyin(first + second)))
+        return tokens
+
+
+class FaqIndex:
+    """The published questions, indexed once; ``search`` ranks them against what a visitor typed."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        *,
+        synonym_groups: Sequence[Sequence[str]] = (),
+    ):
+        self.entries = list(entries)
+        vocabulary = {w for entry in self.entries for w in split_words(entry.keywords)}
+        self.analyser = Analyser(synonym_groups=synonym_groups, vocabulary=vocabulary)
+        self.fields: dict[str, bm25s.BM25] = {}
+        self.vocab: dict[str, set[str]] = {}
+        self.doc_tokens: list[set[str]] = [set() for _ in self.entries]
+        self.doc_words: list[set[str]] = [set() for _ in self.entries]  # as written, for marking
+        for name in FIELD_WEIGHTS:
+            corpus = [self.analyser.tokens(getattr(entry, name)) for entry in self.entries]
+            for index, tokens in enumerate(corpus):
+                self.doc_tokens[index].update(tokens)
+                self.doc_words[index].update(self.analyser.surface(getattr(self.entries[index], name)))
+            retriever = bm25s.BM25()
+            if self.entries:
+                retriever.index([tokens or [""] for tokens in corpus], show_progress=False)
+            self.fields[name] = retriever
+            self.vocab[name] = {t for tokens in corpus for t in tokens}
+        self.pinyin_words = {
+            token.removeprefix(_PINYIN)
+            for tokens in self.doc_tokens
+            for token in tokens
+            if token.startswith(_PINYIN)
+        } | set(self.analyser.synonym_pinyin)
+
+    def query_tokens(self, query: str) -> list[str]:
+        """The query's tokens, with typed pinyin ("shebao", "gaoqi rending") read as the words it spells."""
+        text = normalise(query).strip()[:MAX_QUERY_LENGTH]
+        tokens = self.analyser.tokens(text)
+        for latin in _LATIN.findall(text):
+            for spelling in self._spell(latin):
+                tokens.extend(self.analyser.spelled(spelling))
+        return list(dict.fromkeys(tokens))
+
+    def _spell(self, latin: str) -> list[str]:
+        """``latin`` cut into the fewest pinyin words the index knows, or nothing when it is not pinyin."""
+        if latin in self.pinyin_words:
+            return [latin]
+        best: list[list[str] | None] = [None] * (len(latin) + 1)
+        best[0] = []
+        for end in range(1, len(latin) + 1):
+            for start in range(max(0, end - 24), end):
+                piece = latin[start:end]
+                if best[start] is not None and piece in self.pinyin_words:
+                    candidate = [*best[start], piece]
+                    if best[end] is None or len(candidate) < len(best[end]):
+                        best[end] = candidate
+        return best[-1] or []
+
+    def scores(self, tokens: list[str]) -> np.ndarray:
+        total = np.zeros(len(self.entries), dtype=np.float64)
+        for name, weight in FIELD_WEIGHTS.items():
+            known = [t for t in tokens if t in self.vocab[name]]
+            if known:
+                total += weight * self.fields[name].get_scores(known)
+        return total
+
+    def search(self, query: str, *, votes: Mapping[object, tuple[int, int]] | None = None, limit: int = 5):
+        """The best questions for ``query``, best first: at most ``limit``, none sharing nothing with it."""
+        if not self.entries or not query.strip():
+            return []
+        tokens = self.query_tokens(query)
+        if not tokens:
+            return []
+        scores = self.scores(tokens)
+        votes = votes or {}
+        for index, entry in enumerate(self.entries):
+            if scores[index] > 0 and entry.key in votes:
+                scores[index] *= vote_factor(*votes[entry.key])
+        top = float(scores.max())
+        if top <= 0:
+            return []
+        order = sorted(
+            (i for i in range(len(self.entries)) if scores[i] >= top * RELATIVE_FLOOR),
+            key=lambda i: (-scores[i], self.entries[i].order),
+        )
+        words = self._words(query)
+        return [
+            Ranked(
+                key=self.entries[i].key,
+                score=round(float(scores[i]), 4),
+                words=frozenset(w for w in words if w in self.doc_words[i]),
+            )
+            for i in order[:limit]
+        ]
+
+    def _words(self, query: str) -> set[str]:
+        """The query's words and every synonym of them, as text: what to mark in an answer."""
+        words = set()
+        for word in self.analyser.surface(normalise(query)[:MAX_QUERY_LENGTH]):
+            words.add(word)
+            for group in self.analyser.group_of.get(word, ()):
+                words.update(self.analyser.groups[group])
+        return words
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary and pypinyin's tables now, at start-up, not on a visitor's first search."""
+    _segmenter()
+    pinyin.__wrapped__("高新")
+
+
+def _is_word(token: str) -> bool:
+    return bool(_HAN.search(token) or _LATIN.fullmatch(token) or token.isdigit())
+
+
+def _on_a_boundary(segmented: Segmented, term: str) -> bool:
+    """``term`` occurs starting or ending where jieba cuts a word: 高企 in 高企划算, not in 提高企业."""
+    start = segmented.text.find(term)
+    while start != -1:
+        if start in segmented.boundaries or start + len(term) in segmented.boundaries:
+            return True
+        start = segmented.text.find(term, start + 1)
+    return False
+
+
+def vote_factor(helpful: int, unhelpful: int) -> float:
+    """1 ± at most ``VOTE_BOOST / 2``: the smoothed share of helpful votes, centred on one half."""
+    share = (helpful + VOTE_PRIOR / 2) / (helpful + unhelpful + VOTE_PRIOR)
+    return 1 + VOTE_BOOST * (share - 0.5) * (1 - math.exp(-(helpful + unhelpful) / 10))
+
+
+def demo_index() -> FaqIndex:
+    """The demo's questions and synonyms indexed, keyed by question text (for the benchmark and tests)."""
+    from portal.content.demo_faqs import CATEGORIES, FAQS, SYNONYMS
+
+    entries = [
+        Entry(key=question, question=question, keywords=keywords, answer=answer, order=(rank, position))
+        for rank, (slug, _name, _desk) in enumerate(CATEGORIES)
+        for position, (question, keywords, answer) in enumerate(FAQS[slug])
+    ]
+    return FaqIndex(entries, synonym_groups=[split_words(words) for words in SYNONYMS])
