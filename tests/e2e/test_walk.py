@@ -1,8 +1,8 @@
 """The walk: every page as the public, an enterprise owner and zone staff, at a desktop and a phone width.
 
-On each page load: axe-core finds no serious or critical violation, the page does not scroll sideways
-(at 390 px and again at 320 px, by narrowing the same page), and a full-page screenshot is saved under
-test-output/screenshots/walk/ for a person to look at.
+On each page load: every request answers, axe-core finds no serious or critical violation, the page does
+not scroll sideways (at 390 px and again at 320 px, by narrowing the same page), and a full-page
+screenshot is saved under test-output/screenshots/walk/ for a person to look at.
 """
 
 import datetime as dt
@@ -194,6 +194,8 @@ def walk(browser, base_url: str, who: str, pages, *, user=None, axe: bool = True
     )
     context.set_default_timeout(15000)
     page = context.new_page()
+    # Any stylesheet, script, image or favicon the page asks for and does not get is a failure too.
+    page.on("response", lambda r: r.status >= 400 and failures.append(f"{who} {r.url}: HTTP {r.status}"))
     if user is not None:
         login(page, user.username, PASSWORD)
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
@@ -202,9 +204,7 @@ def walk(browser, base_url: str, who: str, pages, *, user=None, axe: bool = True
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         for name, url in pages:
-            response = page.goto(url)
-            if response.status != 200:
-                failures.append(f"{who} {width}px {url}: HTTP {response.status}")
+            if page.goto(url).status != 200:
                 continue
             if axe:
                 for violation in checker.run(page, options=AXE_OPTIONS).response["violations"]:
