@@ -212,10 +212,17 @@ SPECTACULAR_SETTINGS = {
 # What the header and the footer say; every government site carries its identification lines.
 ZONE_NAME = env.str("ZONE_NAME", default="郑州高新技术产业开发区")
 PORTAL_NAME = env.str("PORTAL_NAME", default="企业服务门户")
-SITE_IDENTIFIER = env.str("SITE_IDENTIFIER", default="")
-ICP_RECORD = env.str("ICP_RECORD", default="")
-PUBLIC_SECURITY_RECORD = env.str("PUBLIC_SECURITY_RECORD", default="")
+# The defaults are demo values in the format the registries issue; a real site sets its own.
+SITE_IDENTIFIER = env.str("SITE_IDENTIFIER", default="4101000099")
+ICP_RECORD = env.str("ICP_RECORD", default="豫ICP备00000000号-1")
+PUBLIC_SECURITY_RECORD = env.str("PUBLIC_SECURITY_RECORD", default="豫公网安备41019702000000号")
 SERVICE_HOTLINE = env.str("SERVICE_HOTLINE", default="0371-12345")
+CONTACT_ADDRESS = env.str("CONTACT_ADDRESS", default="郑州高新区政务服务中心（科学大道与长椿路交叉口）")
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default="service@example.gov.cn")
+# 我为政府网站找错: the national platform where visitors report errors on any government site.
+GOV_ERROR_REPORT_URL = env.str("GOV_ERROR_REPORT_URL", default="https://zfwzzc.www.gov.cn/")
+# The elderly-friendly mode (适老化) is remembered in this cookie for a year.
+ELDER_MODE_COOKIE = "elder_mode"
 
 # Residents' personal data (PIPL): paid households' records are deleted this many years after payment.
 RESIDENT_DATA_RETENTION_YEARS = env.int("RESIDENT_DATA_RETENTION_YEARS", default=3)

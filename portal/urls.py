@@ -41,6 +41,8 @@ for module_name in APP_URLS:
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("elder-mode/", views.elder_mode, name="elder_mode"),
+    *(path(f"{page}/", views.site_page, {"page": page}, name=page) for page in views.SITE_PAGES),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -1,18 +1,58 @@
-"""The portal shell: the home page and the health check."""
+"""The portal shell: the home page, the site's own pages, the elderly-friendly switch and the health check."""
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from portal import blocks
+
+# The pages every government site carries (GB/T 政府网站 norms), each one template under templates/site/.
+SITE_PAGES = ("sitemap", "contact", "privacy", "help", "accessibility")
+ELDER_MODE_MAX_AGE = 365 * 24 * 3600
 
 
 def home(request):
     return render(request, "home.html", {"blocks": blocks.collect(request, "home")})
+
+
+@require_GET
+def site_page(request, page: str):
+    """网站地图, 联系我们, 隐私政策, 使用帮助 and 无障碍声明."""
+    context = {
+        "CONTACT_ADDRESS": settings.CONTACT_ADDRESS,
+        "CONTACT_EMAIL": settings.CONTACT_EMAIL,
+        "nav_sections": blocks.nav_links(),
+    }
+    return render(request, f"site/{page}.html", context)
+
+
+@require_POST
+def elder_mode(request):
+    """Switch the elderly-friendly mode (适老化) on or off for this visitor and go back to the page."""
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("home")
+    response = HttpResponseRedirect(target)
+    if request.POST.get("mode") == "on":
+        response.set_cookie(
+            settings.ELDER_MODE_COOKIE,
+            "1",
+            max_age=ELDER_MODE_MAX_AGE,
+            samesite="Lax",
+            secure=request.is_secure(),
+            httponly=True,
+        )
+    else:
+        response.delete_cookie(settings.ELDER_MODE_COOKIE, samesite="Lax")
+    return response
 
 
 def _check_database() -> dict:

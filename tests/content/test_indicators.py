@@ -173,8 +173,12 @@ def test_the_economy_page_shows_the_latest_period_as_a_table_and_charts(client):
         "一般公共预算收入",
     ]
     assert [p.code for p in response.context["periods"]] == ["2023H1", "2022H1"]
-    assert body.count('aria-current="page"') == 1
-    assert '<th scope="row">地区生产总值</th><td class="num">302.3</td><td>亿元</td>' in body
+    assert body.count('aria-current="page"') == 2
+    assert '<a href="/economy/" aria-current="page">经济数据</a>' in body
+    assert (
+        '<th scope="row">地区生产总值</th><td class="num" data-label="数值">302.3</td>'
+        '<td data-label="单位">亿元</td>'
+    ) in body
     assert '<span class="ok">+0.51%</span>' in body
     assert [c["title"] for c in response.context["charts"]] == [
         "2023年上半年 主要指标同比增速",
