@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts import services
 from portal.accounts.models import Department, Notification, SecurityEvent, User
 
 # Fields only a superuser may set on anyone: nobody else hands out superuser or single permissions.
@@ -37,6 +38,15 @@ class UserAdmin(BaseUserAdmin):
         (_("门户身份"), {"fields": ("display_name", "phone", "department", "enterprise", "enterprise_role")}),
         (_("安全"), {"fields": ("password_changed_at",)}),
     )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            # A user's record shows a phone number: personal data, so each view is in the security trail.
+            services.security_event_record(
+                kind=SecurityEvent.Kind.PERSONAL_DATA_VIEWED, request=request, target=f"user:{object_id}"
+            )
+        return response
 
     def get_readonly_fields(self, request, obj=None):
         fields = ["last_login", "date_joined", "password_changed_at"]
