@@ -115,9 +115,35 @@ def _append_only(model_admin_class):
     return type(model_admin_class.__name__, (AppendOnlyAdmin, model_admin_class), {})
 
 
+class UnlockRecordingMixin:
+    """Deleting a lockout (axes attempt) unlocks an account: each unlock goes to the security trail."""
+
+    def _record_unlocks(self, request, attempts):
+        for attempt in attempts:
+            services.security_event_record(
+                kind=SecurityEvent.Kind.UNLOCKED,
+                request=request,
+                username=attempt.username or "",
+                target=f"accessattempt:{attempt.pk}",
+            )
+
+    def delete_model(self, request, obj):
+        self._record_unlocks(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._record_unlocks(request, list(queryset))
+        super().delete_queryset(request, queryset)
+
+
 def _lock_audit_admins():
     from auditlog.models import LogEntry
-    from axes.models import AccessFailureLog, AccessLog
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    if admin.site.is_registered(AccessAttempt):
+        current = type(admin.site.get_model_admin(AccessAttempt))
+        admin.site.unregister(AccessAttempt)
+        admin.site.register(AccessAttempt, type(current.__name__, (UnlockRecordingMixin, current), {}))
 
     for model in (LogEntry, AccessLog, AccessFailureLog):
         if admin.site.is_registered(model):

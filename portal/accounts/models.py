@@ -135,9 +135,9 @@ class SecurityEvent(models.Model):
         LOGIN = "login", _("登录成功")
         LOGIN_FAILED = "login_failed", _("登录失败")
         LOCKED_OUT = "locked_out", _("账户锁定")
+        UNLOCKED = "unlocked", _("解除锁定")
         LOGOUT = "logout", _("退出登录")
         PASSWORD_CHANGED = "password_changed", _("密码修改或重置")
-        SECOND_FACTOR_FAILED = "otp_failed", _("动态口令错误")
         PERSONAL_DATA_VIEWED = "pd_viewed", _("查看个人信息")
         PERSONAL_DATA_EXPORTED = "pd_exported", _("导出个人信息")
 

@@ -111,3 +111,26 @@ def test_each_failed_login_is_kept_in_the_security_trail_with_its_address(client
         ("login_failed", owner.username, "203.0.113.7", False),
         ("login", owner.username, "203.0.113.8", True),
     ]
+
+
+def test_a_security_admin_unlocks_an_account_and_the_unlock_is_in_the_trail(client, owner):
+    from axes.models import AccessAttempt
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from tests.factories import StaffFactory
+
+    for n in range(5):
+        attempt(client, owner.username, f"guess-{n}")
+    call_command("sync_roles", stdout=open("/dev/null", "w"))  # noqa: SIM115 - closed with the process
+    officer = StaffFactory()
+    officer.groups.set([Group.objects.get(name="安全管理员")])
+    lock = AccessAttempt.objects.get(username=owner.username)
+    admin_client = type(client)()
+    admin_client.force_login(officer)
+
+    admin_client.post(f"/admin/axes/accessattempt/{lock.pk}/delete/", {"post": "yes"})
+
+    assert attempt(client, owner.username, PASSWORD).status_code == 302
+    unlock = SecurityEvent.objects.get(kind="unlocked")
+    assert (unlock.actor_id, unlock.username) == (officer.pk, owner.username)

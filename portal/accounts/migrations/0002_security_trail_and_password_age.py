@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='时间')),
-                ('kind', models.CharField(choices=[('login', '登录成功'), ('login_failed', '登录失败'), ('locked_out', '账户锁定'), ('logout', '退出登录'), ('password_changed', '密码修改或重置'), ('otp_failed', '动态口令错误'), ('pd_viewed', '查看个人信息'), ('pd_exported', '导出个人信息')], max_length=16, verbose_name='事件')),
+                ('kind', models.CharField(choices=[('login', '登录成功'), ('login_failed', '登录失败'), ('locked_out', '账户锁定'), ('unlocked', '解除锁定'), ('logout', '退出登录'), ('password_changed', '密码修改或重置'), ('pd_viewed', '查看个人信息'), ('pd_exported', '导出个人信息')], max_length=16, verbose_name='事件')),
                 ('actor_id', models.BigIntegerField(blank=True, null=True, verbose_name='操作人编号')),
                 ('username', models.CharField(blank=True, max_length=150, verbose_name='用户名')),
                 ('ip_address', models.GenericIPAddressField(blank=True, null=True, verbose_name='来源地址')),
