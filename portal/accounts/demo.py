@@ -31,6 +31,8 @@ STAFF = [
     ("czjr", "财政金融局 陈科长", "czjr", False, (roles.DEPARTMENT_STAFF, roles.FINANCE)),
 ]
 
+LEGACY_STAFF_GROUP = "园区工作人员"
+
 # The group other demos add their department staff to.
 STAFF_GROUP = roles.DEPARTMENT_STAFF
 
@@ -44,6 +46,8 @@ def load(out) -> list[tuple[str, str]]:
             code=code, defaults={"name": name, "is_coordinating": coordinating, "phone": phone}
         )
     roles.roles_sync(group_model=Group, permission_model=Permission)
+    # Earlier demos gave every staff login one group holding every permission; it must not linger.
+    Group.objects.filter(name=LEGACY_STAFF_GROUP).delete()
     groups = {g.name: g for g in Group.objects.filter(name__in=roles.ROLES)}
     logins = []
     for username, display, dept, superuser, user_roles in STAFF:

@@ -201,6 +201,7 @@ def test_the_demo_staff_hold_roles_not_every_permission(db):
 
     from portal.accounts import demo
 
+    Group.objects.create(name="园区工作人员").permissions.set(Permission.objects.all())
     demo.load(io.StringIO())
 
     assert not Group.objects.filter(name="园区工作人员").exists()
