@@ -32,8 +32,9 @@ def password_expired(user) -> bool:
     """Staff passwords expire after ``STAFF_PASSWORD_MAX_AGE_DAYS``; enterprise logins do not."""
     if not user.is_staff:
         return False
-    changed = user.password_changed_at
-    return changed is None or timezone.now() - changed > settings.STAFF_PASSWORD_MAX_AGE
+    # Accounts made by create_user / createsuperuser hash without set_password: count from joining.
+    changed = user.password_changed_at or user.date_joined
+    return timezone.now() - changed > settings.STAFF_PASSWORD_MAX_AGE
 
 
 class SessionSecurityMiddleware:
