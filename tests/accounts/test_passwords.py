@@ -78,3 +78,19 @@ def test_an_enterprise_password_does_not_expire(client, time_machine):
     client.force_login(member)
 
     assert client.get("/me/").status_code == 200
+
+
+def test_a_staff_account_made_without_set_password_expires_ninety_days_after_joining(client, time_machine):
+    from portal.accounts.models import User
+
+    time_machine.move_to(dt.datetime(2024, 1, 1, 1, 0, tzinfo=dt.UTC), tick=False)
+    clerk = User.objects.create_user(username="clerk", password=PASSWORD, is_staff=True)
+    time_machine.move_to(dt.datetime(2024, 3, 30, 1, 0, tzinfo=dt.UTC), tick=False)  # 89 days
+    client.force_login(clerk)
+    assert client.get("/admin/").status_code == 200
+
+    time_machine.move_to(dt.datetime(2024, 4, 1, 1, 0, tzinfo=dt.UTC), tick=False)  # 91 days
+    client.force_login(clerk)
+    response = client.get("/admin/")
+
+    assert (response.status_code, response["Location"]) == (302, "/accounts/password/")
