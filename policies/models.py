@@ -2,6 +2,7 @@ import datetime as dt
 import uuid
 from pathlib import PurePath
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -266,3 +267,9 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.category}"
+
+
+# Staff edits of the catalogue are kept in the audit log (who, when, from where, what changed).
+auditlog.register(Policy, exclude_fields=["search_title", "search_body", "updated_at"])
+auditlog.register(Category)
+auditlog.register(Attachment)

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -351,3 +352,8 @@ class AwardEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+# Schemes (their rules and budgets) and payment batches are kept in the audit log; awards have AwardEvent.
+auditlog.register(Scheme, exclude_fields=["updated_at"])
+auditlog.register(PaymentBatch)

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal import stats
+from portal.accounts.models import SecurityEvent
 from portal.accounts.selectors import enterprise_members
-from portal.accounts.services import notify
+from portal.accounts.services import notify, security_event_record
 from portal.workdays.selectors import WorkCalendar
 from subsidies.matching import awards_explain
 from subsidies.models import (
@@ -642,6 +643,12 @@ def payment_batch_export(*, batch: PaymentBatch, fmt: str) -> bytes:
     rows = _batch_rows(batch)
     if not rows:
         raise AwardError(_("批次中没有兑现记录，无需导出。"))
+    # Bank accounts are personal data: every export is in the security trail, with who and from where.
+    security_event_record(
+        kind=SecurityEvent.Kind.PERSONAL_DATA_EXPORTED,
+        target=f"paymentbatch:{batch.pk}",
+        detail=f"{fmt} · {len(rows)} 条银行账号",
+    )
     header = [str(c) for c in EXPORT_COLUMNS]
     if fmt == "csv":
         buffer = io.StringIO()

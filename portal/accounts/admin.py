@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.models import Department, Notification, User
+from portal.accounts import services
+from portal.accounts.models import Department, Notification, SecurityEvent, User
+
+# Fields only a superuser may set on anyone: nobody else hands out superuser or single permissions.
+SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
+# Fields nobody but a superuser may change on their own record: no one grants themselves a role.
+OWN_RECORD_FIELDS = ("groups", "is_staff", "is_active")
 
 
 @admin.register(Department)
@@ -30,7 +36,36 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("门户身份"), {"fields": ("display_name", "phone", "department", "enterprise", "enterprise_role")}),
+        (_("安全"), {"fields": ("password_changed_at",)}),
     )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            # A user's record shows a phone number: personal data, so each view is in the security trail.
+            services.security_event_record(
+                kind=SecurityEvent.Kind.PERSONAL_DATA_VIEWED, request=request, target=f"user:{object_id}"
+            )
+        return response
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = ["last_login", "date_joined", "password_changed_at"]
+        if not request.user.is_superuser:
+            fields.extend(SUPERUSER_ONLY_FIELDS)
+            if obj is not None and obj.pk == request.user.pk:
+                fields.extend(OWN_RECORD_FIELDS)
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        # A system administrator manages accounts, but never a superuser's (password included).
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Notification)
@@ -43,3 +78,78 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_queryset(self, request):
+        # A department sees the messages of its own staff only: problem notices carry the answer text.
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        if request.user.department_id is None:
+            return qs.filter(recipient=request.user)
+        return qs.filter(recipient__department_id=request.user.department_id)
+
+
+class AppendOnlyAdmin(admin.ModelAdmin):
+    """Audit records are read, never written or deleted through admin, by anyone, superusers included."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(AppendOnlyAdmin):
+    list_display = ("at", "kind", "username", "ip_address", "success", "target", "detail")
+    list_filter = ("kind", "success", "at")
+    search_fields = ("username", "ip_address", "target")
+    date_hierarchy = "at"
+
+
+def _append_only(model_admin_class):
+    """The same admin class, refusing changes and deletions to everyone."""
+    return type(model_admin_class.__name__, (AppendOnlyAdmin, model_admin_class), {})
+
+
+class UnlockRecordingMixin:
+    """Deleting a lockout (axes attempt) unlocks an account: each unlock goes to the security trail."""
+
+    def _record_unlocks(self, request, attempts):
+        for attempt in attempts:
+            services.security_event_record(
+                kind=SecurityEvent.Kind.UNLOCKED,
+                request=request,
+                username=attempt.username or "",
+                target=f"accessattempt:{attempt.pk}",
+            )
+
+    def delete_model(self, request, obj):
+        self._record_unlocks(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        self._record_unlocks(request, list(queryset))
+        super().delete_queryset(request, queryset)
+
+
+def _lock_audit_admins():
+    from auditlog.models import LogEntry
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    if admin.site.is_registered(AccessAttempt):
+        current = type(admin.site.get_model_admin(AccessAttempt))
+        admin.site.unregister(AccessAttempt)
+        admin.site.register(AccessAttempt, type(current.__name__, (UnlockRecordingMixin, current), {}))
+
+    for model in (LogEntry, AccessLog, AccessFailureLog):
+        if admin.site.is_registered(model):
+            current = type(admin.site.get_model_admin(model))
+            admin.site.unregister(model)
+            admin.site.register(model, _append_only(current))
+
+
+_lock_audit_admins()

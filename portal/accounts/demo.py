@@ -1,8 +1,9 @@
-"""Demo departments, the staff group and staff logins (``manage.py load_demo``)."""
+"""Demo departments and staff logins, one per role (``manage.py load_demo``)."""
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from portal.accounts import roles
 from portal.accounts.models import Department, User
 
 DEMO_PASSWORD = "Demo#2023zone"  # noqa: S105 - printed to the demo user on purpose
@@ -16,40 +17,40 @@ DEPARTMENTS = [
     ("yyzx", "园区运营中心", False, "0371-67980006"),
 ]
 
+# username, name, department, superuser, roles. Separation of duties: accounts, security and audit are
+# three different people, and the finance bureau's login pays but does not review.
 STAFF = [
-    ("admin", "系统管理员", "yyzx", True),
-    ("cxfz", "创新发展局 王科长", "cxfz", False),
-    ("jjfz", "经济发展局 李科长", "jjfz", False),
-    ("gtgh", "国土规划住建局 张科长", "gtgh", False),
-    ("rlzy", "人力资源局 赵科长", "rlzy", False),
-    ("czjr", "财政金融局 陈科长", "czjr", False),
+    ("admin", "超级管理员", "yyzx", True, ()),
+    ("sysadmin", "园区运营中心 系统管理员", "yyzx", False, (roles.SYSTEM_ADMIN,)),
+    ("secadmin", "园区运营中心 安全管理员", "yyzx", False, (roles.SECURITY_ADMIN,)),
+    ("auditor", "园区运营中心 审计管理员", "yyzx", False, (roles.AUDIT_ADMIN,)),
+    ("cxfz", "创新发展局 王科长", "cxfz", False, (roles.DEPARTMENT_STAFF,)),
+    ("jjfz", "经济发展局 李科长", "jjfz", False, (roles.DEPARTMENT_STAFF,)),
+    ("gtgh", "国土规划住建局 张科长", "gtgh", False, (roles.DEPARTMENT_STAFF,)),
+    ("rlzy", "人力资源局 赵科长", "rlzy", False, (roles.DEPARTMENT_STAFF,)),
+    ("czjr", "财政金融局 陈科长", "czjr", False, (roles.DEPARTMENT_STAFF, roles.FINANCE)),
 ]
 
-STAFF_GROUP = "园区工作人员"
-STAFF_APPS = (
-    "accounts",
-    "enterprises",
-    "workdays",
-    "content",
-    "servicedesk",
-    "policies",
-    "subsidies",
-    "projects",
-)
+LEGACY_STAFF_GROUP = "园区工作人员"
+
+# The group other demos add their department staff to.
+STAFF_GROUP = roles.DEPARTMENT_STAFF
 
 
 @transaction.atomic
 def load(out) -> list[tuple[str, str]]:
-    """Departments, a staff group with the portal's model permissions, and one login per department."""
+    """Departments, the role groups (re-synced) and one login per department and per role."""
     departments = {}
     for code, name, coordinating, phone in DEPARTMENTS:
         departments[code], _ = Department.objects.update_or_create(
             code=code, defaults={"name": name, "is_coordinating": coordinating, "phone": phone}
         )
-    group, _ = Group.objects.get_or_create(name=STAFF_GROUP)
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=STAFF_APPS))
+    roles.roles_sync(group_model=Group, permission_model=Permission)
+    # Earlier demos gave every staff login one group holding every permission; it must not linger.
+    Group.objects.filter(name=LEGACY_STAFF_GROUP).delete()
+    groups = {g.name: g for g in Group.objects.filter(name__in=roles.ROLES)}
     logins = []
-    for username, display, dept, superuser in STAFF:
+    for username, display, dept, superuser, user_roles in STAFF:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username)
@@ -59,10 +60,9 @@ def load(out) -> list[tuple[str, str]]:
         user.is_staff = True
         user.is_superuser = superuser
         user.save()
-        user.groups.add(group)
-        logins.append(
-            (f"工作人员（{departments[dept].name}）" + ("，超级管理员" if superuser else ""), username)
-        )
+        user.groups.set([groups[name] for name in user_roles])
+        label = "超级管理员" if superuser else "、".join(user_roles)
+        logins.append((f"工作人员（{departments[dept].name}，{label}）", username))
     for code, _name, _c, _p in DEPARTMENTS:
         head = User.objects.get(username="admin" if code == "yyzx" else code)
         Department.objects.filter(code=code).update(head=head)

@@ -2,6 +2,7 @@ from auditlog.registry import auditlog
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,6 +63,8 @@ class User(AbstractUser):
     enterprise_role = models.CharField(
         _("企业角色"), max_length=8, choices=EnterpriseRole.choices, blank=True
     )
+    # Staff passwords expire (等保): the change page is forced once this is older than the limit.
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
@@ -80,6 +83,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     @property
     def is_enterprise_user(self) -> bool:
@@ -116,6 +123,43 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SecurityEvent(models.Model):
+    """One entry of the security trail (安全审计): logins, failures, lockouts, passwords, personal data.
+
+    Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE except inside ``purge_audit``.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("登录成功")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKED_OUT = "locked_out", _("账户锁定")
+        UNLOCKED = "unlocked", _("解除锁定")
+        LOGOUT = "logout", _("退出登录")
+        PASSWORD_CHANGED = "password_changed", _("密码修改或重置")
+        PERSONAL_DATA_VIEWED = "pd_viewed", _("查看个人信息")
+        PERSONAL_DATA_EXPORTED = "pd_exported", _("导出个人信息")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("事件"), max_length=16, choices=Kind.choices)
+    # No foreign key: the trail outlives accounts and must never be rewritten by a cascade.
+    actor_id = models.BigIntegerField(_("操作人编号"), null=True, blank=True)
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    path = models.CharField(_("路径"), max_length=255, blank=True)
+    target = models.CharField(_("对象"), max_length=255, blank=True)
+    success = models.BooleanField(_("成功"), default=True)
+    detail = models.CharField(_("说明"), max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = _("安全审计记录")
+        verbose_name_plural = _("安全审计记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["username", "at"], name="securityevent_user_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
 
 
 auditlog.register(Department)

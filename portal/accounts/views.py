@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
 from portal import blocks
 from portal.accounts import selectors, services
@@ -16,6 +17,13 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if form.otp_device is not None:
+            # Marks the session verified: the second factor holds for every staff path from here on.
+            otp_login(self.request, form.otp_device)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

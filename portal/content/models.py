@@ -1,3 +1,4 @@
+from auditlog.registry import auditlog
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -230,3 +231,11 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period} {self.name}"
+
+
+# Staff edits of public content are kept in the audit log.
+auditlog.register(Article, exclude_fields=["search_title", "search_body", "updated_at"])
+auditlog.register(FaqCategory)
+auditlog.register(Faq, exclude_fields=["updated_at"])
+auditlog.register(SynonymGroup)
+auditlog.register(Indicator, exclude_fields=["updated_at"])

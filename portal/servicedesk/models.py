@@ -9,6 +9,7 @@ import datetime as dt
 import uuid
 from pathlib import PurePath
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -399,3 +400,8 @@ class ProblemAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Every change of a problem is kept in the audit log besides its own timeline (ProblemStep).
+auditlog.register(Problem)
+auditlog.register(ServiceLevel)

@@ -1,3 +1,4 @@
+from auditlog.registry import auditlog
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -33,3 +34,8 @@ class CalendarDay(models.Model):
     def __str__(self) -> str:
         kind = _("工作日") if self.is_workday else _("休息日")
         return f"{self.date} {kind} {self.name}".strip()
+
+
+# The working-day calendar moves every deadline: each edit is kept in the audit log.
+auditlog.register(CalendarYear)
+auditlog.register(CalendarDay)

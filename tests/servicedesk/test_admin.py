@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from portal.servicedesk import selectors, services
 from portal.servicedesk.models import Action, Category, Channel, Problem, Status, Visit
-from tests.factories import PASSWORD, StaffFactory
+from tests.factories import StaffFactory
 from tests.servicedesk.factories import VisitFactory, bring_to, pdf_file, submit
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def _titles(response):
 
 
 def test_a_department_sees_only_its_own_problems(client, desk, queue):
-    client.login(username=desk.land_staff.username, password=PASSWORD)
+    client.force_login(desk.land_staff)
 
     response = client.get(reverse(CHANGELIST))
 
@@ -46,7 +46,7 @@ def test_a_department_sees_only_its_own_problems(client, desk, queue):
 @pytest.mark.parametrize("who", ["coordinator", "superuser"])
 def test_the_coordinating_bureau_and_superusers_see_every_problem(client, desk, queue, who):
     user = desk.coordinator if who == "coordinator" else StaffFactory(is_superuser=True, department=desk.land)
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
 
     response = client.get(reverse(CHANGELIST))
 
@@ -74,16 +74,16 @@ def test_the_selector_gives_each_user_their_share(desk, queue):
     ],
 )
 def test_the_queue_filters_by_status_department_category_and_channel(client, desk, queue, query, titles):
-    client.login(username=desk.coordinator.username, password=PASSWORD)
+    client.force_login(desk.coordinator)
     query = {k: (str(desk.land.pk) if v == "LAND" else v) for k, v in query.items()}
 
     assert _titles(client.get(reverse(CHANGELIST), query)) == titles
 
 
 def test_the_overdue_filter_finds_problems_past_their_deadline(client, desk, queue, monday):
-    client.login(username=desk.coordinator.username, password=PASSWORD)
     # 7 June: the unrouted problem missed its 1-working-day deadline; the others have days left.
     monday.move_to("2023-06-07T09:00:00+08:00")
+    client.force_login(desk.coordinator)
 
     assert _titles(client.get(reverse(CHANGELIST), {"overdue": "yes"})) == ["待交办"]
     assert _titles(client.get(reverse(CHANGELIST), {"overdue": "no"})) == ["国土的诉求", "转给财政的诉求"]
@@ -91,7 +91,7 @@ def test_the_overdue_filter_finds_problems_past_their_deadline(client, desk, que
 
 def test_bulk_assign_asks_for_the_department_then_routes_every_selected_problem(client, desk, queue):
     second = submit(desk, title="又一件待交办")
-    client.login(username=desk.coordinator.username, password=PASSWORD)
+    client.force_login(desk.coordinator)
     selected = [queue["waiting"].pk, second.pk]
 
     form = client.post(reverse(CHANGELIST), {"action": "assign_selected", "_selected_action": selected})
@@ -118,7 +118,7 @@ def test_bulk_assign_asks_for_the_department_then_routes_every_selected_problem(
 
 
 def test_bulk_assign_changes_nothing_when_one_selected_problem_cannot_be_assigned(client, desk, queue):
-    client.login(username=desk.coordinator.username, password=PASSWORD)
+    client.force_login(desk.coordinator)
     selected = [queue["waiting"].pk, queue["land"].pk]
 
     response = client.post(
@@ -137,7 +137,7 @@ def test_bulk_assign_changes_nothing_when_one_selected_problem_cannot_be_assigne
 
 
 def test_a_transfer_in_admin_requires_a_reason(client, desk, queue):
-    client.login(username=desk.land_staff.username, password=PASSWORD)
+    client.force_login(desk.land_staff)
     url = reverse("admin:servicedesk_problem_move", args=[queue["land"].pk, "transfer"])
 
     refused = client.post(url, {"apply": "1", "department": desk.finance.pk, "reason": ""})
@@ -152,7 +152,7 @@ def test_a_transfer_in_admin_requires_a_reason(client, desk, queue):
 
 
 def test_the_transfer_action_takes_one_problem_at_a_time(client, desk, queue):
-    client.login(username=desk.coordinator.username, password=PASSWORD)
+    client.force_login(desk.coordinator)
 
     many = client.post(
         reverse(CHANGELIST),
@@ -168,7 +168,7 @@ def test_the_transfer_action_takes_one_problem_at_a_time(client, desk, queue):
 
 
 def test_a_department_answers_in_admin_with_a_document(client, desk, queue):
-    client.login(username=desk.land_staff.username, password=PASSWORD)
+    client.force_login(desk.land_staff)
     change = reverse("admin:servicedesk_problem_change", args=[queue["land"].pk])
     url = reverse("admin:servicedesk_problem_move", args=[queue["land"].pk, "answer"])
 
@@ -185,7 +185,7 @@ def test_a_department_answers_in_admin_with_a_document(client, desk, queue):
 
 
 def test_a_department_cannot_move_another_departments_problem(client, desk, queue):
-    client.login(username=desk.land_staff.username, password=PASSWORD)
+    client.force_login(desk.land_staff)
     url = reverse("admin:servicedesk_problem_move", args=[queue["finance"].pk, "answer"])
 
     assert client.post(url, {"apply": "1", "answer": "抢答"}).status_code == 404
@@ -194,7 +194,7 @@ def test_a_department_cannot_move_another_departments_problem(client, desk, queu
 
 def test_the_coordinating_bureau_records_a_call_back_rating_in_admin(client, desk, queue):
     answered = bring_to(desk, Status.ANSWERED)
-    client.login(username=desk.coordinator.username, password=PASSWORD)
+    client.force_login(desk.coordinator)
     url = reverse("admin:servicedesk_problem_move", args=[answered.pk, "callback"])
 
     response = client.post(url, {"apply": "1", "satisfied": "1", "comment": "电话回访总经理：满意"})
@@ -206,7 +206,7 @@ def test_the_coordinating_bureau_records_a_call_back_rating_in_admin(client, des
 
 def test_staff_record_a_problem_heard_on_a_visit(client, desk, queue):
     visit = VisitFactory(staff=desk.coordinator, enterprise=desk.enterprise)
-    client.login(username=desk.coordinator.username, password=PASSWORD)
+    client.force_login(desk.coordinator)
 
     form = client.get(
         reverse("admin:servicedesk_problem_add"), {"visit": visit.pk, "enterprise": desk.enterprise.pk}
@@ -230,7 +230,7 @@ def test_staff_record_a_problem_heard_on_a_visit(client, desk, queue):
 
 
 def test_recording_a_visit_problem_without_its_visit_is_refused(client, desk, queue):
-    client.login(username=desk.coordinator.username, password=PASSWORD)
+    client.force_login(desk.coordinator)
 
     response = client.post(
         reverse("admin:servicedesk_problem_add"),
@@ -250,7 +250,7 @@ def test_recording_a_visit_problem_without_its_visit_is_refused(client, desk, qu
 def test_a_problem_page_shows_its_timeline_and_escalations_and_no_save_button(client, desk, queue, monday):
     monday.move_to("2023-06-20T09:00:00+08:00")  # past the finance department's deadline
     services.problems_sweep()
-    client.login(username=desk.coordinator.username, password=PASSWORD)
+    client.force_login(desk.coordinator)
 
     response = client.get(reverse("admin:servicedesk_problem_change", args=[queue["finance"].pk]))
 
@@ -263,7 +263,7 @@ def test_a_problem_page_shows_its_timeline_and_escalations_and_no_save_button(cl
 
 def test_staff_record_a_visit_in_admin(client, desk, monday):
     _grant(desk.land_staff)
-    client.login(username=desk.land_staff.username, password=PASSWORD)
+    client.force_login(desk.land_staff)
 
     response = client.post(
         reverse("admin:servicedesk_visit_add"),
@@ -289,7 +289,7 @@ def test_staff_record_a_visit_in_admin(client, desk, monday):
 
 def test_a_visit_dated_in_the_future_is_refused(client, desk, monday):
     _grant(desk.land_staff)
-    client.login(username=desk.land_staff.username, password=PASSWORD)
+    client.force_login(desk.land_staff)
 
     response = client.post(
         reverse("admin:servicedesk_visit_add"),

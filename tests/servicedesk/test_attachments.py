@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from portal.servicedesk import services
 from portal.servicedesk.models import ProblemAttachment, Status
-from tests.factories import PASSWORD, StaffFactory
+from tests.factories import StaffFactory
 from tests.servicedesk.factories import bring_to, docx_file, pdf_file, submit
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,7 @@ def attached(desk, monday):
 
 @pytest.mark.parametrize("who", ["owner", "agent", "land_staff", "coordinator"])
 def test_the_enterprise_and_the_staff_handling_it_download_the_file(client, desk, attached, who):
-    client.login(username=getattr(desk, who).username, password=PASSWORD)
+    client.force_login(getattr(desk, who))
 
     response = client.get(reverse("servicedesk:attachment", args=[attached.pk]))
 
@@ -83,13 +83,13 @@ def test_the_enterprise_and_the_staff_handling_it_download_the_file(client, desk
 
 @pytest.mark.parametrize("who", ["other_owner", "finance_staff"])
 def test_others_do_not_get_the_file(client, desk, attached, who):
-    client.login(username=getattr(desk, who).username, password=PASSWORD)
+    client.force_login(getattr(desk, who))
 
     assert client.get(reverse("servicedesk:attachment", args=[attached.pk])).status_code == 404
 
 
 def test_staff_of_no_department_do_not_get_the_file(client, desk, attached):
-    client.login(username=StaffFactory(department=None).username, password=PASSWORD)
+    client.force_login(StaffFactory(department=None))
 
     assert client.get(reverse("servicedesk:attachment", args=[attached.pk])).status_code == 404
 

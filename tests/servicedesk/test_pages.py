@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from portal.servicedesk.models import Action, Channel, Problem, Status
-from tests.factories import PASSWORD
 from tests.servicedesk.factories import bring_to, pdf_file, submit
 
 pytestmark = pytest.mark.django_db
@@ -12,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def as_owner(client, desk):
-    client.login(username=desk.owner.username, password=PASSWORD)
+    client.force_login(desk.owner)
     return client
 
 
@@ -145,7 +144,7 @@ def test_an_enterprise_withdraws_a_problem_in_progress(as_owner, desk, monday):
 
 
 def test_staff_are_sent_to_the_admin_queue(client, desk):
-    client.login(username=desk.land_staff.username, password=PASSWORD)
+    client.force_login(desk.land_staff)
 
     response = client.get(reverse("servicedesk:problem_list"))
 
@@ -167,7 +166,7 @@ def test_the_dashboard_lists_open_problems_and_those_awaiting_a_rating(as_owner,
 
 
 def test_the_dashboard_block_is_not_shown_to_staff(client, desk):
-    client.login(username=desk.coordinator.username, password=PASSWORD)
+    client.force_login(desk.coordinator)
 
     response = client.get(reverse("accounts:dashboard"))
 
