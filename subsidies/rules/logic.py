@@ -50,8 +50,29 @@ class RuleError(ValueError):
 # Digits kept after the point by a division (cut towards zero, as PostgreSQL's div() does).
 DIVISION_PLACES = 20
 _DIVISION_SCALE = Decimal(10) ** DIVISION_PLACES
-# Exact arithmetic: a result needing more digits than this raises instead of being rounded.
-ARITHMETIC_CONTEXT = Context(prec=100, traps=[InvalidOperation, Overflow, Inexact, Rounded])
+# Exact arithmetic to PostgreSQL's ``numeric`` limits (131,072 digits before the point, 16,383 after):
+# a result needing more raises there as here, instead of being rounded. Decimal's cost follows the
+# digits a number has, not this cap.
+ARITHMETIC_CONTEXT = Context(
+    prec=131_072 + 16_383, Emax=131_071, Emin=-16_383, traps=[InvalidOperation, Overflow, Inexact, Rounded]
+)
+# A number written in a rule: at most this many digits before the point, and as many after. Enough for
+# any money figure or ratio; it keeps the doubles the SQL compiler compares with far from overflow.
+LITERAL_DIGITS = 30
+
+
+def check_literal(number: Decimal, *, path: str = "") -> None:
+    """Raise RuleError for a number a rule may not hold: infinite, or beyond ``LITERAL_DIGITS``."""
+    if not number.is_finite():
+        raise RuleError(f"数字无效：{number}", path=path)
+    exponent = number.normalize(ARITHMETIC_CONTEXT).as_tuple().exponent
+    if number and (abs(number) > Decimal(10) ** LITERAL_DIGITS or exponent < -LITERAL_DIGITS):
+        raise RuleError(
+            f"数字 {number} 超出规则可用的范围：绝对值至多 10 的 {LITERAL_DIGITS} 次方，"
+            f"小数至多 {LITERAL_DIGITS} 位；请改用合适的单位（如万元）",
+            path=path,
+        )
+
 
 COMPARISONS = frozenset({"==", "!=", "===", "!==", ">", ">=", "<", "<="})
 ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "min", "max"})
@@ -196,7 +217,7 @@ def _compiled_if(parts: list[Callable[[Any], Any]], data: Any) -> Any:
             return None
         if condition:
             return parts[index + 1](data)
-    return parts[-1](data) if len(parts) % 2 else None
+    return parts[-1](data) if len(parts) % 2 else False
 
 
 # ---- truth -------------------------------------------------------------------------------------------
@@ -235,13 +256,17 @@ def kleene_or(values: Iterable[bool | None]) -> bool | None:
 
 
 def choose(conditions: Sequence[bool | None], branches: Sequence[Any]) -> Any:
-    """The branch an ``if`` picks: the first true condition's value, the else value, or None."""
+    """The branch an ``if`` picks: the first true condition's value, the else value, or False.
+
+    Only an unknown condition makes the ``if`` unknown; with every condition false and no else branch
+    the value is ``False`` (jsonlogic.com gives null, which is falsy there but "unknown" here).
+    """
     for condition, branch in zip(conditions, branches, strict=False):
         if condition is None:
             return None
         if condition:
             return branch
-    return branches[len(conditions)] if len(branches) > len(conditions) else None
+    return branches[len(conditions)] if len(branches) > len(conditions) else False
 
 
 def _if(args: list, data: Any) -> Any:
@@ -251,7 +276,7 @@ def _if(args: list, data: Any) -> Any:
             return None
         if condition:
             return _evaluate(args[index + 1], data)
-    return _evaluate(args[-1], data) if len(args) % 2 else None
+    return _evaluate(args[-1], data) if len(args) % 2 else False
 
 
 # ---- facts -------------------------------------------------------------------------------------------
