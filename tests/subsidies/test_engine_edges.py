@@ -164,3 +164,87 @@ def test_award_amount_refuses_an_amount_the_award_column_cannot_hold():
     with pytest.raises(RuleError) as error:
         award_amount(Decimal("1000000000000"), cap=None)
     assert "超出可记录的上限" in error.value.reason
+
+
+# ---- finding 3: a rule never takes the run down ----------------------------------------------------------
+
+# 营业收入 × 研发费用 × 1000, uncapped: 10⁸ 万元 × 10⁵ 万元 gives 10¹⁶ 元, beyond the award column.
+OVERFLOWING = {"*": [{"var": "revenue"}, {"var": "rd_expense"}, 1000]}
+
+
+def test_a_scheme_whose_amount_overflows_is_set_aside_and_the_other_schemes_still_match():
+    from portal.accounts.models import Notification
+    from subsidies.models import MatchFailure, RunStatus
+    from tests.factories import StaffFactory
+
+    staff = StaffFactory(is_superuser=True)
+    bad = SchemeFactory(code="bad", eligibility=True, amount_rule=OVERFLOWING)
+    SchemeFactory(code="good", eligibility=True, amount_rule=5000)
+    huge = enterprise_with_report(revenue=Decimal("100000000"), rd_expense=Decimal("100000"))
+    small = enterprise_with_report(revenue=Decimal("10"), rd_expense=Decimal("1"))
+
+    run = match_run_execute()
+
+    assert run.status == RunStatus.COMPLETED_WITH_ERRORS
+    assert sorted(Award.objects.values_list("scheme__code", "enterprise_id", "amount")) == [
+        ("good", huge.pk, Decimal("5000.00")),
+        ("good", small.pk, Decimal("5000.00")),
+    ]
+    failure = MatchFailure.objects.get()
+    assert (failure.run, failure.scheme, failure.enterprise) == (run, bad, huge)
+    assert failure.message == (
+        "兑现金额 10000000000000000.00 元超出可记录的上限（须小于 1,000,000,000,000 元）："
+        "请检查金额规则的单位，或为方案设置每户上限"
+    )
+    note = Notification.objects.get(recipient=staff)
+    assert note.title == f"比对批次 #{run.pk} 有 1 个方案的规则计算出错，未完成比对"
+    assert "出错的方案：bad。" in note.body
+
+
+def test_a_scheme_whose_rule_fails_in_the_database_is_recorded_and_the_run_completes_with_errors():
+    from subsidies.models import MatchFailure, RunStatus
+
+    big = 123456789012345678901234567891
+    # Exact in both evaluators, but the product of the doubles overflows PostgreSQL's float8, and the
+    # amount overflows the award column on both.
+    product = {"*": [{"var": "revenue"}, *([big] * 11)]}
+    bad = SchemeFactory(code="bad", eligibility={">": [product, 0]}, amount_rule=OVERFLOWING)
+    SchemeFactory(code="good", eligibility=True, amount_rule=100)
+    enterprise = enterprise_with_report(revenue=Decimal("100000000"), rd_expense=Decimal("100000"))
+
+    run = match_run_execute()
+
+    assert run.status == RunStatus.COMPLETED_WITH_ERRORS
+    assert list(Award.objects.values_list("scheme__code", flat=True)) == ["good"]
+    assert list(MatchFailure.objects.values_list("scheme", "enterprise")) == [(bad.pk, enterprise.pk)]
+
+
+def test_explain_for_and_the_calculator_mark_a_scheme_that_cannot_be_computed_instead_of_failing():
+    from rest_framework.test import APIClient
+
+    scheme = SchemeFactory(code="bad", eligibility=True, amount_rule=OVERFLOWING)
+    enterprise = enterprise_with_report(revenue=Decimal("100000000"), rd_expense=Decimal("100000"))
+
+    explanation = explain_for(scheme=scheme, enterprise=enterprise)
+    assert explanation.outcome == "uncomputable"
+    assert [clause.status for clause in explanation.trace] == ["error"]
+    assert explanation.trace[0].text.startswith("不可计算：兑现金额 10000000000000000.00 元超出可记录的上限")
+
+    response = APIClient().post(
+        "/api/v1/calculator/", {"revenue": "100000000", "rd_expense": "100000"}, format="json"
+    )
+    assert response.status_code == 200
+    (result,) = [r for r in response.json()["results"] if r["scheme"] == "bad"]
+    assert (result["outcome"], result["amount"]) == ("uncomputable", None)
+    assert result["trace"][0]["status"] == "error"
+
+
+def test_the_calculator_page_says_a_scheme_cannot_be_computed_inside_the_site(client):
+    SchemeFactory(code="bad", title="研发后补助（出错）", eligibility=True, amount_rule=OVERFLOWING)
+
+    response = client.post("/calculator/", {"revenue": "100000000", "rd_expense": "100000"})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "不可计算" in html
+    assert "该方案的规则无法根据所填数据计算，请核对数据或咨询政策主管部门。" in html
