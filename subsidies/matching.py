@@ -21,6 +21,12 @@ statements, whichever process runs it (``match_run_execute`` in process, or Cele
 5. The chunk's counts and fingerprint are stored on it and it is marked done, in the same transaction:
    a chunk delivered twice finds itself done; a chunk killed halfway left nothing and runs again.
 
+A rule never takes a run down: when a chunk's statements fail (a rule overflows, an amount due is
+beyond the award column), ``_guarded_chunk`` finds the failing scheme and the first enterprise it fails
+on by rolled-back tries on halves, records a ``MatchFailure`` and runs the chunk again without that
+scheme. The run ends ``completed_with_errors`` and staff are told. In Python (``evaluate``: the pages,
+the calculator, re-matching) such a scheme is ``uncomputable`` (不可计算) for that enterprise.
+
 Unchanged chunks: the fingerprint hashes the frozen rules, the chunk's facts relation (exactly what
 the rules read) and its enterprises' awards after the chunk. A later run whose chunk hashes the same
 would decide the same, so it takes that chunk's counts and undetermined list over instead of

@@ -12,6 +12,10 @@ differs from ``apply`` the compiler guards:
 - Values of different types are unequal (NULL if either is unknown), never coerced.
 - PostgreSQL works numbers in ``numeric``: exact, as ``apply`` is; division is ``div(a·10²⁰, b)·10⁻²⁰``,
   the same digits as ``rules.logic.divide``.
+- Comparisons run on doubles first where the error bound proves them right (a near tie falls through
+  to the exact values); the bound covers the division cut, an absolute 10⁻²⁰ (``_covering_cut``).
+- An amount due the award column cannot hold (``AMOUNT_LIMIT``) fails the statement, as ``award_amount``
+  raises in Python; the match sets that scheme aside (``matching._guarded_chunk``).
 - SQLite has no exact decimal type (its numbers are 64-bit floats), so arithmetic and comparisons on
   computed numbers call ``subsidies_num`` / ``subsidies_cmp``, Python functions registered on each SQLite
   connection that run ``rules.logic``'s own arithmetic on decimal text. Plain facts and literals of up

@@ -1,17 +1,24 @@
 """JsonLogic evaluation in Kleene three-valued logic, so Python agrees with the SQL compiler.
 
-Differences from jsonlogic.com, each chosen to match SQL:
+The dialect, with every departure from jsonlogic.com and its reason, is written down once in the
+README (规则引擎的 JSON Logic 方言); this is the evaluator's summary of it. Differences from jsonlogic.com:
 
 - Numbers are ``Decimal`` (JSON integers stay ``int``); arithmetic, ``min`` and ``max`` return ``Decimal``.
-- Arithmetic is exact, as PostgreSQL's ``numeric`` is: ``+``, ``-``, ``*`` and ``%`` are worked to 100
-  significant digits, far beyond any money figure, and a result that would need more is a rule error
-  rather than a silently rounded number. Division is the one inexact operation; its quotient is cut
+- Arithmetic is exact, as PostgreSQL's ``numeric`` is: ``+``, ``-``, ``*`` and ``%`` keep every digit,
+  and a result that would need more than ``numeric`` holds is a rule error rather than a silently
+  rounded number. Division is the one inexact operation; its quotient is cut
   (towards zero) after ``DIVISION_PLACES`` decimal places, which is what the SQL compiler's
   ``div(a * 10^20, b) * 10^-20`` gives, so both evaluators get the same digits.
 - ``None`` is "unknown": comparisons, arithmetic, ``in``, ``cat``, ``min`` and ``max`` with a ``None``
   operand give ``None``; ``!``/``!!`` of ``None`` give ``None``; ``and``/``or`` are Kleene and return
   ``True``/``False``/``None``, never an operand's value.
-- ``if`` with an unknown condition gives ``None`` (unlike SQL ``CASE``, which falls through to ``ELSE``).
+- ``if`` with an unknown condition gives ``None`` (unlike SQL ``CASE``, which falls through to ``ELSE``);
+  only a condition makes an ``if`` unknown: with every condition false and no else it gives ``False``
+  (jsonlogic.com: null, which is unknown here).
+- ``var`` with a default replaces a null fact as well as an absent one: in the facts relation a figure
+  not reported is null, so the two cannot be told apart.
+- Numbers written in a rule hold at most ``LITERAL_DIGITS`` digits either side of the point; arithmetic
+  is exact up to PostgreSQL ``numeric``'s limits (``ARITHMETIC_CONTEXT``), where both evaluators fail.
 - Division and modulo by zero give ``None``.
 - ``==`` does not coerce between types: numbers equal numbers (``int`` or ``Decimal``), strings equal
   strings, booleans equal booleans; values of different types are unequal. ``===`` is therefore the same
