@@ -1260,8 +1260,6 @@ def match_run_start(
     enterprise_ids: Sequence[int] | None = None,
 ) -> MatchRun:
     """Start (or resume) a run whose chunks Celery workers execute; queued after commit."""
-    from subsidies.tasks import match_chunk_task
-
     with match_lock(), transaction.atomic():
         run = _resumable(queued=True)
         if run is None:
@@ -1275,10 +1273,18 @@ def match_run_start(
         pending = list(run.chunks.filter(done_at__isnull=True).order_by("index").values_list("id", flat=True))
         run_id = run.pk
         if pending:
-            transaction.on_commit(lambda: [match_chunk_task.delay(chunk_id) for chunk_id in pending])
+            transaction.on_commit(lambda: _queue_chunks(pending))
         else:
             transaction.on_commit(lambda: run_finish(run_id=run_id))
     return run
+
+
+def _queue_chunks(chunk_ids: list[int]) -> None:
+    # Imported when queueing, after commit: tasks import this module, this module does not import them.
+    from subsidies.tasks import match_chunk_task
+
+    for chunk_id in chunk_ids:
+        match_chunk_task.delay(chunk_id)
 
 
 def chunk_done(*, chunk_id: int) -> None:
