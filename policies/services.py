@@ -98,6 +98,13 @@ def _check_supersession(policy: Policy) -> None:
         newer_id = Policy.objects.filter(pk=newer_id).values_list("superseded_by_id", flat=True).first()
 
 
+def _queue_subscriber_notice(policy_id: int) -> None:
+    # Imported when queueing, after commit: tasks import this module, this module does not import them.
+    from policies.tasks import notify_policy_subscribers
+
+    notify_policy_subscribers.delay(policy_id)
+
+
 @transaction.atomic
 def policy_publish(*, policy: Policy, user=None) -> Policy:
     """Publish a draft policy whose guide is complete; subscribers hear of it after commit, once."""
@@ -134,10 +141,8 @@ def policy_publish(*, policy: Policy, user=None) -> Policy:
         ]
     )
     if not expired:
-        from policies.tasks import notify_policy_subscribers
-
         policy_id = locked.pk
-        transaction.on_commit(lambda: notify_policy_subscribers.delay(policy_id))
+        transaction.on_commit(lambda: _queue_subscriber_notice(policy_id))
     stats.invalidate()
     _copy_state(locked, policy)
     return policy

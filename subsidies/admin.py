@@ -28,6 +28,7 @@ from subsidies.models import (
     AwardEvent,
     AwardStatus,
     LostCandidate,
+    MatchFailure,
     MatchRun,
     PaymentBatch,
     Scheme,
@@ -417,6 +418,16 @@ class UndeterminedAdmin(RecordAdmin):
     search_fields = ("enterprise__uscc", "enterprise__name")
     list_select_related = ("enterprise", "scheme", "run")
     readonly_fields = ("run", "scheme", "enterprise", "missing")
+    show_full_result_count = False
+
+
+@admin.register(MatchFailure)
+class MatchFailureAdmin(RecordAdmin):
+    list_display = ("scheme", "enterprise", "message", "run", "id_from", "id_to", "created_at")
+    list_filter = ("run", "scheme")
+    search_fields = ("enterprise__uscc", "enterprise__name", "scheme__code", "message")
+    list_select_related = ("enterprise", "scheme", "run")
+    readonly_fields = ("run", "scheme", "enterprise", "id_from", "id_to", "message", "created_at")
     show_full_result_count = False
 
 

@@ -267,7 +267,9 @@ class CalculatorResultSerializer(serializers.Serializer):
     title = serializers.CharField(source="scheme.title")
     policy = serializers.CharField(source="scheme.policy.code")
     mode = serializers.CharField(source="scheme.mode")
-    outcome = serializers.CharField(help_text="eligible / ineligible / undetermined")
+    outcome = serializers.CharField(
+        help_text="eligible / ineligible / undetermined / uncomputable（规则无法根据这些数据计算）"
+    )
     amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, allow_null=True, help_text="元；依申请方案为空"
     )

@@ -21,6 +21,12 @@ statements, whichever process runs it (``match_run_execute`` in process, or Cele
 5. The chunk's counts and fingerprint are stored on it and it is marked done, in the same transaction:
    a chunk delivered twice finds itself done; a chunk killed halfway left nothing and runs again.
 
+A rule never takes a run down: when a chunk's statements fail (a rule overflows, an amount due is
+beyond the award column), ``_guarded_chunk`` finds the failing scheme and the first enterprise it fails
+on by rolled-back tries on halves, records a ``MatchFailure`` and runs the chunk again without that
+scheme. The run ends ``completed_with_errors`` and staff are told. In Python (``evaluate``: the pages,
+the calculator, re-matching) such a scheme is ``uncomputable`` (不可计算) for that enterprise.
+
 Unchanged chunks: the fingerprint hashes the frozen rules, the chunk's facts relation (exactly what
 the rules read) and its enterprises' awards after the chunk. A later run whose chunk hashes the same
 would decide the same, so it takes that chunk's counts and undetermined list over instead of
@@ -66,12 +72,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import CharField, Max
 from django.db.models.sql import Query
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.accounts.models import User
+from portal.accounts.services import notify
 from portal.enterprises.models import AnnualReport, Enterprise, Qualification
 from subsidies import rules
 from subsidies.models import (
@@ -79,6 +88,7 @@ from subsidies.models import (
     AwardStatus,
     LostCandidate,
     MatchChunk,
+    MatchFailure,
     MatchRun,
     RunStatus,
     Scheme,
@@ -137,6 +147,8 @@ ENGINE_VERSION = "4"
 LOCK_KEY = 4_710_012_023
 
 Progress = Callable[[str], None]
+# The outcome of a scheme whose rule cannot be computed on an enterprise's facts (不可计算).
+UNCOMPUTABLE = "uncomputable"
 # A chunk's working tables, private to its database session and dropped at its end.
 TEMP_TABLES = ("subsidies_m_f", "subsidies_m_h", "subsidies_m_c", "subsidies_m_p")
 
@@ -943,17 +955,138 @@ def chunk_execute(*, chunk_id: int) -> bool:
         if chunk.done_at is not None:
             return False
         run = chunk.run
-        plan = _run_plan(run)
         scope = _Scope(chunk.id_from, chunk.id_to, run.enterprise_ids or None)
-        stats, fingerprint = _chunk_statements(
-            plan, scope, run_id=run.pk, dry_run=run.dry_run, fingerprint=run.trigger != "facts"
-        )
+        stats, fingerprint, failures = _guarded_chunk(run, scope)
+        MatchFailure.objects.bulk_create(failures)
         chunk.stats = stats
         chunk.fingerprint = fingerprint
         chunk.inserted = sum(counts["new"] for counts in stats.values())
         chunk.done_at = timezone.now()
         chunk.save(update_fields=["stats", "fingerprint", "inserted", "done_at"])
     return True
+
+
+def _guarded_chunk(run: MatchRun, scope: _Scope) -> tuple[dict, str, list[MatchFailure]]:
+    """The chunk's statements, with any scheme whose rule fails in them set aside and recorded.
+
+    One statement evaluates every rule, so a rule that raises (an overflow, a number beyond what the
+    award column holds) would fail them all: the chunk is run again without that scheme, and the scheme,
+    the first enterprise it fails on and the message are returned for ``MatchFailure``.
+    """
+    snapshot = run.rules
+    failures: list[MatchFailure] = []
+    plan = _run_plan(run)
+    while True:
+        try:
+            with transaction.atomic():
+                stats, fingerprint = _chunk_statements(
+                    plan,
+                    scope,
+                    run_id=run.pk,
+                    dry_run=run.dry_run,
+                    # A chunk with a scheme set aside is never taken over by a later run.
+                    fingerprint=run.trigger != "facts" and not failures,
+                )
+            return stats, fingerprint, failures
+        except DatabaseError as error:
+            ids = {failure.scheme_id for failure in failures}
+            entries = [entry for entry in snapshot.get("schemes", []) if entry["id"] not in ids]
+            found = _failing(entries, scope, run=run, error=error)
+            if not found:
+                raise
+            failures.extend(found)
+            ids |= {failure.scheme_id for failure in found}
+            snapshot = {
+                "schemes": [entry for entry in snapshot["schemes"] if entry["id"] not in ids],
+                "selected": [sid for sid in snapshot.get("selected", []) if sid not in ids],
+            }
+            plan = _plan(snapshot)
+
+
+def _fails(entries: list[dict], scope: _Scope, *, run: MatchRun) -> DatabaseError | None:
+    """The error these schemes' statements raise on these enterprises (tried and rolled back), or None."""
+    plan = _plan({"schemes": entries, "selected": [entry["id"] for entry in entries]})
+    try:
+        with transaction.atomic():
+            _chunk_statements(plan, scope, run_id=run.pk, dry_run=True, fingerprint=False)
+            transaction.set_rollback(True)
+    except DatabaseError as error:
+        return error
+    return None
+
+
+def _failing(
+    entries: list[dict], scope: _Scope, *, run: MatchRun, error: DatabaseError
+) -> list[MatchFailure]:
+    """The schemes whose statements fail on the chunk, each with the first enterprise it fails on.
+
+    Halving: a handful of rolled-back tries find one failing scheme among a hundred, and one enterprise
+    among a chunk's tens of thousands. Only a chunk that failed pays for this.
+    """
+    if not entries:
+        return []
+    failed = _fails(entries, scope, run=run)
+    if failed is None:
+        return []
+    if len(entries) > 1:
+        half = len(entries) // 2
+        return _failing(entries[:half], scope, run=run, error=failed) + _failing(
+            entries[half:], scope, run=run, error=failed
+        )
+    ids = list(
+        Enterprise.objects.filter(pk__gte=scope.id_from, pk__lte=scope.id_to)
+        .filter(**({"pk__in": scope.enterprise_ids} if scope.enterprise_ids is not None else {}))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    while len(ids) > 1:
+        first = ids[: len(ids) // 2]
+        narrowed = _Scope(first[0], first[-1], scope.enterprise_ids)
+        found = _fails(entries, narrowed, run=run)
+        if found is not None:
+            ids, failed = first, found
+        else:
+            ids = ids[len(first) :]
+    (scheme,) = _schemes_of({"schemes": entries})
+    enterprise = Enterprise.objects.filter(pk__in=ids[:1]).first()
+    return [
+        MatchFailure(
+            run=run,
+            scheme_id=scheme.pk,
+            enterprise=enterprise,
+            id_from=scope.id_from,
+            id_to=scope.id_to,
+            message=_failure_message(scheme, enterprise, failed),
+        )
+    ]
+
+
+def _failure_message(scheme: Scheme, enterprise: Enterprise | None, error: DatabaseError) -> str:
+    """Why the rule failed, in Python's words when Python fails on it too, else the database's."""
+    if enterprise is not None:
+        facts = facts_from_record(Record.load(enterprise), context_of(scheme))
+        _explanation, problem = _evaluated(scheme, facts)
+        if problem:
+            return problem
+    first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return _("数据库计算该方案的规则时出错：%(error)s") % {"error": first_line}
+
+
+def _notify_failures(run: MatchRun) -> None:
+    """Tell the staff who keep the schemes that a run set some aside; once per run."""
+    codes = sorted(set(run.failures.values_list("scheme__code", flat=True)))
+    staff = User.objects.with_perm(
+        "subsidies.change_scheme", backend="django.contrib.auth.backends.ModelBackend"
+    ).filter(is_active=True, is_staff=True)
+    notify(
+        recipients=staff,
+        key=f"subsidies:run:{run.pk}:failures",
+        title=_("比对批次 #%(run)s 有 %(n)d 个方案的规则计算出错，未完成比对")
+        % {"run": run.pk, "n": len(codes)},
+        body=_("出错的方案：%(codes)s。请在后台“规则计算错误”中查看出错的企业和原因，修改规则后重新比对。")
+        % {"codes": "、".join(codes)},
+        url=reverse("admin:subsidies_matchfailure_changelist") + f"?run__id__exact={run.pk}",
+    )
 
 
 def run_finish(*, run_id: int) -> MatchRun | None:
@@ -980,9 +1113,12 @@ def run_finish(*, run_id: int) -> MatchRun | None:
         run.totals = {
             code: {**total, "amount": format(total["amount"], "f")} for code, total in sorted(totals.items())
         }
-        run.status = RunStatus.FINISHED
+        failed = run.failures.exists()
+        run.status = RunStatus.COMPLETED_WITH_ERRORS if failed else RunStatus.FINISHED
         run.finished_at = timezone.now()
         run.save(update_fields=["totals", "status", "finished_at"])
+        if failed and not run.dry_run:
+            _notify_failures(run)
     return run
 
 
@@ -1124,8 +1260,6 @@ def match_run_start(
     enterprise_ids: Sequence[int] | None = None,
 ) -> MatchRun:
     """Start (or resume) a run whose chunks Celery workers execute; queued after commit."""
-    from subsidies.tasks import match_chunk_task
-
     with match_lock(), transaction.atomic():
         run = _resumable(queued=True)
         if run is None:
@@ -1139,10 +1273,18 @@ def match_run_start(
         pending = list(run.chunks.filter(done_at__isnull=True).order_by("index").values_list("id", flat=True))
         run_id = run.pk
         if pending:
-            transaction.on_commit(lambda: [match_chunk_task.delay(chunk_id) for chunk_id in pending])
+            transaction.on_commit(lambda: _queue_chunks(pending))
         else:
             transaction.on_commit(lambda: run_finish(run_id=run_id))
     return run
+
+
+def _queue_chunks(chunk_ids: list[int]) -> None:
+    # Imported when queueing, after commit: tasks import this module, this module does not import them.
+    from subsidies.tasks import match_chunk_task
+
+    for chunk_id in chunk_ids:
+        match_chunk_task.delay(chunk_id)
 
 
 def chunk_done(*, chunk_id: int) -> None:
@@ -1204,6 +1346,7 @@ def _rematch_sql(ids: list[int]) -> MatchRun | None:
 
 
 PAYABLE, UNDETERMINED, INELIGIBLE, NOT_PAYABLE = "payable", "undetermined", "ineligible", "not_payable"
+FAILED = "failed"
 
 
 def _zero_counts() -> dict:
@@ -1213,7 +1356,7 @@ def _zero_counts() -> dict:
 def _rematch_python(ids: list[int]) -> MatchRun | None:
     """Re-match a few enterprises in Python, deciding as the chunk statements decide; write only changes."""
     schemes, _selected = _select_schemes(None)
-    new_awards, undetermined, lost_ids = [], [], []
+    new_awards, undetermined, lost_ids, failures = [], [], [], []
     totals = {scheme.code: _zero_counts() for scheme in schemes}
     already_lost = set(
         LostCandidate.objects.filter(award__enterprise_id__in=ids).values_list("award_id", flat=True)
@@ -1226,7 +1369,17 @@ def _rematch_python(ids: list[int]) -> MatchRun | None:
         for scheme, (state, amount, facts) in _python_outcomes(enterprise, schemes, held).items():
             counts = totals[scheme.code]
             own = next((a for a in held if a.scheme_id == scheme.pk and a.period == scheme.period), None)
-            if state == UNDETERMINED:
+            if state == FAILED:
+                failures.append(
+                    MatchFailure(
+                        scheme=scheme,
+                        enterprise=enterprise,
+                        id_from=enterprise.pk,
+                        id_to=enterprise.pk,
+                        message=amount,
+                    )
+                )
+            elif state == UNDETERMINED:
                 counts["undetermined"] += 1
                 missing = sorted(name for name, value in facts.items() if value is None and name in VARIABLES)
                 undetermined.append(Undetermined(scheme=scheme, enterprise=enterprise, missing=missing))
@@ -1244,15 +1397,16 @@ def _rematch_python(ids: list[int]) -> MatchRun | None:
             ):
                 counts["lost"] += 1
                 lost_ids.append(own.pk)
-    if not (new_awards or undetermined or lost_ids):
+    if not (new_awards or undetermined or lost_ids or failures):
         return None
     # The run records the schemes it has something to say about, and their rules.
-    touched = {code for code, c in totals.items() if c["eligible"] or c["undetermined"] or c["lost"]}
+    failed = {failure.scheme.code for failure in failures}
+    touched = {code for code, c in totals.items() if c["eligible"] or c["undetermined"] or c["lost"]} | failed
     schemes = [scheme for scheme in schemes if scheme.code in touched]
     run = MatchRun.objects.create(
         trigger="facts",
         enterprise_ids=ids,
-        status=RunStatus.FINISHED,
+        status=RunStatus.COMPLETED_WITH_ERRORS if failures else RunStatus.FINISHED,
         finished_at=timezone.now(),
         rules=_snapshot(schemes, {scheme.pk for scheme in schemes}),
         totals={
@@ -1266,6 +1420,11 @@ def _rematch_python(ids: list[int]) -> MatchRun | None:
     Award.objects.bulk_create(new_awards)
     Undetermined.objects.bulk_create(undetermined)
     LostCandidate.objects.bulk_create([LostCandidate(run=run, award_id=award_id) for award_id in lost_ids])
+    for failure in failures:
+        failure.run = run
+    MatchFailure.objects.bulk_create(failures)
+    if failures:
+        _notify_failures(run)
     return run
 
 
@@ -1304,27 +1463,23 @@ def _python_outcomes(enterprise: Enterprise, schemes: list[Scheme], held: list[A
         if enterprise.blacklisted:
             results[scheme] = [INELIGIBLE, None, facts]
             continue
-        ok = rules.logic.truth(eligibility(every))
+        try:
+            ok = rules.logic.truth(eligibility(every))
+            if ok:
+                received = _group_received(scheme, held)
+                amount = award_amount(amount_rule(every), cap=scheme.cap_per_enterprise, received=received)
+        except rules.RuleError as error:
+            # As the chunk statements set the scheme aside: recorded, nothing decided, nothing lost.
+            results[scheme] = [FAILED, str(error), facts]
+            continue
         if ok is None:
             results[scheme] = [UNDETERMINED, None, facts]
             continue
         if not ok:
             results[scheme] = [INELIGIBLE, None, facts]
             continue
-        received = Decimal(0)
         if scheme.top_up and scheme.exclusive_group:
-            received = sum(
-                (
-                    a.amount
-                    for a in held
-                    if a.scheme.exclusive_group == scheme.exclusive_group
-                    and a.period < scheme.period
-                    and a.status in RECEIVED
-                ),
-                Decimal(0),
-            )
             facts["_group_received"] = received.quantize(Decimal("0.01"))
-        amount = award_amount(amount_rule(every), cap=scheme.cap_per_enterprise, received=received)
         if amount is None:
             results[scheme] = [UNDETERMINED, None, facts]
         elif amount <= 0:
@@ -1352,6 +1507,22 @@ def _python_outcomes(enterprise: Enterprise, schemes: list[Scheme], held: list[A
             if scheme is not winner:
                 results[scheme][0], results[scheme][1] = NOT_PAYABLE, None
     return {scheme: tuple(result) for scheme, result in results.items()}
+
+
+def _group_received(scheme: Scheme, held: list[Award]) -> Decimal:
+    """What a top-up scheme's group paid the enterprise in earlier periods (from its held awards)."""
+    if not (scheme.top_up and scheme.exclusive_group):
+        return Decimal(0)
+    return sum(
+        (
+            a.amount
+            for a in held
+            if a.scheme.exclusive_group == scheme.exclusive_group
+            and a.period < scheme.period
+            and a.status in RECEIVED
+        ),
+        Decimal(0),
+    )
 
 
 def _revocation_reason(award: Award) -> str:
@@ -1465,10 +1636,47 @@ def _received_before(scheme: Scheme, enterprise_id: int) -> Decimal:
     return total
 
 
+def _uncomputable_clause(reason: str) -> Clause:
+    return Clause(
+        path="rule",
+        op="error",
+        variable=None,
+        label=_("不可计算"),
+        value=None,
+        threshold=None,
+        unit="",
+        status="error",
+        text=_("不可计算：%(reason)s。请联系政策主管部门核实规则。") % {"reason": reason},
+    )
+
+
+def _evaluated(
+    scheme: Scheme, facts: dict, *, received: Decimal = Decimal(0)
+) -> tuple[Explanation | None, str]:
+    """``evaluate``, or (None, the rule's error) when the scheme's rule cannot be computed on these facts."""
+    try:
+        return _evaluate(scheme, facts, received=received), ""
+    except rules.RuleError as error:
+        return None, str(error)
+
+
 def evaluate(
     scheme: Scheme, facts: dict, *, received: Decimal = Decimal(0)
 ) -> tuple[Explanation, Decimal | None]:
-    """A scheme on a facts dict: its explanation and the amount due (None unless payable)."""
+    """A scheme on a facts dict: its explanation and the amount due (None unless payable).
+
+    A rule that cannot be computed on these facts gives the outcome ``uncomputable`` (不可计算), never
+    an exception: one scheme's rule does not take a page, the calculator or a re-match down.
+    """
+    result, problem = _evaluated(scheme, facts, received=received)
+    if result is None:
+        return Explanation(UNCOMPUTABLE, [_uncomputable_clause(problem)]), None
+    return result
+
+
+def _evaluate(
+    scheme: Scheme, facts: dict, *, received: Decimal = Decimal(0)
+) -> tuple[Explanation, Decimal | None]:
     eligibility, amount_rule = scheme_rules(scheme)
     context = context_of(scheme)
     explanation = rules.explain(eligibility, facts, variable_specs(context=context))

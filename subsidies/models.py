@@ -89,6 +89,8 @@ class Scheme(models.Model):
 class RunStatus(models.TextChoices):
     RUNNING = "running", _("运行中")
     FINISHED = "finished", _("已完成")
+    # Finished, but a scheme's rule failed on some enterprise: recorded in MatchFailure, the rest matched.
+    COMPLETED_WITH_ERRORS = "completed_with_errors", _("已完成（部分方案出错）")
     FAILED = "failed", _("失败")
 
 
@@ -96,7 +98,7 @@ class MatchRun(models.Model):
     """One matching of enterprises against the active automatic schemes (比对批次)."""
 
     trigger = models.CharField(_("触发方式"), max_length=16, default="manual")  # nightly / manual / facts
-    status = models.CharField(_("状态"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    status = models.CharField(_("状态"), max_length=24, choices=RunStatus.choices, default=RunStatus.RUNNING)
     scheme_codes = models.JSONField(_("限定方案"), default=list, blank=True)
     enterprise_ids = models.JSONField(_("限定企业"), default=list, blank=True)
     dry_run = models.BooleanField(_("试运行"), default=False)
@@ -183,6 +185,42 @@ class Undetermined(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme_id} {self.enterprise_id}"
+
+
+class MatchFailure(models.Model):
+    """A scheme whose rule could not be computed for an enterprise in a run (规则计算错误).
+
+    The chunk sets the scheme aside and matches the others; the run ends ``completed_with_errors``.
+    """
+
+    run = models.ForeignKey(
+        MatchRun, verbose_name=_("比对批次"), on_delete=models.CASCADE, related_name="failures"
+    )
+    scheme = models.ForeignKey(Scheme, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="+")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name=_("企业"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # The chunk (id range) the scheme was set aside in: its other enterprises were not matched for it.
+    id_from = models.BigIntegerField(_("起始企业 id（含）"))
+    id_to = models.BigIntegerField(_("截止企业 id（含）"))
+    message = models.TextField(_("错误信息"))
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("规则计算错误")
+        verbose_name_plural = _("规则计算错误")
+        ordering = ["-run_id", "scheme_id", "id_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "scheme", "id_from"], name="match_failure_once_per_chunk")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id} {self.scheme_id} {self.enterprise_id}"
 
 
 class LostCandidate(models.Model):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from policies.models import Policy
 from subsidies import rules
 from subsidies.models import Allocation, Scheme, SchemeMode, SchemeStatus
-from subsidies.rules.compiler import compile_amount, compile_condition
+from subsidies.rules.compiler import AMOUNT_LIMIT, compile_amount, compile_condition
 from subsidies.rules.logic import is_number
 from subsidies.variables import Context, resolver, variable_specs
 
@@ -81,6 +81,10 @@ def scheme_validate(*, eligibility: Any, amount_rule: Any) -> None:
     if is_number(amount_rule):
         if amount_rule < 0:
             raise SchemeError(_("金额规则：金额不能为负数"))
+        if amount_rule >= AMOUNT_LIMIT:
+            raise SchemeError(
+                _("金额规则：金额须小于 %(limit)s 元（兑现金额字段的上限）") % {"limit": f"{AMOUNT_LIMIT:,}"}
+            )
     else:
         try:
             rules.validate_amount(amount_rule, specs)

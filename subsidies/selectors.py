@@ -265,7 +265,7 @@ def calculator_results(*, profile: dict) -> list[CalculatorResult]:
     """Every scheme in force against a profile, eligible ones first; pure, nothing is stored."""
     schemes = [for_python(scheme) for scheme in schemes_active()]
     evaluated = evaluate_profile(facts=profile_facts(profile), schemes=schemes)
-    order = {"eligible": 0, "undetermined": 1, "ineligible": 2}
+    order = {"eligible": 0, "undetermined": 1, "uncomputable": 2, "ineligible": 3}
     results = [
         CalculatorResult(
             scheme=scheme,

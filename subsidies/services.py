@@ -432,7 +432,7 @@ def run_release(*, run: MatchRun, user) -> int:
     run = MatchRun.objects.select_for_update().get(pk=run.pk)
     if run.dry_run:
         raise AwardError(_("试运行的比对批次不能发布。"))
-    if run.status != RunStatus.FINISHED:
+    if run.status not in (RunStatus.FINISHED, RunStatus.COMPLETED_WITH_ERRORS):
         raise AwardError(_("比对批次尚未完成，不能发布。"))
     released = awards_release(awards=run.awards.filter(status=AwardStatus.APPROVED), user=user)
     if run.released_at is None and released:

@@ -152,6 +152,7 @@ class Variable:
                 ),
                 plain=False,
                 k=3,
+                cut=True,
             )
         if self.source == "age":
             exact = _age_expression(context.reference_date, Column(relation, "e_registered_on", CharField()))
@@ -453,7 +454,14 @@ def _value(variable: Variable, record: Record, context: Context) -> Any:
     if variable.source == "age":
         return _age(enterprise.registered_on, context.reference_date)
     if variable.source == "qualifications":
-        return sorted({q.code for q in record.qualifications if _held_on(q, context.reference_date)})
+        # Only catalogue codes: the SQL reads one column per known code, so an unknown one is never held.
+        return sorted(
+            {
+                q.code
+                for q in record.qualifications
+                if q.code in QUALIFICATION_CODES and _held_on(q, context.reference_date)
+            }
+        )
     if variable.source == "qualification_year":
         years = [
             q.year_awarded

@@ -4,6 +4,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from hypothesis import settings as hypothesis_settings
+
+# Property tests: the same examples on every CI run (derandomized, so a failure reproduces), fresh random
+# ones in development. Each test bounds its own max_examples.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -55,10 +55,15 @@ def notify(
         return 0
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     if email:
-        from portal.accounts.tasks import send_notification_emails
-
-        transaction.on_commit(lambda: send_notification_emails.delay(key))
+        transaction.on_commit(lambda: _queue_emails(key))
     return Notification.objects.filter(key=key, recipient__in=[r.recipient for r in rows]).count()
+
+
+def _queue_emails(key: str) -> None:
+    # Imported when queueing, after commit: tasks import this module, this module does not import them.
+    from portal.accounts.tasks import send_notification_emails
+
+    send_notification_emails.delay(key)
 
 
 def notification_emails_send(*, key: str) -> int:

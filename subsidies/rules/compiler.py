@@ -12,6 +12,10 @@ differs from ``apply`` the compiler guards:
 - Values of different types are unequal (NULL if either is unknown), never coerced.
 - PostgreSQL works numbers in ``numeric``: exact, as ``apply`` is; division is ``div(a·10²⁰, b)·10⁻²⁰``,
   the same digits as ``rules.logic.divide``.
+- Comparisons run on doubles first where the error bound proves them right (a near tie falls through
+  to the exact values); the bound covers the division cut, an absolute 10⁻²⁰ (``_covering_cut``).
+- An amount due the award column cannot hold (``AMOUNT_LIMIT``) fails the statement, as ``award_amount``
+  raises in Python; the match sets that scheme aside (``matching._guarded_chunk``).
 - SQLite has no exact decimal type (its numbers are 64-bit floats), so arithmetic and comparisons on
   computed numbers call ``subsidies_num`` / ``subsidies_cmp``, Python functions registered on each SQLite
   connection that run ``rules.logic``'s own arithmetic on decimal text. Plain facts and literals of up
@@ -29,17 +33,20 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 from django.db.models import BooleanField, CharField, Expression, Field, FloatField
 
 from .logic import (
     _OPERATIONS,
+    ARITHMETIC_CONTEXT,
     ARITY,
     COMPARISONS,
+    DIVISION_PLACES,
     RuleError,
     check_arity,
+    check_literal,
     child_path,
     divide,
     is_number,
@@ -61,6 +68,12 @@ _TYPE_NAMES = {
     MIXED: "类型不一的 if 结果",
 }
 FEN = Decimal("0.01")
+# The award amount column is numeric(14, 2): an amount due must stay below this (元).
+AMOUNT_LIMIT = 10**12
+# Rounding to the fen at numeric's full precision (the default context's 28 digits would fail sooner).
+_ROUNDING_CONTEXT = Context(
+    prec=ARITHMETIC_CONTEXT.prec, Emax=ARITHMETIC_CONTEXT.Emax, Emin=ARITHMETIC_CONTEXT.Emin
+)
 # Four units in the last place of a double: the error bounds below are first-order, this covers the rest.
 EPSILON = 4 * 2.0**-53
 
@@ -176,7 +189,14 @@ def award_amount(
         return None
     raw = Decimal(raw)
     capped = raw if cap is None else min(raw, cap)
-    return capped.quantize(FEN, rounding=ROUND_FLOOR) - received
+    with localcontext(_ROUNDING_CONTEXT):
+        due = capped.quantize(FEN, rounding=ROUND_FLOOR) - received
+    if due >= AMOUNT_LIMIT:
+        raise RuleError(
+            f"兑现金额 {format(due, 'f')} 元超出可记录的上限（须小于 {AMOUNT_LIMIT:,} 元）："
+            "请检查金额规则的单位，或为方案设置每户上限"
+        )
+    return due
 
 
 def AwardAmount(raw: Expression, *, cap: Decimal | None, received: Expression | None) -> SQL:
@@ -184,10 +204,14 @@ def AwardAmount(raw: Expression, *, cap: Decimal | None, received: Expression | 
     capped = "{0}" if cap is None else "LEAST({0}, CAST(%s AS numeric))"
     less = "" if received is None else " - {1}"
     parts = [raw] if received is None else [raw, received]
+    due = f"FLOOR({capped} * 100) * 0.01{less}"
+    # An amount the award column cannot hold fails here, in the statement, as award_amount raises:
+    # the cast to the column's type is the error (the run records it against the scheme).
     return SQL(
-        f"(CASE WHEN {{0}} IS NULL THEN NULL ELSE FLOOR({capped} * 100) * 0.01{less} END)",
+        f"(CASE WHEN {{0}} IS NULL THEN NULL WHEN {due} >= {AMOUNT_LIMIT} THEN CAST({due} AS numeric(14, 2))"
+        f" ELSE {due} END)",
         *parts,
-        params=() if cap is None else (cap,),
+        params=() if cap is None else (cap, cap, cap),
         output_field=NumberField(),
         vendors={"sqlite": "subsidies_amount({0}, %s, " + ("{1}" if received is not None else "0") + ")"},
         vendor_params={"sqlite": (None if cap is None else format(cap, "f"),)},
@@ -213,6 +237,8 @@ class Fact:
     floating: Expression | None = None
     plain: bool = True
     k: int = 1
+    # The exact value is a quotient cut after DIVISION_PLACES places (the R&D ratio).
+    cut: bool = False
 
 
 Resolver = Callable[[str], Fact]
@@ -272,6 +298,16 @@ def _case(conditions: list[Expression], values: list[Expression], has_else: bool
 
 def _float(template: str, *parts: Expression, params: tuple = (), vendors=None) -> SQL:
     return SQL(template, *parts, params=params, output_field=FloatField(), vendors=vendors)
+
+
+def _covering_cut(mag: Expression, k: int) -> SQL:
+    """``mag`` raised so that ``k · EPSILON · mag`` also covers a division's cut.
+
+    The exact quotient is cut after ``DIVISION_PLACES`` places, so it lies up to 10⁻²⁰ from the real
+    one, whatever its size; a bound relative to the value alone misses that for tiny quotients. The
+    raised magnitude carries the cut on through sums, products and further quotients.
+    """
+    return _float("({0} + %s)", mag, params=(10.0**-DIVISION_PLACES / (k * EPSILON),))
 
 
 def _float_literal(value: float) -> SQL:
@@ -344,8 +380,7 @@ class _Compiler:
             value = Decimal(str(value))
         if is_number(value):
             number = Decimal(value)
-            if not number.is_finite():
-                raise RuleError(f"数字无效：{value}", path=path)
+            check_literal(number, path=path)
             native, sqlite_param = _sqlite_number(number)
             expr = SQL(
                 "CAST(%s AS numeric)",
@@ -385,6 +420,8 @@ class _Compiler:
                 fact.k,
                 fact.plain,
             )
+            if fact.cut:
+                node.mag = _covering_cut(node.mag, node.k)
         if fact.type == LIST or len(args) < 2:
             return node
         default = self.node(args[1], child_path(path, op, 1))
@@ -550,6 +587,9 @@ class _Compiler:
 
     def condition(self, op: str, args: list, path: str) -> _Node:
         nodes = [self.node(arg, child_path(path, op, index)) for index, arg in enumerate(args)]
+        if len(nodes) % 2 == 0:
+            # No else: every condition false gives false (``logic.choose``), not unknown.
+            nodes.append(self.literal(False, path))
         conditions = [self.truth(nodes[i], path) for i in range(0, len(nodes) - 1, 2)]
         values = nodes[1::2] + (nodes[-1:] if len(nodes) % 2 else [])
         has_else = len(nodes) % 2 == 1
@@ -783,6 +823,7 @@ def _float_twin(op: str, nodes: list[_Node], result: _Node) -> None:
             params=(ks[1] * 1e-9,),
         )
         result.k = 2 * max(ks) + 2
+        result.mag = _covering_cut(result.mag, result.k)
     elif op in ("min", "max"):
         function = "LEAST" if op == "min" else "GREATEST"
         guard = " OR ".join(f"{hole} IS NULL" for hole in holes)

@@ -1,17 +1,24 @@
 """JsonLogic evaluation in Kleene three-valued logic, so Python agrees with the SQL compiler.
 
-Differences from jsonlogic.com, each chosen to match SQL:
+The dialect, with every departure from jsonlogic.com and its reason, is written down once in the
+README (规则引擎的 JSON Logic 方言); this is the evaluator's summary of it. Differences from jsonlogic.com:
 
 - Numbers are ``Decimal`` (JSON integers stay ``int``); arithmetic, ``min`` and ``max`` return ``Decimal``.
-- Arithmetic is exact, as PostgreSQL's ``numeric`` is: ``+``, ``-``, ``*`` and ``%`` are worked to 100
-  significant digits, far beyond any money figure, and a result that would need more is a rule error
-  rather than a silently rounded number. Division is the one inexact operation; its quotient is cut
+- Arithmetic is exact, as PostgreSQL's ``numeric`` is: ``+``, ``-``, ``*`` and ``%`` keep every digit,
+  and a result that would need more than ``numeric`` holds is a rule error rather than a silently
+  rounded number. Division is the one inexact operation; its quotient is cut
   (towards zero) after ``DIVISION_PLACES`` decimal places, which is what the SQL compiler's
   ``div(a * 10^20, b) * 10^-20`` gives, so both evaluators get the same digits.
 - ``None`` is "unknown": comparisons, arithmetic, ``in``, ``cat``, ``min`` and ``max`` with a ``None``
   operand give ``None``; ``!``/``!!`` of ``None`` give ``None``; ``and``/``or`` are Kleene and return
   ``True``/``False``/``None``, never an operand's value.
-- ``if`` with an unknown condition gives ``None`` (unlike SQL ``CASE``, which falls through to ``ELSE``).
+- ``if`` with an unknown condition gives ``None`` (unlike SQL ``CASE``, which falls through to ``ELSE``);
+  only a condition makes an ``if`` unknown: with every condition false and no else it gives ``False``
+  (jsonlogic.com: null, which is unknown here).
+- ``var`` with a default replaces a null fact as well as an absent one: in the facts relation a figure
+  not reported is null, so the two cannot be told apart.
+- Numbers written in a rule hold at most ``LITERAL_DIGITS`` digits either side of the point; arithmetic
+  is exact up to PostgreSQL ``numeric``'s limits (``ARITHMETIC_CONTEXT``), where both evaluators fail.
 - Division and modulo by zero give ``None``.
 - ``==`` does not coerce between types: numbers equal numbers (``int`` or ``Decimal``), strings equal
   strings, booleans equal booleans; values of different types are unequal. ``===`` is therefore the same
@@ -50,8 +57,29 @@ class RuleError(ValueError):
 # Digits kept after the point by a division (cut towards zero, as PostgreSQL's div() does).
 DIVISION_PLACES = 20
 _DIVISION_SCALE = Decimal(10) ** DIVISION_PLACES
-# Exact arithmetic: a result needing more digits than this raises instead of being rounded.
-ARITHMETIC_CONTEXT = Context(prec=100, traps=[InvalidOperation, Overflow, Inexact, Rounded])
+# Exact arithmetic to PostgreSQL's ``numeric`` limits (131,072 digits before the point, 16,383 after):
+# a result needing more raises there as here, instead of being rounded. Decimal's cost follows the
+# digits a number has, not this cap.
+ARITHMETIC_CONTEXT = Context(
+    prec=131_072 + 16_383, Emax=131_071, Emin=-16_383, traps=[InvalidOperation, Overflow, Inexact, Rounded]
+)
+# A number written in a rule: at most this many digits before the point, and as many after. Enough for
+# any money figure or ratio; it keeps the doubles the SQL compiler compares with far from overflow.
+LITERAL_DIGITS = 30
+
+
+def check_literal(number: Decimal, *, path: str = "") -> None:
+    """Raise RuleError for a number a rule may not hold: infinite, or beyond ``LITERAL_DIGITS``."""
+    if not number.is_finite():
+        raise RuleError(f"数字无效：{number}", path=path)
+    exponent = number.normalize(ARITHMETIC_CONTEXT).as_tuple().exponent
+    if number and (abs(number) > Decimal(10) ** LITERAL_DIGITS or exponent < -LITERAL_DIGITS):
+        raise RuleError(
+            f"数字 {number} 超出规则可用的范围：绝对值至多 10 的 {LITERAL_DIGITS} 次方，"
+            f"小数至多 {LITERAL_DIGITS} 位；请改用合适的单位（如万元）",
+            path=path,
+        )
+
 
 COMPARISONS = frozenset({"==", "!=", "===", "!==", ">", ">=", "<", "<="})
 ARITHMETIC = frozenset({"+", "-", "*", "/", "%", "min", "max"})
@@ -196,7 +224,7 @@ def _compiled_if(parts: list[Callable[[Any], Any]], data: Any) -> Any:
             return None
         if condition:
             return parts[index + 1](data)
-    return parts[-1](data) if len(parts) % 2 else None
+    return parts[-1](data) if len(parts) % 2 else False
 
 
 # ---- truth -------------------------------------------------------------------------------------------
@@ -235,13 +263,17 @@ def kleene_or(values: Iterable[bool | None]) -> bool | None:
 
 
 def choose(conditions: Sequence[bool | None], branches: Sequence[Any]) -> Any:
-    """The branch an ``if`` picks: the first true condition's value, the else value, or None."""
+    """The branch an ``if`` picks: the first true condition's value, the else value, or False.
+
+    Only an unknown condition makes the ``if`` unknown; with every condition false and no else branch
+    the value is ``False`` (jsonlogic.com gives null, which is falsy there but "unknown" here).
+    """
     for condition, branch in zip(conditions, branches, strict=False):
         if condition is None:
             return None
         if condition:
             return branch
-    return branches[len(conditions)] if len(branches) > len(conditions) else None
+    return branches[len(conditions)] if len(branches) > len(conditions) else False
 
 
 def _if(args: list, data: Any) -> Any:
@@ -251,7 +283,7 @@ def _if(args: list, data: Any) -> Any:
             return None
         if condition:
             return _evaluate(args[index + 1], data)
-    return _evaluate(args[-1], data) if len(args) % 2 else None
+    return _evaluate(args[-1], data) if len(args) % 2 else False
 
 
 # ---- facts -------------------------------------------------------------------------------------------

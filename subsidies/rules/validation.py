@@ -13,6 +13,7 @@ from .logic import (
     Rule,
     RuleError,
     check_arity,
+    check_literal,
     child_path,
     is_number,
     literal_text,
@@ -121,7 +122,10 @@ class _Checker:
         except RuleError as error:
             raise RuleError(error.reason, path=path) from None
         if parsed is None:
-            return _literal_type(node)
+            found = _literal_type(node)
+            if found == "number":
+                check_literal(Decimal(str(node)) if isinstance(node, float) else Decimal(node), path=path)
+            return found
         op, args = parsed
         check_arity(op, len(args), path=path)
         if op == "var":
@@ -258,6 +262,15 @@ class _Checker:
             found = self.check(arg, child_path(path, op, index), expect="boolean" if is_condition else expect)
             if not is_condition:
                 branch_types.add(found)
+        if len(args) % 2 == 0:
+            # No else: when no condition holds the value is false, which an amount cannot be.
+            if expect == "number":
+                raise RuleError(
+                    f"{op} 没有 else 分支，条件都不成立时得出 false 而不是金额："
+                    "请在最后写出 else 分支（例如 0）",
+                    path=path,
+                )
+            branch_types.add("boolean")
         return branch_types.pop() if len(branch_types) == 1 else None
 
     def _is_missing(self, node: Rule) -> bool:

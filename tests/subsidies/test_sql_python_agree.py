@@ -104,7 +104,6 @@ def _number_operations(inner):
         few.map(lambda args: {"min": args}),
         few.map(lambda args: {"max": args}),
         st.tuples(simple_conditions, inner, inner).map(lambda args: {"if": list(args)}),
-        st.tuples(simple_conditions, inner).map(lambda args: {"if": list(args)}),
     )
 
 
@@ -168,6 +167,8 @@ def _logical_operations(inner):
         inner.map(lambda arg: {"!": arg}),
         inner.map(lambda arg: {"!!": [arg]}),
         st.tuples(inner, inner, inner).map(lambda args: {"if": list(args)}),
+        # No else: false when every condition is false, unknown only when a condition is.
+        st.tuples(inner, inner).map(lambda args: {"if": list(args)}),
         st.lists(inner, min_size=2, max_size=5).map(lambda args: {"?:": args}),
     )
 

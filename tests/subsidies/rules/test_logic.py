@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from subsidies.rules import RuleError, apply, normalize, operators_used, parse, variables_used
+from subsidies.rules import RuleError, apply, compile_rule, normalize, operators_used, parse, variables_used
 
 UNKNOWN_TRUTH = [True, False, None]
 
@@ -187,8 +187,16 @@ def test_if_picks_the_then_or_else_branch():
     assert apply({"if": [False, "yes", "no"]}) == "no"
 
 
-def test_if_without_else_gives_none_when_the_condition_is_false():
-    assert apply({"if": [False, "yes"]}) is None
+def test_if_without_else_gives_false_not_unknown_when_every_condition_is_false():
+    assert apply({"if": [False, "yes"]}) is False
+    assert apply({"!": {"if": [False, True]}}) is True
+    assert compile_rule({"!": {"if": [False, True]}})({}) is True
+    assert apply({"if": [False, "a", False, "b"]}, {}) is False
+
+
+def test_if_without_else_is_unknown_only_when_a_condition_is_unknown():
+    assert apply({"if": [{"var": "x"}, "yes"]}, {}) is None
+    assert apply({"if": [{"var": "x"}, "yes"]}, {"x": False}) is False
 
 
 @pytest.mark.parametrize(("temp", "expected"), [(-5, "freezing"), (55, "liquid"), (120, "gas")])
