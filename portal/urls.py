@@ -51,5 +51,9 @@ urlpatterns = [
     *pages,
 ]
 
+handler404 = "portal.views.page_not_found"
+handler403 = "portal.views.permission_denied"
+handler500 = "portal.views.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
