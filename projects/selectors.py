@@ -4,7 +4,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -562,3 +562,10 @@ def dispatches_for_week(*, week_start: dt.date, coordinator_id: int | None = Non
         )
         .order_by("coordinator__username")
     )
+
+
+def latest_filing_day(*, until: dt.date) -> dt.date | None:
+    """The last local date up to ``until`` a filing was completed (予以备案); None before the first."""
+    qs = Filing.objects.filter(outcome=FilingOutcome.FILED, completed_at__date__lte=until)
+    moment = qs.aggregate(at=Max("completed_at"))["at"]
+    return timezone.localdate(moment) if moment else None

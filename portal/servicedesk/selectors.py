@@ -3,7 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
+from django.utils import timezone
 
 from portal.accounts.models import Department, User
 from portal.servicedesk.models import (
@@ -130,3 +131,12 @@ def resolution(*, start: dt.date, end: dt.date) -> Resolution:
     """
     collected = Problem.objects.created_between(start, end)
     return Resolution(collected=collected.count(), resolved=collected.resolved().count())
+
+
+def latest_record_day(*, until: dt.date) -> dt.date | None:
+    """The last day up to ``until`` with a visit made or a problem collected; None before the first."""
+    visit = Visit.objects.filter(date__lte=until).aggregate(day=Max("date"))["day"]
+    next_day = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+    created = Problem.objects.filter(created_at__lt=next_day).aggregate(at=Max("created_at"))["at"]
+    days = [day for day in (visit, created and timezone.localdate(created)) if day]
+    return max(days, default=None)
