@@ -39,3 +39,9 @@ class SubsidiesConfig(AppConfig):
         from subsidies.sections import policy_schemes
 
         register_policy_section(policy_schemes)
+
+        # A message about an award shows the award's publicity period as it stands, not a copy.
+        from portal.accounts.selectors import register_notification_facts
+        from subsidies.selectors import award_notification_facts
+
+        register_notification_facts(prefix="subsidy-award:", provider=award_notification_facts)

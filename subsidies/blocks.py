@@ -1,7 +1,6 @@
 """免申即享 on shared pages: the enterprise's awards on /me/, the publicity lists on the home page."""
 
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from subsidies import selectors
@@ -15,11 +14,10 @@ def dashboard(request):
     user = request.user
     if not user.is_enterprise_user:
         return None
-    today = timezone.localdate()
     awards = selectors.awards_for_enterprise(enterprise_id=user.enterprise_id)
     counts = awards.aggregate(
-        waiting=Count("pk", filter=Q(status=AwardStatus.PUBLICIZED, publicity_to__lt=today)),
-        publicizing=Count("pk", filter=Q(status=AwardStatus.PUBLICIZED, publicity_to__gte=today)),
+        waiting=Count("pk", filter=Q(shown_status=AwardStatus.AWAITING)),
+        publicizing=Count("pk", filter=Q(shown_status=AwardStatus.PUBLICIZED)),
         confirmed=Count("pk", filter=Q(status=AwardStatus.CONFIRMED)),
         paid=Count("pk", filter=Q(status=AwardStatus.PAID)),
         paid_amount=Sum("amount", filter=Q(status=AwardStatus.PAID)),

@@ -52,11 +52,24 @@ class ConfirmForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    """放弃兑现, with an optional reason."""
+    """放弃兑现: a reason and an explicit acknowledgement that it cannot be undone."""
 
     reason = forms.CharField(
-        label=_("放弃原因（选填）"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("放弃原因"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写放弃兑现的原因。")},
     )
+    understood = forms.BooleanField(
+        label=_("我已知悉：放弃后本项兑现即告终止，不能恢复；如需再次享受须联系主管部门。"),
+        error_messages={"required": _("请勾选确认您已知悉放弃的后果。")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("请填写放弃兑现的原因。"), code="required")
+        return reason
 
 
 class ReasonForm(forms.Form):
