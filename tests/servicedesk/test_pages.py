@@ -51,6 +51,23 @@ def test_the_form_says_what_is_wrong_and_saves_nothing(as_owner, monday):
     assert not Problem.objects.exists()
 
 
+def test_the_category_starts_empty_and_must_be_chosen(as_owner, monday):
+    page = as_owner.get(reverse("servicedesk:problem_new")).content.decode()
+    response = as_owner.post(reverse("servicedesk:problem_new"), {"title": "用地指标", "description": "说明"})
+
+    assert '<option value="" selected>请选择诉求类别</option>' in page
+    assert "selected>土地规划" not in page
+    assert response.context["form"].errors["category"] == ["请选择诉求类别。"]
+    assert not Problem.objects.exists()
+
+
+def test_the_form_accepts_photos(as_owner, monday):
+    page = as_owner.get(reverse("servicedesk:problem_new")).content.decode()
+
+    assert 'accept=".pdf,.docx,.xlsx,.jpg,.jpeg,.png"' in page
+    assert "限 PDF、DOCX、XLSX 文件或 JPEG、PNG 照片" in page
+
+
 def test_the_list_shows_only_the_enterprises_own_problems_and_filters_by_status(as_owner, desk, monday):
     mine = bring_to(desk, Status.ANSWERED, title="本企业的诉求")
     submit(desk, title="本企业待交办的诉求")
