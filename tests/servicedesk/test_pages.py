@@ -189,3 +189,21 @@ def test_the_dashboard_block_is_not_shown_to_staff(client, desk):
     response = client.get(reverse("accounts:dashboard"))
 
     assert all(b["template"] != "servicedesk/dashboard_block.html" for b in response.context["blocks"])
+
+
+def test_a_form_sent_with_mistakes_lists_them_all_at_the_top_in_chinese(as_owner, monday):
+    response = as_owner.post(reverse("servicedesk:problem_new"), {"title": "", "description": ""})
+
+    html = response.content.decode()
+    summary = html[html.index('class="form-errors error-summary"') : html.index("</ul>\n</div>")]
+    assert "提交未成功，请按以下提示修改后重新提交：" in summary
+    assert '<a href="#id_category">诉求类别：请选择诉求类别。</a>' in summary
+    assert '<a href="#id_title">诉求标题：该字段是必填项。</a>' in summary
+    assert '<a href="#id_description">诉求内容：该字段是必填项。</a>' in summary
+    assert html.index("error-summary") < html.index('id="id_category"')
+
+
+def test_a_form_without_mistakes_has_no_error_summary(as_owner, monday):
+    html = as_owner.get(reverse("servicedesk:problem_new")).content.decode()
+
+    assert "error-summary" not in html

@@ -206,7 +206,7 @@ def test_declining_without_a_reason_or_the_acknowledgement_changes_nothing(clien
 
     html = response.content.decode()
     assert response.status_code == 400
-    assert f"<li>{error}</li>" in html
+    assert f"：{error}</a></li>" in html
     assert '<details class="decline" open>' in html
     award.refresh_from_db()
     assert award.status == AwardStatus.PUBLICIZED
