@@ -569,3 +569,16 @@ def latest_filing_day(*, until: dt.date) -> dt.date | None:
     qs = Filing.objects.filter(outcome=FilingOutcome.FILED, completed_at__date__lte=until)
     moment = qs.aggregate(at=Max("completed_at"))["at"]
     return timezone.localdate(moment) if moment else None
+
+
+def permits_due_on(*, user, day: dt.date) -> QuerySet[Permit]:
+    """Permits under way whose deadline falls on ``day``: the user's department's, or all for a superuser."""
+    if not (user.is_authenticated and user.is_staff):
+        return Permit.objects.none()
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    qs = Permit.objects.open().filter(due_at__gte=start, due_at__lt=start + dt.timedelta(days=1))
+    if not user.is_superuser:
+        if user.department_id is None:
+            return Permit.objects.none()
+        qs = qs.filter(permit_type__department_id=user.department_id)
+    return qs.select_related("project", "permit_type").order_by("due_at", "id")

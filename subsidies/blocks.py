@@ -35,3 +35,14 @@ def home(request):
     """The award lists in publicity today, on the home page."""
     lists = selectors.publicity_lists()
     return {"order": 30, "template": "subsidies/home_block.html", "lists": lists[:5], "more": len(lists) > 5}
+
+
+def staff(request):
+    """Schemes whose candidates wait for the staff user's department to review them, on the admin home."""
+    if not request.user.has_perm("subsidies.change_award"):
+        return None
+    return {
+        "order": 20,
+        "template": "subsidies/staff_block.html",
+        "schemes": selectors.schemes_awaiting_review(user=request.user),
+    }

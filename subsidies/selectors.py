@@ -496,3 +496,22 @@ def batch_awards(*, batch: PaymentBatch) -> QuerySet[Award]:
 def automatic_schemes() -> QuerySet[Scheme]:
     """Every automatic (免申即享) scheme."""
     return Scheme.objects.filter(mode=SchemeMode.AUTOMATIC)
+
+
+def schemes_awaiting_review(*, user) -> list[dict]:
+    """Schemes with candidates waiting for the department's review (二次确认), with how many and how much.
+
+    Staff see their department's schemes; superusers every scheme. One query.
+    """
+    if not (user.is_authenticated and user.is_staff and user.has_perm("subsidies.change_award")):
+        return []
+    qs = Award.objects.filter(status=AwardStatus.CANDIDATE)
+    if not user.is_superuser:
+        if user.department_id is None:
+            return []
+        qs = qs.filter(scheme__policy__department_id=user.department_id)
+    return list(
+        qs.values("scheme_id", "scheme__code", "scheme__title")
+        .annotate(count=Count("pk"), total=Sum("amount"))
+        .order_by("scheme__code")
+    )

@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Max, Prefetch, QuerySet
+from django.db.models import Case, F, Max, Prefetch, QuerySet, When
 from django.utils import timezone
 
 from portal.accounts.models import Department, User
@@ -13,6 +13,7 @@ from portal.servicedesk.models import (
     ProblemAttachment,
     ProblemStep,
     ServiceLevel,
+    Status,
     Visit,
 )
 
@@ -140,3 +141,11 @@ def latest_record_day(*, until: dt.date) -> dt.date | None:
     created = Problem.objects.filter(created_at__lt=next_day).aggregate(at=Max("created_at"))["at"]
     days = [day for day in (visit, created and timezone.localdate(created)) if day]
     return max(days, default=None)
+
+
+def overdue_for_staff(*, user: User, now: dt.datetime) -> QuerySet[Problem]:
+    """The problems a staff user handles that are past the deadline they wait on, longest overdue first."""
+    if not (user.is_authenticated and user.is_staff):
+        return Problem.objects.none()
+    due = Case(When(status=Status.SUBMITTED, then=F("first_response_due")), default=F("answer_due"))
+    return problems_visible_to(user=user).overdue(now).annotate(due=due).order_by("due", "id")

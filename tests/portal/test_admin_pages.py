@@ -65,3 +65,23 @@ def test_run_periodic_jobs_runs_every_scheduled_task(monkeypatch, capsys):
     call_command("run_periodic_jobs", only=["test-emails"])
 
     assert "test-emails：完成" in capsys.readouterr().out
+
+
+def test_the_admin_index_groups_the_technical_apps_under_system_and_security_in_chinese(client, staff):
+    client.force_login(staff)
+
+    page = client.get("/admin/").content.decode()
+
+    system = page[page.index("系统与安全") :]
+    for name in (
+        "操作审计日志",
+        "登录失败锁定记录",
+        "登录日志",
+        "动态口令设备（TOTP）",
+        "备用验证码",
+        "定时任务",
+    ):
+        assert name in system
+    for english in ("Axes", "Audit log", "Otp_Totp", "Otp_Static", "Access attempts", "TOTP devices"):
+        assert english not in page
+    assert page.index("企业档案") < page.index("系统与安全")
