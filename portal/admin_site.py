@@ -1,5 +1,6 @@
 """The admin site of the portal: a staff home on the index, and the technical apps grouped in Chinese."""
 
+from django.contrib import admin
 from django.contrib.admin import AdminSite
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -60,3 +61,27 @@ def otp_site_class():
         pass
 
     return PortalOTPAdminSite
+
+
+def money_text(value, *, unit: str = "元") -> str:
+    """Money as admin lists show it: 1,234,567.80 元; — for none."""
+    if value is None:
+        return "—"
+    return f"{value:,.2f} {unit}"
+
+
+def money_column(model, field_name: str, *, unit: str = "元"):
+    """A change-list column showing a money field as 1,234,567.80 元 (or 万元), sortable by the field.
+
+    The header is the field's name without its unit in brackets, since each value carries it.
+    """
+    field = model._meta.get_field(field_name)
+    label = str(field.verbose_name)
+    for suffix in (f"（{unit}）", f"({unit})"):
+        label = label.removesuffix(suffix)
+
+    def column(obj) -> str:
+        return money_text(getattr(obj, field_name), unit=unit)
+
+    column.__name__ = f"{field_name}_money"
+    return admin.display(description=label, ordering=field_name)(column)
