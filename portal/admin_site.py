@@ -63,11 +63,15 @@ def otp_site_class():
     return PortalOTPAdminSite
 
 
+# The units money is shown in, by the name the code uses for them.
+UNITS = {"元": _("元"), "万元": _("万元")}
+
+
 def money_text(value, *, unit: str = "元") -> str:
     """Money as admin lists show it: 1,234,567.80 元; — for none."""
     if value is None:
         return "—"
-    return f"{value:,.2f} {unit}"
+    return f"{value:,.2f} {UNITS[unit]}"
 
 
 def money_column(model, field_name: str, *, unit: str = "元"):
