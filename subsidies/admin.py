@@ -560,6 +560,7 @@ class SchemeAdmin(admin.ModelAdmin):
                         (f"cond_{i}_variable", f"cond_{i}_op", f"cond_{i}_value", f"cond_{i}_other")
                         for i in range(RULE_ROWS)
                     ],
+                    "eligibility_formula",
                     "eligibility_json",
                 ),
                 "description": gettext_lazy(
@@ -575,6 +576,7 @@ class SchemeAdmin(admin.ModelAdmin):
                     "amount_kind",
                     "amount_fixed",
                     ("amount_variable", "amount_minus", "amount_factor"),
+                    "amount_formula",
                     "amount_json",
                     "cap_per_enterprise",
                 )

@@ -262,7 +262,7 @@ def test_a_bad_rule_is_refused_with_a_chinese_message_and_nothing_is_saved(overr
     assert not Scheme.objects.filter(code="rd-builder-2022").exists()
 
 
-def test_a_complex_rule_is_edited_as_jsonlogic(client, staff):
+def test_a_nested_rule_is_edited_as_a_formula(client, staff):
     from tests.subsidies.award_factories import AwardSchemeFactory
 
     scheme = AwardSchemeFactory(
@@ -272,7 +272,19 @@ def test_a_complex_rule_is_edited_as_jsonlogic(client, staff):
 
     page = client.get(f"/admin/subsidies/scheme/{scheme.pk}/change/").content.decode()
 
-    assert "该资格规则结构较复杂，无法用条件行表示，请直接编辑 JsonLogic。" in page
+    assert '<option value="formula" selected>' in page
+    assert "(is_above_scale 且 employees &gt; 10) 或 否</textarea>" in page
+
+
+def test_a_rule_neither_rows_nor_a_formula_can_write_is_edited_as_jsonlogic(client, staff):
+    from tests.subsidies.award_factories import AwardSchemeFactory
+
+    scheme = AwardSchemeFactory(eligibility={">=": [{"var": ["rd_expense", 0]}, 100]})
+    client.force_login(staff)
+
+    page = client.get(f"/admin/subsidies/scheme/{scheme.pk}/change/").content.decode()
+
+    assert "该资格规则无法用条件行或公式表示，请直接编辑 JsonLogic。" in page
     assert '<option value="json" selected>' in page
 
 
