@@ -1,6 +1,7 @@
-"""Uploaded documents: PDF, DOCX and XLSX only, recognised by their content, within a size limit.
+"""Uploaded files: documents (PDF, DOCX, XLSX) and, where a caller accepts them, photos (JPEG, PNG),
+recognised by their content, within a size limit.
 
-Shared by policy attachments and service-desk problems.
+Shared by policy attachments (documents) and service-desk problems (documents and photos).
 """
 
 import mimetypes
@@ -18,13 +19,23 @@ ALLOWED = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jpg": "image/jpeg",
+    "png": "image/png",
 }
+DOCUMENTS = ("pdf", "docx", "xlsx")
+PHOTOS = ("jpg", "png")
+# The file extensions each kind may carry.
+SUFFIXES = {"jpg": ("jpg", "jpeg")}
 
 
 def sniff(head: bytes, file) -> str | None:
-    """The kind of document by its bytes: "pdf", "docx", "xlsx" or None."""
+    """The kind of file by its bytes: "pdf", "docx", "xlsx", "jpg", "png" or None."""
     if head.startswith(b"%PDF-"):
         return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
     if head.startswith(b"PK\x03\x04"):
         try:
             file.seek(0)
@@ -43,8 +54,12 @@ def sniff(head: bytes, file) -> str | None:
     return None
 
 
-def validate_attachment(file) -> str:
-    """Refuse anything that is not a PDF, DOCX or XLSX by content, or is too large; return its kind."""
+def _kind_names(kinds) -> str:
+    return "、".join("JPEG" if kind == "jpg" else kind.upper() for kind in kinds)
+
+
+def validate_attachment(file, *, kinds: tuple[str, ...] = DOCUMENTS) -> str:
+    """Refuse anything not of ``kinds`` by content (documents by default), or too large; return its kind."""
     limit = settings.ATTACHMENT_MAX_BYTES
     if file.size is not None and file.size > limit:
         raise ValidationError(
@@ -57,11 +72,15 @@ def validate_attachment(file) -> str:
     file.seek(0)
     kind = sniff(head, file)
     suffix = PurePath(file.name or "").suffix.lower().lstrip(".")
-    if kind is None:
-        raise ValidationError(_("只接受 PDF、DOCX、XLSX 格式的附件（按文件内容识别）。"), code="bad_type")
-    if suffix != kind:
+    if kind not in kinds:
         raise ValidationError(
-            _("文件扩展名 .%(suffix)s 与内容（%(kind)s）不符。") % {"suffix": suffix, "kind": kind.upper()},
+            _("只接受 %(kinds)s 格式的附件（按文件内容识别）。") % {"kinds": _kind_names(kinds)},
+            code="bad_type",
+        )
+    if suffix not in SUFFIXES.get(kind, (kind,)):
+        raise ValidationError(
+            _("文件扩展名 .%(suffix)s 与内容（%(kind)s）不符。")
+            % {"suffix": suffix, "kind": _kind_names([kind])},
             code="bad_suffix",
         )
     return kind
@@ -72,7 +91,9 @@ def attachment_response(fieldfile, download_name: str) -> FileResponse:
     name = get_valid_filename(download_name) or "attachment"
     suffix = PurePath(fieldfile.name).suffix.lower().lstrip(".")
     content_type = (
-        ALLOWED.get(suffix) or mimetypes.guess_type(fieldfile.name)[0] or "application/octet-stream"
+        ALLOWED.get("jpg" if suffix == "jpeg" else suffix)
+        or mimetypes.guess_type(fieldfile.name)[0]
+        or "application/octet-stream"
     )
     response = FileResponse(fieldfile.open("rb"), content_type=content_type)
     ascii_name = name.encode("ascii", "ignore").decode() or f"attachment.{suffix}"

@@ -1,7 +1,8 @@
-"""Blocks that apps contribute to shared pages: the home page and the enterprise dashboard (/me/).
+"""Blocks that apps contribute to shared pages: the home page, the enterprise dashboard (/me/) and the
+staff home in admin.
 
-An app that has something to show offers a ``blocks.py`` with ``home(request)`` and/or
-``dashboard(request)``; each returns ``None`` or a dict with ``order`` (smaller first), ``template`` and
+An app that has something to show offers a ``blocks.py`` with ``home(request)``, ``dashboard(request)``
+and/or ``staff(request)``; each returns ``None`` or a dict with ``order`` (smaller first), ``template`` and
 the template's context. Discovery keeps the shell free of imports from the apps above it.
 """
 
@@ -14,7 +15,7 @@ _PROJECT_APPS = ("portal.", "policies", "subsidies", "projects")
 
 
 def collect(request, page: str) -> list[dict]:
-    """Every block the installed apps offer for ``page`` ("home" or "dashboard")."""
+    """Every block the installed apps offer for ``page`` ("home", "dashboard" or "staff")."""
     blocks = []
     for module in _blocks_modules():
         offer = getattr(module, page, None)

@@ -31,6 +31,25 @@ def invalidate() -> None:
         cache.set(_VERSION_KEY, 2, None)
 
 
+def latest_day(*, until: dt.date) -> dt.date | None:
+    """The last day up to ``until`` on which a built part recorded something its figures count."""
+    version = cache.get_or_set(_VERSION_KEY, 1, None)
+    key = f"stats:{version}:latest:{until.isoformat()}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None
+    days = []
+    for name in STATS_MODULES:
+        if find_spec(name) is not None:
+            module = import_module(name)
+            if hasattr(module, "latest_day"):
+                days.append(module.latest_day(until=until))
+    latest = max((day for day in days if day), default=None)
+    # "" caches "nothing recorded yet" (None would read as a cache miss).
+    cache.set(key, latest or "", CACHE_SECONDS)
+    return latest
+
+
 def figures(*, start: dt.date, end: dt.date) -> dict:
     """Every figure the built parts can compute for ``start``..``end`` (both days included)."""
     version = cache.get_or_set(_VERSION_KEY, 1, None)

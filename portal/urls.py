@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from portal import views
+from portal import admin_site, views
 
 # Each app's urls module holds its pages (urlpatterns) and its API (api_urlpatterns, under /api/v1/).
 APP_URLS = (
@@ -25,11 +25,11 @@ APP_URLS = (
 admin.site.site_header = format_lazy("{} {}", settings.ZONE_NAME, gettext_lazy("企业服务门户 · 管理后台"))
 admin.site.site_title = gettext_lazy("企业服务门户管理后台")
 admin.site.index_title = gettext_lazy("业务管理")
-if settings.ADMIN_REQUIRE_OTP:
-    # Staff sign in to admin with a password and a one-time code (django-otp TOTP or static tokens).
-    from django_otp.admin import OTPAdminSite
-
-    admin.site.__class__ = OTPAdminSite
+# The staff home on the index and the 系统与安全 section; in production staff sign in to admin with a
+# password and a one-time code (django-otp TOTP or static tokens).
+admin.site.__class__ = (
+    admin_site.otp_site_class() if settings.ADMIN_REQUIRE_OTP else admin_site.PortalAdminSite
+)
 
 api_v1 = []
 pages = []
@@ -52,6 +52,10 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     *pages,
 ]
+
+handler404 = "portal.views.page_not_found"
+handler403 = "portal.views.permission_denied"
+handler500 = "portal.views.server_error"
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

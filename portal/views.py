@@ -1,12 +1,18 @@
-"""The portal shell: the home page, the site's own pages, the elderly-friendly switch and the health check."""
+"""The portal shell: the home page, the site's own pages, the elderly-friendly switch, the health check
+and the error pages."""
+
+import logging
+import re
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.template import loader
+from django.urls import Resolver404, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -97,3 +103,65 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
     )
+
+
+# Error pages. Pages answer in Chinese inside the site frame with a way back; the API answers JSON
+# in the same {"detail": ...} shape as its other errors.
+
+logger = logging.getLogger(__name__)
+
+# Django's own 404 messages name models in English; only the messages the portal wrote are shown.
+_GENERIC_404 = re.compile(r"^No .+ matches the given query\.$")
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _not_found_message(exception) -> str:
+    if isinstance(exception, Http404) and not isinstance(exception, Resolver404) and exception.args:
+        message = exception.args[0]
+        if isinstance(message, str) and message and not _GENERIC_404.match(message):
+            return message
+    return ""
+
+
+def page_not_found(request, exception=None):
+    """404: the page does not exist (or is not public)."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("没有找到这个地址对应的内容，请核对网址。")}, status=404)
+    return render(request, "404.html", {"message": _not_found_message(exception)}, status=404)
+
+
+def permission_denied(request, exception=None):
+    """403: signed in as someone who may not see this page."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("您没有执行此操作的权限。")}, status=403)
+    return render(request, "403.html", status=403)
+
+
+def csrf_failure(request, reason: str = ""):
+    """403 for a form sent without a valid token: usually a page left open too long before submitting."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("请求校验失败，请刷新页面后重试。")}, status=403)
+    return render(request, "403_csrf.html", {"retry_url": request.get_full_path()}, status=403)
+
+
+def server_error(request):
+    """500: rendered from settings only: the request's context (session, user, database) may have failed."""
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": _("服务器出现错误，请稍后重试；如仍有问题请拨打服务热线。")}, status=500
+        )
+    context = {
+        "ZONE_NAME": settings.ZONE_NAME,
+        "PORTAL_NAME": settings.PORTAL_NAME,
+        "SERVICE_HOTLINE": settings.SERVICE_HOTLINE,
+    }
+    try:
+        body = loader.get_template("500.html").render(context)
+    except Exception:
+        logger.exception("The 500 page failed to render")
+        body = _("服务器出现错误，请稍后重试。服务热线：%(hotline)s") % {"hotline": settings.SERVICE_HOTLINE}
+        return HttpResponseServerError(body, content_type="text/plain; charset=utf-8")
+    return HttpResponseServerError(body)

@@ -15,3 +15,14 @@ def dashboard(request):
     if not total:
         return None
     return {"order": 40, "template": "projects/dashboard_block.html", "rows": rows, "total": total}
+
+
+def staff(request):
+    """The permits of the staff user's department due today, on the admin home."""
+    if not request.user.has_perm("projects.view_permit"):
+        return None
+    return {
+        "order": 30,
+        "template": "projects/staff_block.html",
+        "permits": list(selectors.permits_due_on(user=request.user, day=timezone.localdate())),
+    }

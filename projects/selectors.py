@@ -4,7 +4,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -562,3 +562,23 @@ def dispatches_for_week(*, week_start: dt.date, coordinator_id: int | None = Non
         )
         .order_by("coordinator__username")
     )
+
+
+def latest_filing_day(*, until: dt.date) -> dt.date | None:
+    """The last local date up to ``until`` a filing was completed (予以备案); None before the first."""
+    qs = Filing.objects.filter(outcome=FilingOutcome.FILED, completed_at__date__lte=until)
+    moment = qs.aggregate(at=Max("completed_at"))["at"]
+    return timezone.localdate(moment) if moment else None
+
+
+def permits_due_on(*, user, day: dt.date) -> QuerySet[Permit]:
+    """Permits under way whose deadline falls on ``day``: the user's department's, or all for a superuser."""
+    if not (user.is_authenticated and user.is_staff):
+        return Permit.objects.none()
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    qs = Permit.objects.open().filter(due_at__gte=start, due_at__lt=start + dt.timedelta(days=1))
+    if not user.is_superuser:
+        if user.department_id is None:
+            return Permit.objects.none()
+        qs = qs.filter(permit_type__department_id=user.department_id)
+    return qs.select_related("project", "permit_type").order_by("due_at", "id")

@@ -18,3 +18,8 @@ def figures(*, start: dt.date, end: dt.date) -> dict:
         "acceptances_online": acceptances["online"],
         "acceptances_offline": acceptances["offline"],
     }
+
+
+def latest_day(*, until: dt.date) -> dt.date | None:
+    """The last day up to ``until`` a filing was completed."""
+    return selectors.latest_filing_day(until=until)

@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.admin_site import money_column, money_text
 from subsidies import selectors, services
 from subsidies.forms import (
     RULE_ROWS,
@@ -116,8 +117,8 @@ class AwardAdmin(RecordAdmin):
         "scheme",
         "period",
         "status",
-        "computed_amount",
-        "amount",
+        money_column(Award, "computed_amount"),
+        money_column(Award, "amount"),
         "waitlisted",
         "publicity_to",
         "payment_batch",
@@ -436,9 +437,13 @@ class BatchAwardInline(admin.TabularInline):
     fk_name = "payment_batch"
     extra = 0
     can_delete = False
-    fields = ("enterprise", "scheme", "amount", "status", "bank_name", "masked_account", "paid_at")
+    fields = ("enterprise", "scheme", "amount_money", "status", "bank_name", "masked_account", "paid_at")
     readonly_fields = fields
     verbose_name_plural = gettext_lazy("批次中的兑现记录")
+
+    @admin.display(description=gettext_lazy("兑现金额"))
+    def amount_money(self, award):
+        return money_text(award.amount)
 
     @admin.display(description=gettext_lazy("银行账号"))
     def masked_account(self, award):
@@ -453,7 +458,15 @@ class BatchAwardInline(admin.TabularInline):
 
 @admin.register(PaymentBatch)
 class PaymentBatchAdmin(RecordAdmin):
-    list_display = ("title", "status", "total", "created_by", "created_at", "exported_at", "paid_at")
+    list_display = (
+        "title",
+        "status",
+        money_column(PaymentBatch, "total"),
+        "created_by",
+        "created_at",
+        "exported_at",
+        "paid_at",
+    )
     list_filter = ("status",)
     search_fields = ("title", "paid_reference")
     readonly_fields = (
@@ -535,8 +548,8 @@ class SchemeAdmin(admin.ModelAdmin):
         "mode",
         "status",
         "period",
-        "budget",
-        "committed",
+        money_column(Scheme, "budget"),
+        money_column(Scheme, "committed"),
         "allocation",
     )
     list_filter = ("mode", "status", "allocation", "period")
@@ -558,6 +571,7 @@ class SchemeAdmin(admin.ModelAdmin):
                         (f"cond_{i}_variable", f"cond_{i}_op", f"cond_{i}_value", f"cond_{i}_other")
                         for i in range(RULE_ROWS)
                     ],
+                    "eligibility_formula",
                     "eligibility_json",
                 ),
                 "description": gettext_lazy(
@@ -573,6 +587,7 @@ class SchemeAdmin(admin.ModelAdmin):
                     "amount_kind",
                     "amount_fixed",
                     ("amount_variable", "amount_minus", "amount_factor"),
+                    "amount_formula",
                     "amount_json",
                     "cap_per_enterprise",
                 )

@@ -146,7 +146,13 @@ class ConfirmSerializer(serializers.Serializer):
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=500,
+        error_messages={
+            "required": gettext_lazy("请填写放弃兑现的原因。"),
+            "blank": gettext_lazy("请填写放弃兑现的原因。"),
+        },
+    )
 
 
 class AwardConfirmApi(APIView):

@@ -45,3 +45,9 @@ class SubsidiesConfig(AppConfig):
         from subsidies.services import publicity_recompute
 
         deadlines_recomputer("subsidies", publicity_recompute)
+
+        # A message about an award shows the award's publicity period as it stands, not a copy.
+        from portal.accounts.selectors import register_notification_facts
+        from subsidies.selectors import award_notification_facts
+
+        register_notification_facts(prefix="subsidy-award:", provider=award_notification_facts)

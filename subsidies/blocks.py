@@ -1,7 +1,6 @@
 """免申即享 on shared pages: the enterprise's awards on /me/, the publicity lists on the home page."""
 
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from subsidies import selectors
@@ -15,11 +14,10 @@ def dashboard(request):
     user = request.user
     if not user.is_enterprise_user:
         return None
-    today = timezone.localdate()
     awards = selectors.awards_for_enterprise(enterprise_id=user.enterprise_id)
     counts = awards.aggregate(
-        waiting=Count("pk", filter=Q(status=AwardStatus.PUBLICIZED, publicity_to__lt=today)),
-        publicizing=Count("pk", filter=Q(status=AwardStatus.PUBLICIZED, publicity_to__gte=today)),
+        waiting=Count("pk", filter=Q(shown_status=AwardStatus.AWAITING)),
+        publicizing=Count("pk", filter=Q(shown_status=AwardStatus.PUBLICIZED)),
         confirmed=Count("pk", filter=Q(status=AwardStatus.CONFIRMED)),
         paid=Count("pk", filter=Q(status=AwardStatus.PAID)),
         paid_amount=Sum("amount", filter=Q(status=AwardStatus.PAID)),
@@ -37,3 +35,14 @@ def home(request):
     """The award lists in publicity today, on the home page."""
     lists = selectors.publicity_lists()
     return {"order": 30, "template": "subsidies/home_block.html", "lists": lists[:5], "more": len(lists) > 5}
+
+
+def staff(request):
+    """Schemes whose candidates wait for the staff user's department to review them, on the admin home."""
+    if not request.user.has_perm("subsidies.change_award"):
+        return None
+    return {
+        "order": 20,
+        "template": "subsidies/staff_block.html",
+        "schemes": selectors.schemes_awaiting_review(user=request.user),
+    }

@@ -52,11 +52,24 @@ class ConfirmForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    """放弃兑现, with an optional reason."""
+    """放弃兑现: a reason and an explicit acknowledgement that it cannot be undone."""
 
     reason = forms.CharField(
-        label=_("放弃原因（选填）"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("放弃原因"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写放弃兑现的原因。")},
     )
+    understood = forms.BooleanField(
+        label=_("我已知悉：放弃后本项兑现即告终止，不能恢复；如需再次享受须联系主管部门。"),
+        error_messages={"required": _("请勾选确认您已知悉放弃的后果。")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("请填写放弃兑现的原因。"), code="required")
+        return reason
 
 
 class ReasonForm(forms.Form):
@@ -308,8 +321,14 @@ def _row(clause) -> dict:
 AMOUNT_KINDS = [
     ("fixed", _("固定金额")),
     ("product", _("数据项 × 系数（可减去另一数据项）")),
+    ("formula", _("计算公式（封顶、取小、按条件）")),
     ("json", _("JsonLogic 公式")),
 ]
+FORMULA_HELP = _(
+    "数据项用其名称（如 rd_expense、prev.rd_expense、qualification_year.high_tech）；且、或、非；"
+    '比较 >= > <= < == !=；qualifications 包含 "high_tech"；credit_rating 属于 ["A", "B"]；'
+    "+ - * /；最小(…)、最大(…)；如果(条件, 是则, 否则)；是、否。"
+)
 
 
 def _amount_parts(rule) -> dict:
@@ -350,8 +369,18 @@ class SchemeForm(forms.ModelForm):
 
     eligibility_mode = forms.ChoiceField(
         label=_("资格规则编辑方式"),
-        choices=[("builder", _("按下列条件生成")), ("json", _("直接编辑 JsonLogic"))],
+        choices=[
+            ("builder", _("按下列条件生成")),
+            ("formula", _("按公式编辑（可分组、嵌套“或”）")),
+            ("json", _("直接编辑 JsonLogic")),
+        ],
         initial="builder",
+    )
+    eligibility_formula = forms.CharField(
+        label=_("资格规则（公式）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 90, "class": "vLargeTextField"}),
+        help_text=FORMULA_HELP,
     )
     combinator = forms.ChoiceField(
         label=_("条件组合"),
@@ -374,6 +403,14 @@ class SchemeForm(forms.ModelForm):
         label=_("系数（元 / 单位）"),
         required=False,
         help_text=_("如“研发费用增量（万元）的 10%”：数据项 研发费用，减去 上年研发费用，系数 1000。"),
+    )
+    amount_formula = forms.CharField(
+        label=_("金额公式"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 90, "class": "vLargeTextField"}),
+        help_text=_(
+            "如 最小((rd_expense - prev.rd_expense) * 1000, 2000000) + 如果(is_above_scale, 100000, 0)"
+        ),
     )
     amount_json = forms.CharField(
         label=_("金额规则（JsonLogic）"),
@@ -413,24 +450,45 @@ class SchemeForm(forms.ModelForm):
             self._load(self.instance)
 
     def _load(self, scheme: Scheme) -> None:
+        from subsidies.rules import RuleError
+        from subsidies.rules.formula import to_formula
+
         self.initial["eligibility_json"] = _pretty(scheme.eligibility)
         self.initial["amount_json"] = _pretty(scheme.amount_rule)
+        formulas = {}
+        for name, rule in (
+            ("eligibility_formula", scheme.eligibility),
+            ("amount_formula", scheme.amount_rule),
+        ):
+            try:
+                formulas[name] = to_formula(rule)
+            except RuleError:
+                continue
+        self.initial.update(formulas)
         try:
             combinator, rows = rule_to_rows(scheme.eligibility)
         except RuleBuilderError:
-            self.initial["eligibility_mode"] = "json"
-            self.builder_note = _("该资格规则结构较复杂，无法用条件行表示，请直接编辑 JsonLogic。")
+            if "eligibility_formula" in formulas:
+                self.initial["eligibility_mode"] = "formula"
+            else:
+                self.initial["eligibility_mode"] = "json"
+                self.builder_note = _("该资格规则无法用条件行或公式表示，请直接编辑 JsonLogic。")
         else:
             self.initial["combinator"] = combinator
             for index, row in enumerate(rows):
                 for key, value in row.items():
                     self.initial[f"cond_{index}_{key}"] = value
-        self.initial.update(_amount_parts(scheme.amount_rule))
+        parts = _amount_parts(scheme.amount_rule)
+        if parts["amount_kind"] == "json" and "amount_formula" in formulas:
+            parts = {"amount_kind": "formula"}
+        self.initial.update(parts)
 
     def _eligibility(self):
         from subsidies import rules
 
         data = self.cleaned_data
+        if data.get("eligibility_mode") == "formula":
+            return self._formula("eligibility_formula")
         if data.get("eligibility_mode") == "json":
             try:
                 return rules.parse(data.get("eligibility_json") or "")
@@ -461,10 +519,21 @@ class SchemeForm(forms.ModelForm):
             if data.get("amount_minus"):
                 base = {"-": [base, {"var": data["amount_minus"]}]}
             return {"*": [base, data["amount_factor"]]}
+        if kind == "formula":
+            return self._formula("amount_formula")
         try:
             return rules.parse(data.get("amount_json") or "")
         except rules.RuleError as exc:
             raise ValidationError({"amount_json": str(exc)}) from None
+
+    def _formula(self, field: str):
+        from subsidies.rules import RuleError
+        from subsidies.rules.formula import from_formula
+
+        try:
+            return from_formula(self.cleaned_data.get(field) or "")
+        except RuleError as exc:
+            raise ValidationError({field: str(exc)}) from None
 
     def clean(self):
         cleaned = super().clean()

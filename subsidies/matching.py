@@ -136,7 +136,13 @@ MIN_CHUNK = 10_000
 # A queued run with no chunk done for this long is taken for dead and resumed by the next start.
 STALE_AFTER = dt.timedelta(minutes=30)
 # Statuses of an award not yet paid and still live: what a lost candidate can be.
-LIVE_UNPAID = (AwardStatus.CANDIDATE, AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED)
+LIVE_UNPAID = (
+    AwardStatus.CANDIDATE,
+    AwardStatus.APPROVED,
+    AwardStatus.PUBLICIZED,
+    AwardStatus.AWAITING,
+    AwardStatus.CONFIRMED,
+)
 # Statuses whose amount counts as received in a top-up group (money committed to the enterprise).
 RECEIVED = (AwardStatus.CONFIRMED, AwardStatus.PAID)
 # What a new award's explanation holds until its trace is built from its facts (award_explanation).

@@ -245,6 +245,8 @@ class AwardStatus(models.TextChoices):
     CANDIDATE = "candidate", _("待审核")
     APPROVED = "approved", _("已审核")
     PUBLICIZED = "publicized", _("公示中")
+    # The publicity period ended without a decision against it: the enterprise may confirm now.
+    AWAITING = "awaiting", _("公示期满待确认")
     CONFIRMED = "confirmed", _("企业已确认")
     PAID = "paid", _("已拨付")
     REJECTED = "rejected", _("审核未通过")
@@ -362,6 +364,11 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme.code} {self.enterprise_id} {self.period}"
+
+    @property
+    def shown_status_label(self) -> str:
+        """The label of the status shown today (``shown_status``, annotated by the award selectors)."""
+        return AwardStatus(self.shown_status).label
 
 
 class AwardEvent(models.Model):

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, Count, Max, Min, Prefetch, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, Max, Min, Prefetch, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -27,10 +27,17 @@ from subsidies.rules.logic import divide
 from subsidies.variables import VARIABLES, Context, Record, facts_from_record, variable_specs
 
 # Statuses of an award that passed review and was not dropped: what the zone grants (兑现).
-GRANTED = (AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED, AwardStatus.PAID)
+GRANTED = (
+    AwardStatus.APPROVED,
+    AwardStatus.PUBLICIZED,
+    AwardStatus.AWAITING,
+    AwardStatus.CONFIRMED,
+    AwardStatus.PAID,
+)
 # What an enterprise sees of its awards: never the candidates staff have not reviewed yet, nor rejections.
 ENTERPRISE_VISIBLE = (
     AwardStatus.PUBLICIZED,
+    AwardStatus.AWAITING,
     AwardStatus.CONFIRMED,
     AwardStatus.PAID,
     AwardStatus.DECLINED,
@@ -38,8 +45,22 @@ ENTERPRISE_VISIBLE = (
 )
 
 
+def shown_status(*, today: dt.date | None = None) -> Case:
+    """An award's status as it stands today: a publicity period that has ended reads 公示期满待确认,
+    whether or not the nightly job has moved the award on yet. The badge, the counts and the confirm form
+    all read this (annotated as ``shown_status``)."""
+    today = today or timezone.localdate()
+    return Case(
+        When(status=AwardStatus.PUBLICIZED, publicity_to__lt=today, then=Value(AwardStatus.AWAITING.value)),
+        default=F("status"),
+        output_field=CharField(),
+    )
+
+
 def _with_scheme(qs: QuerySet[Award]) -> QuerySet[Award]:
-    return qs.select_related("scheme", "scheme__policy", "scheme__policy__department", "enterprise")
+    return qs.select_related("scheme", "scheme__policy", "scheme__policy__department", "enterprise").annotate(
+        shown_status=shown_status()
+    )
 
 
 def awards_visible_to(*, user) -> QuerySet[Award]:
@@ -56,7 +77,9 @@ def awards_visible_to(*, user) -> QuerySet[Award]:
 
 def awards_for_enterprise(*, enterprise_id: int) -> QuerySet[Award]:
     """An enterprise's released awards, the ones waiting for its answer first."""
-    waiting_first = Case(When(status=AwardStatus.PUBLICIZED, then=Value(0)), default=Value(1))
+    waiting_first = Case(
+        When(status__in=(AwardStatus.PUBLICIZED, AwardStatus.AWAITING), then=Value(0)), default=Value(1)
+    )
     return _with_scheme(
         Award.objects.filter(enterprise_id=enterprise_id, status__in=ENTERPRISE_VISIBLE)
     ).order_by(waiting_first, "-publicity_from", "-id")
@@ -74,10 +97,9 @@ def award_detail(*, user, pk: int) -> Award:
 
 
 def awards_waiting_for(*, enterprise_id: int, today: dt.date | None = None) -> QuerySet[Award]:
-    """Publicized awards of an enterprise whose publicity is over: waiting for its confirmation."""
-    today = today or timezone.localdate()
-    qs = Award.objects.filter(enterprise_id=enterprise_id, status=AwardStatus.PUBLICIZED)
-    return _with_scheme(qs.filter(publicity_to__lt=today))
+    """Awards of an enterprise whose publicity is over: waiting for its confirmation."""
+    qs = Award.objects.filter(enterprise_id=enterprise_id).annotate(shown_status=shown_status(today=today))
+    return _with_scheme(qs.filter(shown_status=AwardStatus.AWAITING))
 
 
 def explanation_of(award: Award) -> Explanation | None:
@@ -394,6 +416,25 @@ def publicity_awards(*, scheme: Scheme, q: str = "", today: dt.date | None = Non
     return qs.order_by("enterprise__name", "id")
 
 
+def award_notification_facts(keys: list[str]) -> dict[str, list[str]]:
+    """The publicity period of the awards that messages keyed ``subsidy-award:<id>:…`` are about, as it
+    stands on the award now (one source for the dates)."""
+    ids = {int(key.split(":")[1]) for key in keys if key.split(":")[1].isdigit()}
+    periods = {
+        pk: (start, end)
+        for pk, start, end in Award.objects.filter(pk__in=ids, publicity_from__isnull=False).values_list(
+            "pk", "publicity_from", "publicity_to"
+        )
+    }
+    facts = {}
+    for key in keys:
+        part = key.split(":")[1]
+        if part.isdigit() and int(part) in periods:
+            start, end = periods[int(part)]
+            facts[key] = [gettext("公示期：%(start)s 至 %(end)s") % {"start": start, "end": end}]
+    return facts
+
+
 # — schemes —
 
 
@@ -455,3 +496,22 @@ def batch_awards(*, batch: PaymentBatch) -> QuerySet[Award]:
 def automatic_schemes() -> QuerySet[Scheme]:
     """Every automatic (免申即享) scheme."""
     return Scheme.objects.filter(mode=SchemeMode.AUTOMATIC)
+
+
+def schemes_awaiting_review(*, user) -> list[dict]:
+    """Schemes with candidates waiting for the department's review (二次确认), with how many and how much.
+
+    Staff see their department's schemes; superusers every scheme. One query.
+    """
+    if not (user.is_authenticated and user.is_staff and user.has_perm("subsidies.change_award")):
+        return []
+    qs = Award.objects.filter(status=AwardStatus.CANDIDATE)
+    if not user.is_superuser:
+        if user.department_id is None:
+            return []
+        qs = qs.filter(scheme__policy__department_id=user.department_id)
+    return list(
+        qs.values("scheme_id", "scheme__code", "scheme__title")
+        .annotate(count=Count("pk"), total=Sum("amount"))
+        .order_by("scheme__code")
+    )

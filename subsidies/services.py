@@ -5,7 +5,7 @@ batch row. Paths that took them in another order could deadlock against each oth
 """
 
 import csv
-import datetime
+import datetime as dt
 import io
 import re
 from collections import defaultdict
@@ -39,7 +39,15 @@ from subsidies.models import (
 FEN = Decimal("0.01")
 
 # Statuses from which an award can still be revoked: everything not paid and not already closed.
-UNPAID = (AwardStatus.CANDIDATE, AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED)
+UNPAID = (
+    AwardStatus.CANDIDATE,
+    AwardStatus.APPROVED,
+    AwardStatus.PUBLICIZED,
+    AwardStatus.AWAITING,
+    AwardStatus.CONFIRMED,
+)
+# Statuses whose amount a pro-rata allocation may still change: approved, not yet confirmed.
+PUBLICIZABLE = (AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.AWAITING)
 # Awards locked or updated per statement in bulk paths: well under SQLite's bound-variable limit.
 BATCH_SIZE = 1000
 BANK_ACCOUNT_RE = re.compile(r"^\d{8,30}$")
@@ -196,7 +204,7 @@ def _move_all(awards: list[Award], *, to: str, user=None, note: str = "", **fiel
             setattr(award, name, value)
 
 
-def publicity_recompute(*, calendar: WorkCalendar, since: datetime.date) -> int:
+def publicity_recompute(*, calendar: WorkCalendar, since: dt.date) -> int:
     """Compute again the end of every running publicity that reaches ``since`` (a calendar change)."""
     changed = 0
     running = Award.objects.filter(status=AwardStatus.PUBLICIZED, publicity_to__gte=since)
@@ -311,9 +319,7 @@ def scheme_allocate(*, scheme: Scheme, user=None) -> dict:
     if scheme.allocation != Allocation.PRO_RATA:
         raise AwardError(_("“%(scheme)s”按确认先后拨付，不做按比例核减。") % {"scheme": scheme.title})
     pool = list(
-        Award.objects.select_for_update()
-        .filter(scheme=scheme, status__in=(AwardStatus.APPROVED, AwardStatus.PUBLICIZED))
-        .order_by("pk")
+        Award.objects.select_for_update().filter(scheme=scheme, status__in=PUBLICIZABLE).order_by("pk")
     )
     available = scheme.budget - scheme.committed
     total = sum((a.computed_amount for a in pool), Decimal("0"))
@@ -410,14 +416,9 @@ def _notify_released(awards: list[Award]) -> None:
             },
             body=_(
                 "经数据比对和部门审核，贵企业符合“%(scheme)s”兑现条件，拟兑现 %(amount)s 元，"
-                "现予公示（%(start)s 至 %(end)s）。公示期满后，请法定代表人登录门户确认并填写收款账户。"
+                "现予公示。公示期满后，请法定代表人登录门户确认并填写收款账户。"
             )
-            % {
-                "scheme": award.scheme.title,
-                "amount": award.amount,
-                "start": award.publicity_from,
-                "end": award.publicity_to,
-            },
+            % {"scheme": award.scheme.title, "amount": award.amount},
             url=reverse("subsidies:award", args=[award.pk]),
             email=True,
         )
@@ -464,6 +465,32 @@ def _check_answerer(award: Award, user, *, offline: bool) -> None:
         raise AwardError(_("只有企业法定代表人账号可以确认或放弃兑现，经办人账号只能查看。"))
 
 
+def _end_publicity(awards: list[Award]) -> None:
+    """Move (locked) publicized awards whose publicity has ended to 公示期满待确认, with their events."""
+    by_end: dict = defaultdict(list)
+    for award in awards:
+        by_end[award.publicity_to].append(award)
+    for end, group in sorted(by_end.items()):
+        note = _("公示期至 %(end)s 届满，等待企业确认") % {"end": end}
+        _move_all(group, to=AwardStatus.AWAITING, note=note)
+
+
+@transaction.atomic
+def awards_publicity_end(*, today: dt.date | None = None) -> int:
+    """Move every award whose publicity period has ended on to 公示期满待确认 (nightly); returns how many."""
+    today = today or timezone.localdate()
+    ids = list(
+        Award.objects.filter(status=AwardStatus.PUBLICIZED, publicity_to__lt=today)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    ended = [a for a in _lock_awards(ids) if a.status == AwardStatus.PUBLICIZED and a.publicity_to < today]
+    _end_publicity(ended)
+    if ended:
+        stats.invalidate()
+    return len(ended)
+
+
 @transaction.atomic
 def award_confirm(
     *,
@@ -483,13 +510,16 @@ def award_confirm(
     scheme = _locked_scheme(award.scheme_id)
     award = _locked_award(award.pk)
     _check_answerer(award, user, offline=offline)
-    if award.status != AwardStatus.PUBLICIZED:
-        raise _illegal(award, _("确认"))
     today = timezone.localdate()
-    if award.publicity_to is None or today <= award.publicity_to:
-        raise AwardError(
-            _("公示期至 %(end)s 结束，公示期满后方可确认。") % {"end": award.publicity_to or "—"}
-        )
+    if award.status == AwardStatus.PUBLICIZED:
+        if award.publicity_to is None or today <= award.publicity_to:
+            raise AwardError(
+                _("公示期至 %(end)s 结束，公示期满后方可确认。") % {"end": award.publicity_to or "—"}
+            )
+        # The nightly job has not moved it on yet: the award's record says when its publicity ended.
+        _end_publicity([award])
+    if award.status != AwardStatus.AWAITING:
+        raise _illegal(award, _("确认"))
     bank_name = (bank_name or "").strip()
     bank_account_name = (bank_account_name or "").strip()
     if not bank_name:
@@ -536,16 +566,18 @@ def award_confirm(
 
 @transaction.atomic
 def award_decline(*, award: Award, user, reason: str = "", offline: bool = False) -> Award:
-    """放弃: the enterprise's owner declines a publicized or confirmed (unpaid) award."""
+    """放弃: the enterprise's owner declines a publicized or confirmed (unpaid) award, saying why."""
     scheme = _locked_scheme(award.scheme_id)
     award = _locked_award(award.pk)
     _check_answerer(award, user, offline=offline)
-    if award.status not in (AwardStatus.PUBLICIZED, AwardStatus.CONFIRMED):
+    if award.status not in (AwardStatus.PUBLICIZED, AwardStatus.AWAITING, AwardStatus.CONFIRMED):
         raise _illegal(award, _("放弃"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise AwardError(_("请填写放弃兑现的原因。"))
     was_holding = _holds_budget(award)
     _release_budget(scheme, award)
     _leave_batch(award)
-    reason = (reason or "").strip() or _("企业放弃")
     _record(award, to=AwardStatus.DECLINED, user=user, note=reason)
     award.reason = reason
     award.waitlisted = False

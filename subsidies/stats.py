@@ -13,7 +13,7 @@ Definitions (a period is ``start``..``end``, both days included, in Asia/Shangha
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from subsidies.models import Award, AwardStatus, SchemeMode
@@ -44,3 +44,14 @@ def figures(*, start: dt.date, end: dt.date) -> dict:
         "auto_subsidy_amount": _money(granted.aggregate(total=Sum("amount"))["total"]),
         "subsidy_paid_amount": _money(paid.aggregate(total=Sum("amount"))["total"]),
     }
+
+
+def latest_day(*, until: dt.date) -> dt.date | None:
+    """The last day up to ``until`` an automatic award was granted or any award paid."""
+    _since, before = _moments(until, until)
+    granted = Award.objects.filter(
+        scheme__mode=SchemeMode.AUTOMATIC, status__in=GRANTED, created_at__lt=before
+    )
+    paid = Award.objects.filter(status=AwardStatus.PAID, paid_at__lt=before)
+    moments = [granted.aggregate(at=Max("created_at"))["at"], paid.aggregate(at=Max("paid_at"))["at"]]
+    return max((timezone.localdate(m) for m in moments if m), default=None)

@@ -4,14 +4,18 @@ import logging
 
 from celery import shared_task
 
-from subsidies import matching
+from subsidies import matching, services
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task(name="subsidies.tasks.match_nightly", ignore_result=True)
 def match_nightly() -> int | None:
-    """Beat, 02:00: start the nightly match; a run still going is left alone (and logged)."""
+    """Beat, 02:00: move awards whose publicity has ended on, then start the nightly match.
+
+    A run still going is left alone (and logged).
+    """
+    services.awards_publicity_end()
     try:
         return matching.match_run_start(trigger="nightly").pk
     except matching.MatchError as error:

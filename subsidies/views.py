@@ -8,7 +8,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -43,10 +42,9 @@ def my_awards(request):
     page = Paginator(selectors.awards_for_enterprise(enterprise_id=user.enterprise_id), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    today = timezone.localdate()
     for award in page:
         award.lines = selectors.explanation_lines(selectors.explanation_of(award))
-        award.can_confirm_now = award.status == AwardStatus.PUBLICIZED and award.publicity_to < today
+        award.can_confirm_now = award.shown_status == AwardStatus.AWAITING
     return render(
         request,
         "subsidies/my_awards.html",
@@ -66,7 +64,6 @@ def _award_or_404(request, pk: int) -> Award:
 
 
 def _detail(request, award: Award, *, confirm_form=None, decline_form=None, status: int = 200):
-    today = timezone.localdate()
     policy = award.scheme.policy
     explanation = selectors.explanation_of(award)
     context = {
@@ -79,7 +76,7 @@ def _detail(request, award: Award, *, confirm_form=None, decline_form=None, stat
         "contact_office": policy.guide_office,
         "masked_account": selectors.mask_account(award.bank_account),
         "can_answer": selectors.can_answer(user=request.user, award=award),
-        "publicity_over": award.publicity_to is not None and award.publicity_to < today,
+        "publicity_over": award.shown_status == AwardStatus.AWAITING,
         "scaled": award.amount != award.computed_amount,
         "confirm_form": confirm_form or ConfirmForm(enterprise=award.enterprise),
         "decline_form": decline_form or DeclineForm(),

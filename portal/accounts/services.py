@@ -71,7 +71,10 @@ def notification_emails_send(*, key: str) -> int:
     from django.core.mail import send_mail
 
     sent = 0
+    from portal.accounts.selectors import notification_facts
+
     pending = Notification.objects.filter(key=key, emailed_at__isnull=True).select_related("recipient")
+    facts = "\n".join(notification_facts([Notification(key=key)]).get(key, []))
     for note in pending.iterator(chunk_size=500):
         # Claim the message first: a task delivered twice finds nothing left to claim.
         claimed = Notification.objects.filter(pk=note.pk, emailed_at__isnull=True).update(
@@ -82,7 +85,8 @@ def notification_emails_send(*, key: str) -> int:
         if not note.recipient.email:
             continue
         try:
-            send_mail(note.title, f"{note.body}\n\n{note.url}".strip(), None, [note.recipient.email])
+            text = "\n".join(part for part in (note.body, facts) if part)
+            send_mail(note.title, f"{text}\n\n{note.url}".strip(), None, [note.recipient.email])
         except Exception:
             Notification.objects.filter(pk=note.pk).update(emailed_at=None)
             raise

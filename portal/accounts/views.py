@@ -44,6 +44,9 @@ def dashboard(request):
 @login_required
 def notifications(request):
     page = Paginator(selectors.notifications_for(user=request.user), 20).get_page(request.GET.get("page"))
+    facts = selectors.notification_facts(page)
+    for note in page:
+        note.facts = facts.get(note.key, [])
     return render(request, "accounts/notifications.html", {"page": page})
 
 

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from portal import stats
 from portal.content import figures, selectors
-from portal.content.periods import last_complete_half_year
 
 NAV = [
     (50, _("新闻"), "content:news"),
@@ -17,7 +16,7 @@ NAV = [
 
 def home(request):
     """Latest news, the FAQ box and the headline figures of the last complete half year."""
-    half = last_complete_half_year(timezone.localdate())
+    half = figures.default_half_year(timezone.localdate())
     headline = figures.present(stats.figures(start=half.start, end=half.end), keys=figures.HEADLINE_KEYS)
     return {
         "order": 20,

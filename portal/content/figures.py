@@ -10,7 +10,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.content.periods import span_label
+from portal import stats
+from portal.content.periods import Period, half_year, last_complete_half_year, span_label
 
 MAX_SPAN_YEARS = 10
 
@@ -133,3 +134,15 @@ def stats_span(from_text: str | None, to_text: str | None, *, default: tuple[dt.
 
 def period_title(start: dt.date, end: dt.date) -> str:
     return span_label(start, end)
+
+
+def default_half_year(today: dt.date) -> Period:
+    """The half year the figures show by default: the latest complete one that has records.
+
+    The last complete half year when nothing is recorded yet; never one after it.
+    """
+    complete = last_complete_half_year(today)
+    latest = stats.latest_day(until=complete.end)
+    if latest is None:
+        return complete
+    return half_year(latest.year, 1 if latest.month <= 6 else 2)

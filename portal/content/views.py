@@ -16,7 +16,7 @@ from portal.content import charts, figures, imports, selectors, services
 from portal.content.forms import FaqAskForm
 from portal.content.markdown import plain_text
 from portal.content.models import ArticleCategory
-from portal.content.periods import last_complete_half_year, parse_period, recent_half_years
+from portal.content.periods import parse_period, recent_half_years
 from portal.search import MAX_QUERY_LENGTH, highlight, query_notice, snippet
 
 NEWS_PAGE_SIZE = 15
@@ -235,7 +235,7 @@ def economy_csv(request):
 @require_GET
 def performance(request):
     today = timezone.localdate()
-    default = last_complete_half_year(today)
+    default = figures.default_half_year(today)
     quick = recent_half_years(today, 4)
     error = None
     from_text, to_text = request.GET.get("from", ""), request.GET.get("to", "")

@@ -3,6 +3,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from portal.admin_site import money_column
 from portal.enterprises import services
 from portal.enterprises.forms import ImportForm
 from portal.enterprises.models import AnnualReport, Enterprise, Qualification
@@ -83,7 +84,15 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 @admin.register(AnnualReport)
 class AnnualReportAdmin(admin.ModelAdmin):
-    list_display = ("enterprise", "year", "revenue", "rd_expense", "employees", "tax_paid", "source")
+    list_display = (
+        "enterprise",
+        "year",
+        money_column(AnnualReport, "revenue", unit="万元"),
+        money_column(AnnualReport, "rd_expense", unit="万元"),
+        "employees",
+        money_column(AnnualReport, "tax_paid", unit="万元"),
+        "source",
+    )
     list_filter = ("year", "source")
     search_fields = ("enterprise__uscc", "enterprise__name")
     list_select_related = ("enterprise",)

@@ -1,3 +1,5 @@
+from django.utils import timezone
+
 from portal.servicedesk import selectors
 from portal.servicedesk.models import Status
 
@@ -18,4 +20,22 @@ def dashboard(request):
         "problems": problems,
         "open_count": open_problems.count() if len(problems) == DASHBOARD_PROBLEMS else len(problems),
         "awaiting_rating": open_problems.filter(status=Status.ANSWERED).count(),
+    }
+
+
+# Overdue problems listed on the staff home in admin; the rest are behind the filtered change list.
+STAFF_PROBLEMS = 10
+
+
+def staff(request):
+    """The staff user's overdue problems, on the admin home."""
+    overdue = selectors.overdue_for_staff(user=request.user, now=timezone.now())
+    problems = list(overdue[:STAFF_PROBLEMS])
+    if not problems and not request.user.has_perm("servicedesk.view_problem"):
+        return None
+    return {
+        "order": 10,
+        "template": "servicedesk/staff_block.html",
+        "problems": problems,
+        "count": overdue.count() if len(problems) == STAFF_PROBLEMS else len(problems),
     }

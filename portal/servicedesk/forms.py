@@ -6,6 +6,7 @@ from portal.accounts.models import Department, User
 from portal.attachments import validate_attachment
 from portal.enterprises.models import Enterprise
 from portal.servicedesk.models import MAX_ATTACHMENTS, Category, Channel, Visit
+from portal.servicedesk.services import ATTACHMENT_KINDS
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -13,10 +14,10 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    """Several uploaded documents, each a PDF, DOCX or XLSX by content and within the size limit."""
+    """Several uploaded files, each a PDF, DOCX, XLSX, JPEG or PNG by content and within the size limit."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.docx,.xlsx"}))
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.docx,.xlsx,.jpg,.jpeg,.png"}))
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
@@ -27,7 +28,7 @@ class MultipleFileField(forms.FileField):
         errors = []
         for file in files:
             try:
-                validate_attachment(file)
+                validate_attachment(file, kinds=ATTACHMENT_KINDS)
             except ValidationError as exc:
                 errors.extend(f"{file.name}：{m}" for m in exc.messages)
         if errors:
@@ -35,13 +36,23 @@ class MultipleFileField(forms.FileField):
         return files
 
 
-ATTACHMENTS_HELP = _("可选，最多 5 个，仅限 PDF、DOCX、XLSX。")
+class CategoryField(forms.ChoiceField):
+    """诉求类别, starting empty: the person raising the problem picks one (the first would be a guess)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("诉求类别"))
+        kwargs.setdefault("choices", [("", _("请选择诉求类别")), *Category.choices])
+        kwargs.setdefault("error_messages", {"required": _("请选择诉求类别。")})
+        super().__init__(**kwargs)
+
+
+ATTACHMENTS_HELP = _("可选，最多 5 个，限 PDF、DOCX、XLSX 文件或 JPEG、PNG 照片。")
 
 
 class ProblemForm(forms.Form):
     """An enterprise raises a problem on the portal."""
 
-    category = forms.ChoiceField(label=_("诉求类别"), choices=Category.choices)
+    category = CategoryField()
     title = forms.CharField(label=_("诉求标题"), max_length=200)
     description = forms.CharField(
         label=_("诉求内容"),
@@ -105,7 +116,7 @@ class StaffProblemForm(forms.Form):
         required=False,
         help_text=_("走访收集的诉求须关联走访记录。"),
     )
-    category = forms.ChoiceField(label=_("诉求类别"), choices=Category.choices)
+    category = CategoryField()
     title = forms.CharField(label=_("诉求标题"), max_length=200)
     description = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 6}))
     attachments = MultipleFileField(label=_("附件"), help_text=ATTACHMENTS_HELP)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # Working days the zone has to acknowledge a new problem by routing it (首次响应).
@@ -116,7 +117,10 @@ class ServiceLevel(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()}：{self.answer_workdays} 个工作日"
+        return gettext("%(category)s：%(days)s 个工作日") % {
+            "category": self.get_category_display(),
+            "days": self.answer_workdays,
+        }
 
 
 class Visit(models.Model):

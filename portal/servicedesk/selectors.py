@@ -3,7 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, F, Max, Prefetch, QuerySet, When
+from django.utils import timezone
 
 from portal.accounts.models import Department, User
 from portal.servicedesk.models import (
@@ -12,6 +13,7 @@ from portal.servicedesk.models import (
     ProblemAttachment,
     ProblemStep,
     ServiceLevel,
+    Status,
     Visit,
 )
 
@@ -130,3 +132,20 @@ def resolution(*, start: dt.date, end: dt.date) -> Resolution:
     """
     collected = Problem.objects.created_between(start, end)
     return Resolution(collected=collected.count(), resolved=collected.resolved().count())
+
+
+def latest_record_day(*, until: dt.date) -> dt.date | None:
+    """The last day up to ``until`` with a visit made or a problem collected; None before the first."""
+    visit = Visit.objects.filter(date__lte=until).aggregate(day=Max("date"))["day"]
+    next_day = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+    created = Problem.objects.filter(created_at__lt=next_day).aggregate(at=Max("created_at"))["at"]
+    days = [day for day in (visit, created and timezone.localdate(created)) if day]
+    return max(days, default=None)
+
+
+def overdue_for_staff(*, user: User, now: dt.datetime) -> QuerySet[Problem]:
+    """The problems a staff user handles that are past the deadline they wait on, longest overdue first."""
+    if not (user.is_authenticated and user.is_staff):
+        return Problem.objects.none()
+    due = Case(When(status=Status.SUBMITTED, then=F("first_response_due")), default=F("answer_due"))
+    return problems_visible_to(user=user).overdue(now).annotate(due=due).order_by("due", "id")

@@ -19,7 +19,7 @@ from portal import stats
 from portal.accounts.models import Department, User
 from portal.accounts.selectors import enterprise_members
 from portal.accounts.services import notify
-from portal.attachments import validate_attachment
+from portal.attachments import DOCUMENTS, PHOTOS, validate_attachment
 from portal.enterprises.models import Enterprise
 from portal.servicedesk import selectors
 from portal.servicedesk.models import (
@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 TITLE_MAX = 200
 STAFF_CHANNELS = (Channel.VISIT, Channel.HOTLINE)
+# A problem's attachments: documents, and photos of the site or of a paper notice.
+ATTACHMENT_KINDS = DOCUMENTS + PHOTOS
 
 
 class ProblemError(Exception):
@@ -105,7 +107,7 @@ def _check_files(files: Sequence) -> list[tuple[object, str]]:
     checked = []
     for file in files:
         try:
-            checked.append((file, validate_attachment(file)))
+            checked.append((file, validate_attachment(file, kinds=ATTACHMENT_KINDS)))
         except ValidationError as exc:
             raise ProblemError(f"{file.name}：{'；'.join(exc.messages)}") from exc
     return checked

@@ -18,3 +18,8 @@ def figures(*, start: dt.date, end: dt.date) -> dict:
         "problems_resolved": resolution.resolved,
         "problem_resolution_rate": resolution.rate,
     }
+
+
+def latest_day(*, until: dt.date) -> dt.date | None:
+    """The last day up to ``until`` with a visit or a problem: where the figures have something to count."""
+    return selectors.latest_record_day(until=until)

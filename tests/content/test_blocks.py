@@ -96,6 +96,39 @@ def test_the_policy_section_template_links_each_interpretation():
     article.related_policies.add(policy)
     section = sections.policy_interpretations(RequestFactory().get("/"), policy)
 
-    html = render_to_string(section["template"], {"block": section})
+    html = render_to_string(section["template"], {"section": section})
 
     assert f'<a href="{article.get_absolute_url()}">一图读懂研发投入后补助</a>' in html
+
+
+@time_machine.travel(dt.datetime(2026, 12, 3, 10, tzinfo=dt.UTC), tick=False)
+def test_the_home_figures_default_to_the_latest_half_year_that_has_records(client):
+    from tests.servicedesk.factories import VisitFactory
+
+    VisitFactory.create_batch(2, date=dt.date(2023, 5, 8))
+    VisitFactory(date=dt.date(2022, 11, 1))
+
+    block = blocks.home(RequestFactory().get("/"))
+    body = client.get(reverse("home")).content.decode()
+
+    assert block["half"].code == "2023H1"
+    assert ("enterprise_visits", "2") in [(i["key"], i["value"]) for i in block["headline"]]
+    assert "2023年上半年服务绩效" in body
+    assert "2026年上半年" not in body
+
+
+@time_machine.travel(dt.datetime(2026, 12, 3, 10, tzinfo=dt.UTC), tick=False)
+def test_the_home_figures_show_the_last_complete_half_year_while_nothing_is_recorded():
+    block = blocks.home(RequestFactory().get("/"))
+
+    assert block["half"].code == "2026H1"
+
+
+@time_machine.travel(dt.datetime(2026, 12, 3, 10, tzinfo=dt.UTC), tick=False)
+def test_records_in_the_half_year_still_running_do_not_move_the_default_past_the_last_complete_one():
+    from tests.servicedesk.factories import VisitFactory
+
+    VisitFactory(date=dt.date(2026, 11, 2))
+    VisitFactory(date=dt.date(2025, 3, 2))
+
+    assert blocks.home(RequestFactory().get("/"))["half"].code == "2025H1"

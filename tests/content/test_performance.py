@@ -111,3 +111,14 @@ def test_a_bad_period_on_the_page_is_a_400_with_the_message_and_no_figures(clien
     assert response.status_code == 400
     assert message in response.content.decode()
     assert response.context["sections"] == []
+
+
+@time_machine.travel(dt.datetime(2026, 12, 3, 10, tzinfo=dt.UTC), tick=False)
+def test_the_page_defaults_to_the_latest_half_year_that_has_records(client):
+    from tests.servicedesk.factories import VisitFactory
+
+    VisitFactory(date=dt.date(2023, 6, 5))
+
+    response = client.get(reverse("content:performance"))
+
+    assert (response.context["start"], response.context["end"]) == (dt.date(2023, 1, 1), dt.date(2023, 6, 30))

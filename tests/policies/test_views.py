@@ -1,6 +1,7 @@
 """The public pages: list with filters and search, a policy's page, its print view, the home block."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.db import connection
@@ -243,3 +244,27 @@ def test_the_home_page_has_a_policy_search_box_and_the_newest_policies(client):
     assert 'name="q"' in page
     assert "最新的人才政策" in page
     assert f'<a href="{reverse("policies:list")}">政策</a>' in page
+
+
+def test_the_print_view_of_every_demo_policy_renders_with_its_interpretations(client, django_user_model):
+    from policies import demo as policies_demo
+    from policies.models import Policy
+    from portal.accounts import demo as accounts_demo
+    from portal.content import demo as content_demo
+
+    for code, name, coordinating, phone in accounts_demo.DEPARTMENTS:
+        DepartmentFactory(code=code, name=name, is_coordinating=coordinating, phone=phone)
+    policies_demo.load(io.StringIO())
+    content_demo.load(io.StringIO())
+    client.force_login(django_user_model.objects.create_superuser("printer", password="x"))
+    codes = list(Policy.objects.order_by("code").values_list("code", flat=True))
+
+    statuses = {
+        code: client.get(reverse("policies:print", kwargs={"code": code})).status_code for code in codes
+    }
+    srdi = client.get(reverse("policies:print", kwargs={"code": "srdi-award-2023"})).content.decode()
+
+    assert len(codes) == 31
+    assert statuses == dict.fromkeys(codes, 200)
+    assert 'class="card policy-interpretations"' in srdi
+    assert "政策解读" in srdi

@@ -13,7 +13,8 @@ def admin_site_class(**env) -> str:
     clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_TESTING": "1", **env})
     code = (
         "import django; django.setup(); import portal.urls; from django.contrib import admin; "
-        "print(admin.site.__class__.__name__)"
+        "from django_otp.admin import OTPAdminSite; "
+        "print(admin.site.__class__.__name__, isinstance(admin.site, OTPAdminSite))"
     )
     result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
         [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True, check=True
@@ -22,8 +23,8 @@ def admin_site_class(**env) -> str:
 
 
 def test_admin_requires_a_one_time_password_when_configured():
-    assert admin_site_class(ADMIN_REQUIRE_OTP="1") == "OTPAdminSite"
+    assert admin_site_class(ADMIN_REQUIRE_OTP="1") == "PortalOTPAdminSite True"
 
 
 def test_the_demo_admin_takes_a_password_alone():
-    assert admin_site_class(ADMIN_REQUIRE_OTP="0") == "AdminSite"
+    assert admin_site_class(ADMIN_REQUIRE_OTP="0") == "PortalAdminSite False"

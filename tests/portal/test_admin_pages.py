@@ -66,3 +66,38 @@ def test_run_periodic_jobs_runs_every_scheduled_task(monkeypatch, capsys):
     call_command("run_periodic_jobs", only=["test-emails"])
 
     assert "test-emails：完成" in capsys.readouterr().out
+
+
+def test_the_admin_index_groups_the_technical_apps_under_system_and_security_in_chinese(client, staff):
+    client.force_login(staff)
+
+    page = client.get("/admin/").content.decode()
+
+    system = page[page.index("系统与安全") :]
+    for name in (
+        "操作审计日志",
+        "登录失败锁定记录",
+        "登录日志",
+        "动态口令设备（TOTP）",
+        "备用验证码",
+        "定时任务",
+    ):
+        assert name in system
+    for english in ("Axes", "Audit log", "Otp_Totp", "Otp_Static", "Access attempts", "TOTP devices"):
+        assert english not in page
+    assert page.index("企业档案") < page.index("系统与安全")
+
+
+def test_the_annual_report_list_shows_figures_in_wan_yuan_with_thousands_separators(client, staff):
+    from decimal import Decimal
+
+    from tests.factories import AnnualReportFactory
+
+    AnnualReportFactory(revenue=Decimal("123456.78"), rd_expense=Decimal("350.00"), tax_paid=None)
+    client.force_login(staff)
+
+    page = client.get("/admin/enterprises/annualreport/").content.decode()
+
+    assert "123,456.78 万元" in page
+    assert "350.00 万元" in page
+    assert ">营业收入</a>" in page

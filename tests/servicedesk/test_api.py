@@ -107,7 +107,9 @@ def test_a_bad_document_is_a_400_with_the_reason(desk, monday):
     )
 
     assert response.status_code == 400
-    assert response.json()["attachments"] == ["a.pdf：只接受 PDF、DOCX、XLSX 格式的附件（按文件内容识别）。"]
+    assert response.json()["attachments"] == [
+        "a.pdf：只接受 PDF、DOCX、XLSX、JPEG、PNG 格式的附件（按文件内容识别）。"
+    ]
     assert not Problem.objects.exists()
 
 

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from portal.servicedesk import services
 from portal.servicedesk.models import ProblemAttachment, Status
-from tests.factories import StaffFactory
-from tests.servicedesk.factories import bring_to, docx_file, pdf_file, submit
+from tests.factories import PASSWORD, StaffFactory
+from tests.servicedesk.factories import bring_to, docx_file, jpeg_file, pdf_file, png_file, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,29 @@ def test_documents_are_kept_with_their_kind_name_and_step(desk, monday):
     assert "用地" not in stored
 
 
+def test_photos_are_kept_as_jpeg_or_png_by_their_content(desk, monday):
+    problem = submit(
+        desk, attachments=[jpeg_file("围墙.jpeg"), jpeg_file("路口.JPG"), png_file("告知书.png")]
+    )
+
+    assert list(problem.attachments.values_list("name", "kind")) == [
+        ("围墙.jpeg", "jpg"),
+        ("路口.JPG", "jpg"),
+        ("告知书.png", "png"),
+    ]
+
+
+def test_a_photo_is_served_as_an_image_download(client, desk, monday):
+    problem = submit(desk, attachments=[png_file("告知书.png")])
+    client.login(username=desk.owner.username, password=PASSWORD)
+
+    response = client.get(reverse("servicedesk:attachment", args=[problem.attachments.get().pk]))
+
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
 def test_an_answer_may_carry_documents_too(desk, monday):
     problem = bring_to(desk, Status.ASSIGNED)
 
@@ -38,9 +61,12 @@ def test_an_answer_may_carry_documents_too(desk, monday):
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
-        (SimpleUploadedFile("伪装.pdf", b"just text, not a PDF"), "只接受 PDF、DOCX、XLSX"),
-        (SimpleUploadedFile("脚本.exe", b"MZ\x90\x00binary"), "只接受 PDF、DOCX、XLSX"),
+        (SimpleUploadedFile("伪装.pdf", b"just text, not a PDF"), "只接受 PDF、DOCX、XLSX、JPEG、PNG"),
+        (SimpleUploadedFile("脚本.exe", b"MZ\x90\x00binary"), "只接受 PDF、DOCX、XLSX、JPEG、PNG"),
         (pdf_file("说明.docx"), "扩展名 .docx 与内容（PDF）不符"),
+        (SimpleUploadedFile("照片.jpg", b"GIF89a\x01\x00\x01\x00"), "只接受 PDF、DOCX、XLSX、JPEG、PNG"),
+        (png_file("现场照片.jpg"), "扩展名 .jpg 与内容（PNG）不符"),
+        (jpeg_file("现场照片.pdf"), "扩展名 .pdf 与内容（JPEG）不符"),
     ],
 )
 def test_a_file_that_is_not_what_it_says_is_refused_and_nothing_is_saved(desk, monday, upload, message):

@@ -50,6 +50,23 @@ def test_the_form_says_what_is_wrong_and_saves_nothing(as_owner, monday):
     assert not Problem.objects.exists()
 
 
+def test_the_category_starts_empty_and_must_be_chosen(as_owner, monday):
+    page = as_owner.get(reverse("servicedesk:problem_new")).content.decode()
+    response = as_owner.post(reverse("servicedesk:problem_new"), {"title": "用地指标", "description": "说明"})
+
+    assert '<option value="" selected>请选择诉求类别</option>' in page
+    assert "selected>土地规划" not in page
+    assert response.context["form"].errors["category"] == ["请选择诉求类别。"]
+    assert not Problem.objects.exists()
+
+
+def test_the_form_accepts_photos(as_owner, monday):
+    page = as_owner.get(reverse("servicedesk:problem_new")).content.decode()
+
+    assert 'accept=".pdf,.docx,.xlsx,.jpg,.jpeg,.png"' in page
+    assert "限 PDF、DOCX、XLSX 文件或 JPEG、PNG 照片" in page
+
+
 def test_the_list_shows_only_the_enterprises_own_problems_and_filters_by_status(as_owner, desk, monday):
     mine = bring_to(desk, Status.ANSWERED, title="本企业的诉求")
     submit(desk, title="本企业待交办的诉求")
@@ -171,3 +188,21 @@ def test_the_dashboard_block_is_not_shown_to_staff(client, desk):
     response = client.get(reverse("accounts:dashboard"))
 
     assert all(b["template"] != "servicedesk/dashboard_block.html" for b in response.context["blocks"])
+
+
+def test_a_form_sent_with_mistakes_lists_them_all_at_the_top_in_chinese(as_owner, monday):
+    response = as_owner.post(reverse("servicedesk:problem_new"), {"title": "", "description": ""})
+
+    html = response.content.decode()
+    summary = html[html.index('class="form-errors error-summary"') : html.index("</ul>\n</div>")]
+    assert "提交未成功，请按以下提示修改后重新提交：" in summary
+    assert '<a href="#id_category">诉求类别：请选择诉求类别。</a>' in summary
+    assert '<a href="#id_title">诉求标题：该字段是必填项。</a>' in summary
+    assert '<a href="#id_description">诉求内容：该字段是必填项。</a>' in summary
+    assert html.index("error-summary") < html.index('id="id_category"')
+
+
+def test_a_form_without_mistakes_has_no_error_summary(as_owner, monday):
+    html = as_owner.get(reverse("servicedesk:problem_new")).content.decode()
+
+    assert "error-summary" not in html

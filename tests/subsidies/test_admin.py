@@ -18,6 +18,7 @@ from tests.subsidies.award_factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 AWARDS = "/admin/subsidies/award/"
+BANK = {"bank_name": "中国工商银行", "bank_account_name": "企业", "bank_account": "1702020109000123456"}
 
 
 def act(client, url, action, objects, **data):
@@ -265,7 +266,7 @@ def test_a_bad_rule_is_refused_with_a_chinese_message_and_nothing_is_saved(overr
     assert not Scheme.objects.filter(code="rd-builder-2022").exists()
 
 
-def test_a_complex_rule_is_edited_as_jsonlogic(client, staff):
+def test_a_nested_rule_is_edited_as_a_formula(client, staff):
     from tests.subsidies.award_factories import AwardSchemeFactory
 
     scheme = AwardSchemeFactory(
@@ -275,7 +276,19 @@ def test_a_complex_rule_is_edited_as_jsonlogic(client, staff):
 
     page = client.get(f"/admin/subsidies/scheme/{scheme.pk}/change/").content.decode()
 
-    assert "该资格规则结构较复杂，无法用条件行表示，请直接编辑 JsonLogic。" in page
+    assert '<option value="formula" selected>' in page
+    assert "(is_above_scale 且 employees &gt; 10) 或 否</textarea>" in page
+
+
+def test_a_rule_neither_rows_nor_a_formula_can_write_is_edited_as_jsonlogic(client, staff):
+    from tests.subsidies.award_factories import AwardSchemeFactory
+
+    scheme = AwardSchemeFactory(eligibility={">=": [{"var": ["rd_expense", 0]}, 100]})
+    client.force_login(staff)
+
+    page = client.get(f"/admin/subsidies/scheme/{scheme.pk}/change/").content.decode()
+
+    assert "该资格规则无法用条件行或公式表示，请直接编辑 JsonLogic。" in page
     assert '<option value="json" selected>' in page
 
 
@@ -313,3 +326,23 @@ def test_staff_allocate_an_over_subscribed_scheme_from_the_list(client, staff):
     act(client, "/admin/subsidies/scheme/", "allocate", [scheme])
 
     assert list(Award.objects.values_list("amount", flat=True)) == [Decimal("75000.00")] * 2
+
+
+def test_the_admin_lists_show_money_in_yuan_with_thousands_separators(client, staff):
+    award = AwardFactory(computed_amount=Decimal("1234567.50"), amount=Decimal("1000000.00"))
+    award.scheme.budget = Decimal("25000000.00")
+    award.scheme.save()
+    confirmed = PublicizedAwardFactory(status="confirmed", amount=Decimal("88888.80"), **BANK)
+    batch = payment_batch_create(awards=[confirmed], user=staff, title="第一批")
+    client.force_login(staff)
+
+    awards = client.get(AWARDS).content.decode()
+    schemes = client.get("/admin/subsidies/scheme/").content.decode()
+    batches = client.get("/admin/subsidies/paymentbatch/").content.decode()
+    one_batch = client.get(f"/admin/subsidies/paymentbatch/{batch.pk}/change/").content.decode()
+
+    assert "1,234,567.50 元" in awards
+    assert "1,000,000.00 元" in awards
+    assert "25,000,000.00 元" in schemes
+    assert "88,888.80 元" in batches
+    assert "88,888.80 元" in one_batch

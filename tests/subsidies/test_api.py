@@ -97,9 +97,9 @@ def test_an_illegal_move_answers_409_with_the_reason(api, status):
 
     assert response.status_code == 409
     assert response.json()["detail"].endswith("的兑现记录不能确认。")
-    assert api.post(f"/api/v1/awards/{award.pk}/decline/", {}, format="json").status_code == (
-        200 if status == "confirmed" else 409
-    )
+    assert api.post(
+        f"/api/v1/awards/{award.pk}/decline/", {"reason": "不再需要"}, format="json"
+    ).status_code == (200 if status == "confirmed" else 409)
 
 
 def test_a_bad_bank_account_answers_400(api):
@@ -147,3 +147,13 @@ def test_anyone_reads_the_schemes_in_force_with_their_rules(api):
     assert [s["code"] for s in api.get("/api/v1/schemes/", {"mode": "application"}).json()["results"]] == [
         "loan-2023"
     ]
+
+
+def test_declining_through_the_api_needs_a_reason_in_chinese(api):
+    award = PublicizedAwardFactory()
+    api.force_authenticate(EnterpriseUserFactory(enterprise=award.enterprise))
+
+    response = api.post(f"/api/v1/awards/{award.pk}/decline/", {}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"reason": ["请填写放弃兑现的原因。"]}

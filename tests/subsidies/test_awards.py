@@ -229,7 +229,7 @@ def test_staff_record_a_confirmation_handed_in_on_paper(staff):
     award = award_confirm(award=award, user=staff, offline=True, **bank_details(award))
 
     assert award.status == AwardStatus.CONFIRMED
-    assert award.events.get().note == "线下确认，工作人员代录"
+    assert award.events.get(to_status="confirmed").note == "线下确认，工作人员代录"
 
 
 def test_an_enterprise_user_cannot_pretend_to_record_a_paper_confirmation():
@@ -253,7 +253,27 @@ def test_an_award_not_yet_publicized_or_already_closed_cannot_be_declined(status
     award = AwardFactory(status=status)
 
     with pytest.raises(AwardError, match="不能放弃"):
-        award_decline(award=award, user=owner_of(award))
+        award_decline(award=award, user=owner_of(award), reason="不再需要")
+
+
+def test_declining_needs_a_reason_and_is_audited_with_it():
+    award = PublicizedAwardFactory()
+    owner = owner_of(award)
+
+    with pytest.raises(AwardError, match="请填写放弃兑现的原因。"):
+        award_decline(award=award, user=owner, reason="  ")
+    award.refresh_from_db()
+    assert award.status == AwardStatus.PUBLICIZED
+
+    award_decline(award=award, user=owner, reason="已享受同类市级补助")
+
+    event = award.events.get()
+    assert (event.from_status, event.to_status, event.actor, event.note) == (
+        "publicized",
+        "declined",
+        owner,
+        "已享受同类市级补助",
+    )
 
 
 # — revocation —

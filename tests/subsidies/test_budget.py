@@ -146,7 +146,7 @@ def test_first_confirmed_pays_in_order_of_confirmation_and_waitlists_the_rest():
     assert {a.status for a in results} == {"confirmed"}
     scheme.refresh_from_db()
     assert scheme.committed == Decimal("200000.00")
-    assert results[2].events.get().note == "企业确认接受兑现；预算已用尽，列入候补"
+    assert results[2].events.get(to_status="confirmed").note == "企业确认接受兑现；预算已用尽，列入候补"
 
 
 def test_a_later_smaller_award_does_not_overtake_the_waitlist():

@@ -169,11 +169,48 @@ def test_the_owner_declines_an_award(client, owner):
     award = PublicizedAwardFactory(enterprise=owner.enterprise)
     client.force_login(owner)
 
-    response = client.post(f"/me/awards/{award.pk}/decline/", {"reason": "已享受同类市级补助"})
+    response = client.post(
+        f"/me/awards/{award.pk}/decline/", {"reason": "已享受同类市级补助", "understood": "on"}
+    )
 
     assert response.status_code == 302
     award.refresh_from_db()
     assert (award.status, award.reason) == ("declined", "已享受同类市级补助")
+
+
+def test_declining_is_behind_a_disclosure_lighter_than_the_confirm_button(client, owner):
+    award = PublicizedAwardFactory(enterprise=owner.enterprise)
+    client.force_login(owner)
+
+    _, html = page(client, f"/me/awards/{award.pk}/")
+
+    assert '<details class="decline">' in html
+    assert "<summary>不需要这项兑现？放弃兑现</summary>" in html
+    assert '<button type="submit" class="btn-small">确认放弃</button>' in html
+    assert '<button type="submit" class="btn">确认</button>' in html
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"understood": "on"}, "请填写放弃兑现的原因。"),
+        ({"reason": "   ", "understood": "on"}, "请填写放弃兑现的原因。"),
+        ({"reason": "已享受同类市级补助"}, "请勾选确认您已知悉放弃的后果。"),
+    ],
+)
+def test_declining_without_a_reason_or_the_acknowledgement_changes_nothing(client, owner, data, error):
+    award = PublicizedAwardFactory(enterprise=owner.enterprise)
+    client.force_login(owner)
+
+    response = client.post(f"/me/awards/{award.pk}/decline/", data)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f"：{error}</a></li>" in html
+    assert '<details class="decline" open>' in html
+    award.refresh_from_db()
+    assert award.status == AwardStatus.PUBLICIZED
+    assert award.events.count() == 0
 
 
 def test_confirming_a_paid_award_again_is_refused_with_the_reason(client, owner):
