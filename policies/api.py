@@ -13,6 +13,7 @@ from policies.models import Category, HowToGet, Policy, PolicyStatus
 from policies.rendering import render_markdown
 from portal.accounts.models import Department
 from portal.api import register_conflict_error
+from portal.params import year_param
 
 register_conflict_error(services.PolicyError)
 
@@ -135,7 +136,7 @@ class PolicyListApi(generics.ListAPIView):
             category=params.get("category") or None,
             department=params.get("department") or None,
             status=status_filter if status_filter in allowed else None,
-            year=int(year) if year.isdigit() else None,
+            year=year_param(year),
         )
         return selectors.policy_list(filters=filters, include_drafts=_include_drafts(self.request))
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from portal import blocks
 from portal.accounts import selectors, services
 from portal.accounts.forms import LoginForm
+from portal.params import id_param
 
 
 class LoginView(auth_views.LoginView):
@@ -43,6 +44,6 @@ def notifications(request):
 @require_POST
 def notifications_mark_read(request):
     raw = request.POST.get("id")
-    notification_id = int(raw) if raw and raw.isdigit() else None
+    notification_id = id_param(raw)
     services.notification_mark_read(user=request.user, notification_id=notification_id)
     return redirect("accounts:notifications")
