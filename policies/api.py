@@ -126,6 +126,11 @@ class PolicyListApi(generics.ListAPIView):
     filter_backends = []
     creates = True
 
+    @property
+    def throttle_scope(self) -> str | None:
+        """A search (``q``) counts against the search limit; plain listing only against anon / user."""
+        return "search" if self.request.query_params.get("q", "").strip() else None
+
     def get_queryset(self):
         params = self.request.query_params
         year = params.get("year", "")

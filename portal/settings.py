@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.throttling.FormRateLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -198,7 +199,27 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.throttling.AnonThrottle",
+        "portal.throttling.UserThrottle",
+        "portal.throttling.ScopedThrottle",
+    ],
+    "NUM_PROXIES": None,  # portal.throttling.client_ident decides, from TRUSTED_PROXY_COUNT
 }
+# Abuse limits, per user when logged in, else per client address ("N/s", "N/min", "N/hour", "N/day").
+# anon / user hold every API call; the others are the API's throttle scopes and the HTML forms' limits
+# (portal.throttling.LIMITED_PAGES). Generous for a person typing: the FAQ box asks on every keystroke.
+THROTTLE_RATES = {
+    "anon": env.str("THROTTLE_ANON", default="240/min"),
+    "user": env.str("THROTTLE_USER", default="600/min"),
+    "calculator": env.str("THROTTLE_CALCULATOR", default="30/min"),
+    "search": env.str("THROTTLE_SEARCH", default="60/min"),
+    "faq_answers": env.str("THROTTLE_FAQ_ANSWERS", default="120/min"),
+    "faq_vote": env.str("THROTTLE_FAQ_VOTE", default="30/min"),
+    "login": env.str("THROTTLE_LOGIN", default="30/min"),
+}
+# Reverse proxies in front of the portal that append to X-Forwarded-For; 0 = clients connect directly.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SPECTACULAR_SETTINGS = {
     "TITLE": "高新区企业服务门户 API",
     "DESCRIPTION": "政策目录、免申即享、项目审批跟踪与公开数据的接口。",

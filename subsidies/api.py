@@ -278,6 +278,7 @@ class CalculatorApi(APIView):
     """政策计算器: which schemes in force a profile would match, with the explanation; nothing is stored."""
 
     permission_classes = [AllowAny]
+    throttle_scope = "calculator"
 
     @extend_schema(request=CalculatorInSerializer, responses=CalculatorResultSerializer(many=True))
     def post(self, request):
