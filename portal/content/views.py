@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import stats
+from portal import exports, stats
 from portal.content import charts, figures, imports, selectors, services
 from portal.content.forms import FaqAskForm
 from portal.content.markdown import plain_text
@@ -256,9 +256,9 @@ def economy_csv(request):
             return HttpResponseBadRequest(str(exc))
         qs = qs.filter(period=period)
         name = f"indicators-{period}"
-    response = HttpResponse(imports.write_csv(qs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return exports.csv_response(
+        filename=f"{name}.csv", header=imports.csv_header(), rows=imports.csv_rows(qs.iterator())
+    )
 
 
 # Service performance

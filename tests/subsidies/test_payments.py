@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from portal.exports import safe_value
 from subsidies.models import AwardStatus, PaymentBatch
 from subsidies.services import (
     AwardError,
@@ -12,7 +13,6 @@ from subsidies.services import (
     payment_batch_create,
     payment_batch_export,
     payment_batch_mark_paid,
-    spreadsheet_safe,
 )
 from tests.subsidies.award_factories import AwardFactory, fast_passwords  # noqa: F401 - a fixture
 
@@ -68,7 +68,7 @@ def test_an_award_goes_into_one_batch_only(staff):
     ],
 )
 def test_text_that_begins_like_a_formula_is_escaped(value, safe):
-    assert spreadsheet_safe(value) == safe
+    assert safe_value(value) == safe
 
 
 def hostile_batch(staff):
