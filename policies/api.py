@@ -13,6 +13,7 @@ from policies.models import Category, HowToGet, Policy, PolicyStatus
 from policies.rendering import render_markdown
 from portal.accounts.models import Department
 from portal.api import register_conflict_error
+from portal.limits import DESCRIPTION_MAX, POLICY_BODY_MAX, POLICY_SUMMARY_MAX
 from portal.params import year_param
 
 register_conflict_error(services.PolicyError)
@@ -32,8 +33,12 @@ class StaffWriteOrReadOnly(BasePermission):
 
 
 class GuideSerializer(serializers.Serializer):
-    beneficiaries = serializers.CharField(source="guide_beneficiaries", allow_blank=True, required=False)
-    conditions = serializers.CharField(source="guide_conditions", allow_blank=True, required=False)
+    beneficiaries = serializers.CharField(
+        source="guide_beneficiaries", allow_blank=True, required=False, max_length=DESCRIPTION_MAX
+    )
+    conditions = serializers.CharField(
+        source="guide_conditions", allow_blank=True, required=False, max_length=DESCRIPTION_MAX
+    )
     how = serializers.ChoiceField(
         source="guide_how", choices=HowToGet.choices, allow_blank=True, required=False
     )
@@ -100,8 +105,10 @@ class PolicyInSerializer(serializers.Serializer):
         slug_field="name", queryset=Category.objects.all(), many=True, required=False, default=list
     )
     tags = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list)
-    summary = serializers.CharField(allow_blank=True, required=False, default="")
-    body = serializers.CharField(allow_blank=True, required=False, default="")
+    summary = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=POLICY_SUMMARY_MAX
+    )
+    body = serializers.CharField(allow_blank=True, required=False, default="", max_length=POLICY_BODY_MAX)
     guide = GuideSerializer(required=False)
 
 

@@ -2,10 +2,12 @@
 
 import math
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy
 from rest_framework import status
 from rest_framework.exceptions import APIException, Throttled
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -38,3 +40,13 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         return Response({"detail": "；".join(exc.messages)}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+class StaffOrDebug(BasePermission):
+    """The API schema and its docs: anyone on a development set-up, staff only in production."""
+
+    message = gettext_lazy("接口文档仅对工作人员开放，请使用工作人员账号登录后查看。")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(settings.DEBUG or (user and user.is_authenticated and user.is_staff))

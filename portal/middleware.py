@@ -1,7 +1,9 @@
 """Guards every request passes before a view sees it: hostile input is refused with a Chinese 400."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 NUL = "\x00"
@@ -59,3 +61,20 @@ class HostileInputMiddleware:
                 message=_("请求中含有不允许的控制字符（NUL），请删除后重试。"),
             )
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on the routes with an enterprise's own data (``settings.NO_STORE_PATHS``).
+
+    A shared computer's browser cache or a proxy must not keep an enterprise's awards, bank account or
+    problems after its user leaves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(tuple(settings.NO_STORE_PATHS)):
+            add_never_cache_headers(response)
+        return response

@@ -1,12 +1,14 @@
 """The portal shell: the home page and the health check."""
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.static import serve
 
 from portal import blocks
 
@@ -57,3 +59,13 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks}, status=200 if healthy else 503
     )
+
+
+@login_required
+@require_GET
+def media(request, path: str):
+    """Uploaded files in demo mode, for logged-in users only; production serves none (attachments go
+    through their own permission-checked views), so this answers 404 there."""
+    if not settings.DEBUG:
+        raise Http404
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

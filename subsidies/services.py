@@ -27,6 +27,7 @@ from subsidies.models import (
     AwardStatus,
     MatchRun,
     PaymentBatch,
+    PaymentBatchExport,
     RunStatus,
     Scheme,
     SchemeMode,
@@ -612,8 +613,11 @@ def _batch_rows(batch: PaymentBatch) -> list[list]:
 
 
 @transaction.atomic
-def payment_batch_export(*, batch: PaymentBatch, fmt: str) -> bytes:
-    """The batch as a file for the bank (``fmt`` "csv" or "xlsx"), every text cell formula-safe."""
+def payment_batch_export(*, batch: PaymentBatch, fmt: str, user) -> bytes:
+    """The batch as a file for the bank (``fmt`` "csv" or "xlsx"), every text cell formula-safe.
+
+    Each export is recorded with who took it: the file carries every enterprise's bank account.
+    """
     if fmt not in ("csv", "xlsx"):
         raise AwardError(_("导出格式只能是 CSV 或 XLSX。"))
     batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
@@ -622,6 +626,7 @@ def payment_batch_export(*, batch: PaymentBatch, fmt: str) -> bytes:
         raise AwardError(_("批次中没有兑现记录，无需导出。"))
     header = [str(c) for c in EXPORT_COLUMNS]
     content = exports.csv_text(header, rows).encode("utf-8") if fmt == "csv" else _xlsx(batch, header, rows)
+    PaymentBatchExport.objects.create(batch=batch, exported_by=user, fmt=fmt)
     if batch.status == PaymentBatch.Status.DRAFT:
         batch.status = PaymentBatch.Status.EXPORTED
         batch.exported_at = timezone.now()

@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.servicedesk.factories import submit
+from portal.servicedesk.models import Problem, Status
+from tests.servicedesk.factories import bring_to, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +56,51 @@ def test_on_postgresql_a_nul_in_an_assign_or_transfer_lookup_is_a_400(client, de
     ]
 
     assert [r.status_code for r in attacks] == [400, 400, 400]
+
+
+MEGABYTE = "诉" * (1024 * 1024 // 3)
+
+
+def test_a_megabyte_description_is_refused_by_the_api_with_a_chinese_message(client, desk):
+    client.force_login(desk.owner)
+
+    response = client.post(
+        "/api/v1/problems/",
+        {"category": "permits", "title": "施工许可办理", "description": MEGABYTE},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"description": ["请确保这个字段不能超过 5000 个字符。"]}
+    assert Problem.objects.count() == 0
+
+
+def test_a_megabyte_description_is_refused_by_the_page_form(client, desk):
+    client.force_login(desk.owner)
+
+    response = client.post(
+        "/me/problems/new/", {"category": "permits", "title": "施工许可办理", "description": MEGABYTE}
+    )
+
+    assert response.status_code == 200
+    assert "确保该变量包含不超过 5000 字符" in response.content.decode()
+    assert Problem.objects.count() == 0
+
+
+def test_a_rating_comment_past_the_limit_is_refused_on_the_page_and_the_api(client, desk):
+    problem = bring_to(desk, Status.ANSWERED)
+    client.force_login(desk.owner)
+    too_long = "不" * 1001
+
+    page = client.post(f"/me/problems/{problem.pk}/rate/", {"satisfied": "0", "comment": too_long})
+    api = client.post(
+        f"/api/v1/problems/{problem.pk}/rate/",
+        {"satisfied": False, "comment": too_long},
+        content_type="application/json",
+    )
+
+    problem.refresh_from_db()
+    assert page.status_code == 400
+    assert "确保该变量包含不超过 1000 字符" in page.content.decode()
+    assert api.json() == {"comment": ["请确保这个字段不能超过 1000 个字符。"]}
+    assert (problem.status, problem.rating_comment) == (Status.ANSWERED, "")
