@@ -21,7 +21,7 @@ from tests.subsidies.award_factories import PublicizedAwardFactory
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 3  # per operation and generation mode, to keep the three roles near a minute
+EXAMPLES = 2  # per operation and generation mode: the three roles take about a minute
 
 
 @pytest.fixture
