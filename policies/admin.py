@@ -11,6 +11,7 @@ from policies import services
 from policies.forms import RepealForm
 from policies.models import Attachment, Category, Policy, Subscription
 from portal.attachments import validate_attachment
+from portal.params import year_param
 
 
 class PolicyAdminForm(forms.ModelForm):
@@ -64,8 +65,9 @@ class PublishedYearFilter(admin.SimpleListFilter):
         return [(str(d.year), str(d.year)) for d in years]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(published_on__year=int(self.value()))
+        year = year_param(self.value())
+        if year is not None:
+            return queryset.filter(published_on__year=year)
         return queryset
 
 

@@ -13,6 +13,8 @@ from policies.models import Category, HowToGet, Policy, PolicyStatus
 from policies.rendering import render_markdown
 from portal.accounts.models import Department
 from portal.api import register_conflict_error
+from portal.limits import DESCRIPTION_MAX, POLICY_BODY_MAX, POLICY_SUMMARY_MAX
+from portal.params import year_param
 
 register_conflict_error(services.PolicyError)
 
@@ -31,8 +33,12 @@ class StaffWriteOrReadOnly(BasePermission):
 
 
 class GuideSerializer(serializers.Serializer):
-    beneficiaries = serializers.CharField(source="guide_beneficiaries", allow_blank=True, required=False)
-    conditions = serializers.CharField(source="guide_conditions", allow_blank=True, required=False)
+    beneficiaries = serializers.CharField(
+        source="guide_beneficiaries", allow_blank=True, required=False, max_length=DESCRIPTION_MAX
+    )
+    conditions = serializers.CharField(
+        source="guide_conditions", allow_blank=True, required=False, max_length=DESCRIPTION_MAX
+    )
     how = serializers.ChoiceField(
         source="guide_how", choices=HowToGet.choices, allow_blank=True, required=False
     )
@@ -56,9 +62,9 @@ class PolicyOutSerializer(serializers.Serializer):
     doc_number = serializers.CharField()
     department = serializers.CharField(source="department.name")
     department_code = serializers.CharField(source="department.code")
-    published_on = serializers.DateField()
-    effective_from = serializers.DateField()
-    effective_to = serializers.DateField()
+    published_on = serializers.DateField(allow_null=True)
+    effective_from = serializers.DateField(allow_null=True)
+    effective_to = serializers.DateField(allow_null=True)
     categories = serializers.SerializerMethodField()
     tags = serializers.ListField(child=serializers.CharField())
     summary = serializers.CharField()
@@ -99,8 +105,10 @@ class PolicyInSerializer(serializers.Serializer):
         slug_field="name", queryset=Category.objects.all(), many=True, required=False, default=list
     )
     tags = serializers.ListField(child=serializers.CharField(max_length=32), required=False, default=list)
-    summary = serializers.CharField(allow_blank=True, required=False, default="")
-    body = serializers.CharField(allow_blank=True, required=False, default="")
+    summary = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=POLICY_SUMMARY_MAX
+    )
+    body = serializers.CharField(allow_blank=True, required=False, default="", max_length=POLICY_BODY_MAX)
     guide = GuideSerializer(required=False)
 
 
@@ -125,6 +133,11 @@ class PolicyListApi(generics.ListAPIView):
     filter_backends = []
     creates = True
 
+    @property
+    def throttle_scope(self) -> str | None:
+        """A search (``q``) counts against the search limit; plain listing only against anon / user."""
+        return "search" if self.request.query_params.get("q", "").strip() else None
+
     def get_queryset(self):
         params = self.request.query_params
         year = params.get("year", "")
@@ -135,7 +148,7 @@ class PolicyListApi(generics.ListAPIView):
             category=params.get("category") or None,
             department=params.get("department") or None,
             status=status_filter if status_filter in allowed else None,
-            year=int(year) if year.isdigit() else None,
+            year=year_param(year),
         )
         return selectors.policy_list(filters=filters, include_drafts=_include_drafts(self.request))
 

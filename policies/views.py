@@ -15,15 +15,10 @@ from policies.models import Attachment, PolicyStatus
 from policies.rendering import plain_text, render_markdown
 from policies.sections import collect_sections
 from portal.attachments import attachment_response
+from portal.params import year_param
 from portal.search import highlight, query_notice, snippet
 
 PAGE_SIZE = 20
-
-
-def _year(raw: str | None) -> int | None:
-    if raw and raw.isdigit() and 1949 <= int(raw) <= 2100:
-        return int(raw)
-    return None
 
 
 def policy_list(request):
@@ -34,7 +29,7 @@ def policy_list(request):
         category=request.GET.get("category") or None,
         department=request.GET.get("department") or None,
         status=request.GET.get("status") if request.GET.get("status") in selectors.PUBLIC_STATUSES else None,
-        year=_year(request.GET.get("year")),
+        year=year_param(request.GET.get("year")),
     )
     page = Paginator(selectors.policy_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
     tokens = filters.tokens or []

@@ -5,6 +5,7 @@ Shared by policy attachments (documents) and service-desk problems (documents an
 """
 
 import mimetypes
+import re
 import zipfile
 from pathlib import PurePath
 from urllib.parse import quote
@@ -54,6 +55,36 @@ def sniff(head: bytes, file) -> str | None:
     return None
 
 
+# Parts of an Office document that run code or pull in other programs: macros (vbaProject.bin, Excel 4
+# macro sheets), ActiveX controls, embedded OLE objects, and a content type declaring macros.
+_OFFICE_ACTIVE_PARTS = re.compile(
+    r"(^|/)(vbaProject\.bin|vbaData\.xml)$|(^|/)(activeX|embeddings|macrosheets)/|(^|/)attachedToolbars\.bin$",
+    re.IGNORECASE,
+)
+# PDF names for actions that run script, start programs, or carry other files. A name may spell a
+# character as #xx, which is decoded before looking.
+_PDF_ACTIVE_NAMES = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia|XFA|SubmitForm|ImportData)\b")
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def active_content(kind: str, file) -> bool:
+    """Whether a PDF / DOCX / XLSX carries macros, scripts, ActiveX, embedded objects or launch actions."""
+    file.seek(0)
+    try:
+        if kind == "pdf":
+            data = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), file.read())
+            return _PDF_ACTIVE_NAMES.search(data) is not None
+        if kind not in ("docx", "xlsx"):
+            return False  # photos carry no code the portal would ever run
+        with zipfile.ZipFile(file) as archive:
+            if any(_OFFICE_ACTIVE_PARTS.search(name) for name in archive.namelist()):
+                return True
+            types = archive.read("[Content_Types].xml").decode("utf-8", "replace").lower()
+            return "macroenabled" in types or "vbaproject" in types
+    finally:
+        file.seek(0)
+
+
 def _kind_names(kinds) -> str:
     return "、".join("JPEG" if kind == "jpg" else kind.upper() for kind in kinds)
 
@@ -82,6 +113,14 @@ def validate_attachment(file, *, kinds: tuple[str, ...] = DOCUMENTS) -> str:
             _("文件扩展名 .%(suffix)s 与内容（%(kind)s）不符。")
             % {"suffix": suffix, "kind": _kind_names([kind])},
             code="bad_suffix",
+        )
+    if active_content(kind, file):
+        raise ValidationError(
+            _(
+                "附件含有宏、脚本或嵌入对象等可执行内容，不予接收。"
+                "请另存为不含宏的文件（或打印为 PDF）后重新上传。"
+            ),
+            code="active_content",
         )
     return kind
 

@@ -10,6 +10,7 @@ import warnings
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +38,9 @@ def _secret(name: str, dev_value: str) -> str:
 
 SECRET_KEY = _secret("DJANGO_SECRET_KEY", _DEV_SECRET)
 FIELD_ENCRYPTION_KEY = _secret("FIELD_ENCRYPTION_KEY", _DEV_FIELD_KEY)
+# The key of the lookup hashes stored beside encrypted ID and mobile numbers. It must outlive key rotation:
+# unset, it is derived from the oldest FIELD_ENCRYPTION_KEY; set it before that key is dropped.
+FIELD_LOOKUP_KEY = env.str("FIELD_LOOKUP_KEY", default="")
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -61,6 +65,7 @@ INSTALLED_APPS = [
     "auditlog",
     "django_celery_beat",
     "django_htmx",
+    "csp",
     "portal.accounts",
     "portal.workdays",
     "portal.enterprises",
@@ -75,11 +80,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "portal.middleware.HostileInputMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.throttling.FormRateLimitMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.accounts.middleware.SessionSecurityMiddleware",
@@ -231,6 +240,24 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "portal.throttling.AnonThrottle",
+        "portal.throttling.UserThrottle",
+        "portal.throttling.ScopedThrottle",
+    ],
+    "NUM_PROXIES": None,  # portal.throttling.client_ident decides, from TRUSTED_PROXY_COUNT
+}
+# Abuse limits, per user when logged in, else per client address ("N/s", "N/min", "N/hour", "N/day").
+# anon / user hold every API call; the others are the API's throttle scopes and the HTML forms' limits
+# (portal.throttling.LIMITED_PAGES). Generous for a person typing: the FAQ box asks on every keystroke.
+THROTTLE_RATES = {
+    "anon": env.str("THROTTLE_ANON", default="240/min"),
+    "user": env.str("THROTTLE_USER", default="600/min"),
+    "calculator": env.str("THROTTLE_CALCULATOR", default="30/min"),
+    "search": env.str("THROTTLE_SEARCH", default="60/min"),
+    "faq_answers": env.str("THROTTLE_FAQ_ANSWERS", default="120/min"),
+    "faq_vote": env.str("THROTTLE_FAQ_VOTE", default="30/min"),
+    "login": env.str("THROTTLE_LOGIN", default="30/min"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "高新区企业服务门户 API",
@@ -276,6 +303,26 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from the portal's own static files, never inline and
+# never from elsewhere (the portal runs on intranets, nothing comes from a CDN); no framing. Styles allow
+# inline attributes, which Django admin and the API docs use; scripts do not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Pages and API routes with an enterprise's own data: never kept by a browser or proxy cache.
+NO_STORE_PATHS = ("/me/", "/api/v1/awards/", "/api/v1/problems/", "/servicedesk/attachments/")
 SESSION_COOKIE_HTTPONLY = True
 
 LOGGING = {

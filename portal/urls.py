@@ -1,15 +1,15 @@
 from importlib import import_module
 
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from portal import admin_site, views
+from portal.api import StaffOrDebug
 
 # Each app's urls module holds its pages (urlpatterns) and its API (api_urlpatterns, under /api/v1/).
 APP_URLS = (
@@ -43,12 +43,22 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("elder-mode/", views.elder_mode, name="elder_mode"),
     *(path(f"{page}/", views.site_page, {"page": page}, name=page) for page in views.SITE_PAGES),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", views.media, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Staff only in production; the Swagger page loads its set-up as a script file (no inline script).
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[StaffOrDebug]), name="api-schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", permission_classes=[StaffOrDebug]),
+        name="api-docs",
+    ),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="api-schema", permission_classes=[StaffOrDebug]),
+        name="api-redoc",
+    ),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     *pages,
 ]
@@ -56,6 +66,3 @@ urlpatterns = [
 handler404 = "portal.views.page_not_found"
 handler403 = "portal.views.permission_denied"
 handler500 = "portal.views.server_error"
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

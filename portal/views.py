@@ -5,6 +5,7 @@ import logging
 import re
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, HttpResponseServerError, JsonResponse
@@ -15,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.static import serve
 
 from portal import blocks
 
@@ -165,3 +167,13 @@ def server_error(request):
         body = _("服务器出现错误，请稍后重试。服务热线：%(hotline)s") % {"hotline": settings.SERVICE_HOTLINE}
         return HttpResponseServerError(body, content_type="text/plain; charset=utf-8")
     return HttpResponseServerError(body)
+
+
+@login_required
+@require_GET
+def media(request, path: str):
+    """Uploaded files in demo mode, for logged-in users only; production serves none (attachments go
+    through their own permission-checked views), so this answers 404 there."""
+    if not settings.DEBUG:
+        raise Http404
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

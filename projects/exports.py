@@ -1,6 +1,5 @@
 """The weekly dispatch as an XLSX workbook: one sheet per coordinator, ready to print for the meeting."""
 
-import io
 import re
 
 from django.utils import timezone
@@ -8,6 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+
+from portal import exports
 
 COLUMNS = [
     (gettext_lazy("序号"), 6),
@@ -31,7 +32,8 @@ def dispatch_workbook(dispatches) -> bytes:
     used: set[str] = set()
     for dispatch in dispatches:
         sheet = book.create_sheet(_sheet_title(str(dispatch.coordinator), used))
-        sheet.append(
+        exports.xlsx_append(
+            sheet,
             [
                 _("%(week)s 周重点项目调度清单 · 分包人：%(who)s · 生成于 %(at)s")
                 % {
@@ -39,18 +41,19 @@ def dispatch_workbook(dispatches) -> bytes:
                     "who": dispatch.coordinator,
                     "at": timezone.localtime(dispatch.generated_at).strftime("%Y-%m-%d %H:%M"),
                 }
-            ]
+            ],
         )
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([str(title) for title, _width in COLUMNS])
+        exports.xlsx_append(sheet, [str(title) for title, _width in COLUMNS])
         for cell in sheet[2]:
             cell.font = Font(bold=True)
             cell.fill = PatternFill("solid", fgColor="F0F2F5")
         for index, (_title, width) in enumerate(COLUMNS, start=1):
             sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
         for number, item in enumerate(dispatch.items.all(), start=1):
-            sheet.append(
+            exports.xlsx_append(
+                sheet,
                 [
                     number,
                     item.project.code,
@@ -62,20 +65,18 @@ def dispatch_workbook(dispatches) -> bytes:
                     item.blockers or _("无"),
                     item.note,
                     item.resolution,
-                ]
+                ],
             )
         for row in sheet.iter_rows(min_row=3):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "A3"
         if dispatch.note:
-            sheet.append([])
-            sheet.append([_("调度纪要"), dispatch.note])
+            exports.xlsx_append(sheet, [])
+            exports.xlsx_append(sheet, [_("调度纪要"), dispatch.note])
     if not book.sheetnames:
         book.create_sheet(_("调度清单"))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return exports.xlsx_bytes(book)
 
 
 def _sheet_title(name: str, used: set[str]) -> str:

@@ -5,7 +5,7 @@ Every action and every button calls a service; the admin never writes an award o
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,6 +32,7 @@ from subsidies.models import (
     MatchFailure,
     MatchRun,
     PaymentBatch,
+    PaymentBatchExport,
     Scheme,
     Undetermined,
 )
@@ -456,6 +457,21 @@ class BatchAwardInline(admin.TabularInline):
         return False
 
 
+class BatchExportInline(admin.TabularInline):
+    model = PaymentBatchExport
+    extra = 0
+    can_delete = False
+    fields = ("exported_at", "exported_by", "fmt")
+    readonly_fields = fields
+    verbose_name_plural = gettext_lazy("导出记录")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(PaymentBatch)
 class PaymentBatchAdmin(RecordAdmin):
     list_display = (
@@ -480,7 +496,7 @@ class PaymentBatchAdmin(RecordAdmin):
         "paid_reference",
     )
     fields = readonly_fields
-    inlines = [BatchAwardInline]
+    inlines = [BatchAwardInline, BatchExportInline]
     change_form_template = "admin/subsidies/paymentbatch/change_form.html"
 
     def get_urls(self):
@@ -492,12 +508,15 @@ class PaymentBatchAdmin(RecordAdmin):
         ]
 
     def export_view(self, request, pk: int, fmt: str):
-        """The batch's file for the bank, as CSV or XLSX."""
+        """The batch's file for the bank, as CSV or XLSX: a POST, as it records the export and may move the
+        batch to exported (a link or a prefetching browser must not)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         if not self.has_act_permission(request):
             raise PermissionDenied
         batch = get_object_or_404(PaymentBatch, pk=pk)
         try:
-            content = services.payment_batch_export(batch=batch, fmt=fmt)
+            content = services.payment_batch_export(batch=batch, fmt=fmt, user=request.user)
         except services.AwardError as exc:
             self.message_user(request, str(exc), level=messages.ERROR)
             return redirect("admin:subsidies_paymentbatch_change", pk)

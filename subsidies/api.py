@@ -53,11 +53,11 @@ class AwardSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2)
     waitlisted = serializers.BooleanField()
     explanation = serializers.SerializerMethodField()
-    publicity_from = serializers.DateField()
-    publicity_to = serializers.DateField()
-    confirmed_at = serializers.DateTimeField()
+    publicity_from = serializers.DateField(allow_null=True)
+    publicity_to = serializers.DateField(allow_null=True)
+    confirmed_at = serializers.DateTimeField(allow_null=True)
     bank_account = serializers.SerializerMethodField(help_text="只显示后 4 位")
-    paid_at = serializers.DateTimeField()
+    paid_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField()
 
     @extend_schema(responses=ExplanationSerializer(allow_null=True))
@@ -282,12 +282,19 @@ class CalculatorResultSerializer(serializers.Serializer):
     trace = serializers.ListField(child=serializers.DictField(), source="lines")
 
 
+class CalculatorOutSerializer(serializers.Serializer):
+    """What the calculator answers: the schemes in force, each with its outcome and explanation."""
+
+    results = CalculatorResultSerializer(many=True)
+
+
 class CalculatorApi(APIView):
     """政策计算器: which schemes in force a profile would match, with the explanation; nothing is stored."""
 
     permission_classes = [AllowAny]
+    throttle_scope = "calculator"
 
-    @extend_schema(request=CalculatorInSerializer, responses=CalculatorResultSerializer(many=True))
+    @extend_schema(request=CalculatorInSerializer, responses=CalculatorOutSerializer)
     def post(self, request):
         data = CalculatorInSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -463,7 +463,7 @@ def _confirm(award: Award, user, rng: random.Random, moment: dt.datetime, *, own
 
 def _pay(awards: list[Award], user, title: str, created: dt.date, paid: dt.date, reference: str) -> None:
     batch = services.payment_batch_create(awards=awards, user=user, title=title)
-    services.payment_batch_export(batch=batch, fmt="xlsx")
+    services.payment_batch_export(batch=batch, fmt="xlsx", user=user)
     services.payment_batch_mark_paid(batch=batch, user=user, reference=reference)
     paid_at = _at(paid, 15)
     PaymentBatch.objects.filter(pk=batch.pk).update(

@@ -282,6 +282,27 @@ class PaymentBatch(models.Model):
         return self.title
 
 
+class PaymentBatchExport(models.Model):
+    """Who took a batch's file for the bank, when, in which format (bank accounts leave the portal)."""
+
+    batch = models.ForeignKey(
+        PaymentBatch, verbose_name=_("拨付批次"), on_delete=models.CASCADE, related_name="exports"
+    )
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    exported_at = models.DateTimeField(_("导出时间"), auto_now_add=True)
+    fmt = models.CharField(_("格式"), max_length=8)
+
+    class Meta:
+        verbose_name = _("拨付清单导出记录")
+        verbose_name_plural = _("拨付清单导出记录")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch} · {self.exported_by} · {self.fmt}"
+
+
 class Award(models.Model):
     """What one enterprise is due under one scheme for one period (兑现记录)."""
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from portal.enterprises.models import Park, QualificationCode
+from portal.fields import Unreadable
 from subsidies.matching import award_explanation, evaluate, evaluate_profile, explain_for
 from subsidies.models import (
     Award,
@@ -172,7 +173,9 @@ def can_answer(*, user, award: Award) -> bool:
 
 
 def mask_account(account: str) -> str:
-    """A bank account as pages show it: only the last four digits."""
+    """A bank account as pages show it: only the last four digits (无法解密 when no key reads it)."""
+    if isinstance(account, Unreadable):
+        return gettext("无法解密")
     if not account:
         return ""
     return "**** **** " + account[-4:]

@@ -4,9 +4,7 @@ Lock order, everywhere: the scheme row first (it holds the budget), then award r
 batch row. Paths that took them in another order could deadlock against each other.
 """
 
-import csv
 import datetime as dt
-import io
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -18,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal import stats
+from portal import exports, stats
 from portal.accounts.models import SecurityEvent
 from portal.accounts.selectors import enterprise_members
 from portal.accounts.services import notify, security_event_record
@@ -31,6 +29,7 @@ from subsidies.models import (
     AwardStatus,
     MatchRun,
     PaymentBatch,
+    PaymentBatchExport,
     RunStatus,
     Scheme,
     SchemeMode,
@@ -635,15 +634,6 @@ EXPORT_COLUMNS = (
     gettext_lazy("兑现批次"),
     gettext_lazy("兑现记录号"),
 )
-# A cell beginning with one of these is read as a formula by spreadsheet programs (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """A value as a spreadsheet cell that cannot run: text beginning like a formula gets a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _batch_rows(batch: PaymentBatch) -> list[list]:
@@ -667,8 +657,11 @@ def _batch_rows(batch: PaymentBatch) -> list[list]:
 
 
 @transaction.atomic
-def payment_batch_export(*, batch: PaymentBatch, fmt: str) -> bytes:
-    """The batch as a file for the bank (``fmt`` "csv" or "xlsx"), every text cell formula-safe."""
+def payment_batch_export(*, batch: PaymentBatch, fmt: str, user) -> bytes:
+    """The batch as a file for the bank (``fmt`` "csv" or "xlsx"), every text cell formula-safe.
+
+    Each export is recorded with who took it: the file carries every enterprise's bank account.
+    """
     if fmt not in ("csv", "xlsx"):
         raise AwardError(_("导出格式只能是 CSV 或 XLSX。"))
     batch = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
@@ -682,16 +675,8 @@ def payment_batch_export(*, batch: PaymentBatch, fmt: str) -> bytes:
         detail=f"{fmt} · {len(rows)} 条银行账号",
     )
     header = [str(c) for c in EXPORT_COLUMNS]
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([spreadsheet_safe(str(v)) if not isinstance(v, int) else v for v in row])
-        # A byte-order mark so that spreadsheet programs read the Chinese text as UTF-8.
-        content = ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    else:
-        content = _xlsx(batch, header, rows)
+    content = exports.csv_text(header, rows).encode("utf-8") if fmt == "csv" else _xlsx(batch, header, rows)
+    PaymentBatchExport.objects.create(batch=batch, exported_by=user, fmt=fmt)
     if batch.status == PaymentBatch.Status.DRAFT:
         batch.status = PaymentBatch.Status.EXPORTED
         batch.exported_at = timezone.now()
@@ -705,22 +690,14 @@ def _xlsx(batch: PaymentBatch, header: list[str], rows: list[list]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("拨付清单")
-    sheet.append(header)
+    exports.xlsx_append(sheet, header)
     for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, Decimal | int):
-                cells.append(value)
-            else:
-                cells.append(spreadsheet_safe(str(value)))
-        sheet.append(cells)
+        exports.xlsx_append(sheet, row)
     for cell in sheet["G"][1:]:
         cell.number_format = "#,##0.00"
-    sheet.append([])
-    sheet.append(["", _("合计"), "", "", "", "", batch.total])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    exports.xlsx_append(sheet, [])
+    exports.xlsx_append(sheet, ["", _("合计"), "", "", "", "", batch.total])
+    return exports.xlsx_bytes(workbook)
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.fields import Unreadable
 from subsidies import selectors, services
 from subsidies.forms import CalculatorForm, ConfirmForm, DeclineForm
 from subsidies.models import Award, AwardStatus
@@ -75,6 +76,7 @@ def _detail(request, award: Award, *, confirm_form=None, decline_form=None, stat
         "contact_phone": policy.guide_phone or policy.department.phone,
         "contact_office": policy.guide_office,
         "masked_account": selectors.mask_account(award.bank_account),
+        "account_unreadable": isinstance(award.bank_account, Unreadable),
         "can_answer": selectors.can_answer(user=request.user, award=award),
         "publicity_over": award.shown_status == AwardStatus.AWAITING,
         "scaled": award.amount != award.computed_amount,

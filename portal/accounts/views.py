@@ -11,6 +11,7 @@ from django_otp import login as otp_login
 from portal import blocks
 from portal.accounts import selectors, services
 from portal.accounts.forms import LoginForm
+from portal.params import id_param
 
 
 class LoginView(auth_views.LoginView):
@@ -54,6 +55,6 @@ def notifications(request):
 @require_POST
 def notifications_mark_read(request):
     raw = request.POST.get("id")
-    notification_id = int(raw) if raw and raw.isdigit() else None
+    notification_id = id_param(raw)
     services.notification_mark_read(user=request.user, notification_id=notification_id)
     return redirect("accounts:notifications")

@@ -19,6 +19,7 @@ from portal.content.models import (
     Indicator,
     SynonymGroup,
 )
+from portal.params import id_param
 from portal.tabular import ImportFileError
 
 
@@ -75,7 +76,7 @@ class ArticleAdmin(admin.ModelAdmin):
             author=data.get("author", ""),
             publish_at=timezone.now(),
         )
-        policy_ids = [v for v in data.getlist("related_policies") if v.isdigit()]
+        policy_ids = [v for v in data.getlist("related_policies") if id_param(v)]
         article.public_policies = list(apps.get_model("policies", "Policy").objects.filter(pk__in=policy_ids))
         return render(request, "content/article_detail.html", {"article": article, "preview": True})
 

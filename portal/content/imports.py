@@ -3,9 +3,7 @@
 Reading the file (encoding, headers in English or Chinese) is ``portal.tabular``.
 """
 
-import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 
 from portal.content.periods import parse_period
@@ -70,27 +68,11 @@ def clean_row(raw: dict[str, str]) -> dict:
     return row
 
 
-def _cell(text: str) -> str:
-    # A text cell starting like a formula would be run by a spreadsheet program; make it plain text.
-    return f"'{text}" if text[:1] in ("=", "+", "@", "\t", "\r") else text
+def csv_header() -> list[str]:
+    return [c.chinese for c in COLUMNS]
 
 
-def write_csv(indicators: Iterable) -> str:
-    """Indicators in the import layout, with a BOM so that spreadsheet programs read the Chinese."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([c.chinese for c in COLUMNS])
+def csv_rows(indicators: Iterable) -> Iterator[list]:
+    """Indicators in the import layout, for ``portal.exports`` (which makes every text cell safe)."""
     for i in indicators:
-        writer.writerow(
-            [
-                i.period,
-                _cell(i.name),
-                "" if i.value is None else f"{i.value}",
-                _cell(i.unit),
-                "" if i.yoy_growth is None else f"{i.yoy_growth}",
-                _cell(i.source),
-                i.order,
-            ]
-        )
-    return out.getvalue()
+        yield [i.period, i.name, i.value, i.unit, i.yoy_growth, i.source, i.order]

@@ -1,9 +1,12 @@
 """Public pages: news, the FAQ (秒回复), economic figures and the service-performance page."""
 
+import secrets
+
 from django.conf import settings
 from django.contrib import messages
+from django.core import signing
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import stats
+from portal import exports, stats
 from portal.content import charts, figures, imports, selectors, services
 from portal.content.forms import FaqAskForm
 from portal.content.markdown import plain_text
@@ -109,8 +112,28 @@ def faq_detail(request, pk):
     return render(request, "content/faq_detail.html", context)
 
 
+# "Was this helpful" remembers a visitor in a signed cookie, not a session: an anonymous vote must not
+# cost a session row (100 votes were 100 rows). The cookie holds a random visitor id and their votes.
+VOTER_COOKIE = "faq_voter"
+VOTER_SALT = "portal.content.faq_voter"
+VOTER_MAX_AGE = 365 * 24 * 3600
+VOTES_KEPT = 200
+
+
+def _voter(request) -> dict:
+    try:
+        voter = signing.loads(request.COOKIES.get(VOTER_COOKIE, ""), salt=VOTER_SALT, max_age=VOTER_MAX_AGE)
+    except signing.BadSignature:
+        voter = None
+    if not isinstance(voter, dict) or not isinstance(voter.get("id"), str) or not voter["id"]:
+        voter = {"id": secrets.token_hex(16), "votes": {}}
+    if not isinstance(voter.get("votes"), dict):
+        voter["votes"] = {}
+    return voter
+
+
 def _voted(request, faq) -> bool | None:
-    return request.session.get("faq_votes", {}).get(str(faq.pk))
+    return _voter(request)["votes"].get(str(faq.pk))
 
 
 @require_POST
@@ -121,16 +144,25 @@ def faq_feedback(request, pk):
     if request.POST.get("helpful") not in ("1", "0"):
         return HttpResponseBadRequest(_("请选择“有帮助”或“没有帮助”。"))
     helpful = request.POST["helpful"] == "1"
-    if not request.session.session_key:
-        request.session.save()
-    services.faq_feedback_record(faq=faq, helpful=helpful, session_key=request.session.session_key)
-    votes = request.session.get("faq_votes", {})
-    votes[str(faq.pk)] = helpful
-    request.session["faq_votes"] = votes
+    voter = _voter(request)
+    services.faq_feedback_record(faq=faq, helpful=helpful, session_key=voter["id"])
+    voter["votes"].pop(str(faq.pk), None)
+    voter["votes"][str(faq.pk)] = helpful
+    voter["votes"] = dict(list(voter["votes"].items())[-VOTES_KEPT:])
     if request.headers.get("X-Requested-With") == "fetch":
-        return render(request, "content/faq_feedback_done.html", {"faq": faq, "helpful": helpful})
-    messages.success(request, _("感谢您的评价。"))
-    return redirect(faq.get_absolute_url())
+        response = render(request, "content/faq_feedback_done.html", {"faq": faq, "helpful": helpful})
+    else:
+        messages.success(request, _("感谢您的评价。"))
+        response = redirect(faq.get_absolute_url())
+    response.set_cookie(
+        VOTER_COOKIE,
+        signing.dumps(voter, salt=VOTER_SALT, compress=True),
+        max_age=VOTER_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 @require_POST
@@ -224,9 +256,9 @@ def economy_csv(request):
             return HttpResponseBadRequest(str(exc))
         qs = qs.filter(period=period)
         name = f"indicators-{period}"
-    response = HttpResponse(imports.write_csv(qs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return exports.csv_response(
+        filename=f"{name}.csv", header=imports.csv_header(), rows=imports.csv_rows(qs.iterator())
+    )
 
 
 # Service performance

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.params import id_param
 from portal.servicedesk import selectors, services
 from portal.servicedesk.forms import AnswerForm, AssignForm, CallbackForm, StaffProblemForm, TransferForm
 from portal.servicedesk.models import (
@@ -321,7 +322,7 @@ class ProblemAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         if not self.has_add_permission(request):
             raise PermissionDenied
-        initial = {k: request.GET[k] for k in ("visit", "enterprise") if request.GET.get(k, "").isdigit()}
+        initial = {k: request.GET[k] for k in ("visit", "enterprise") if id_param(request.GET.get(k))}
         if "visit" in initial:
             initial["channel"] = "visit"
         form = StaffProblemForm(request.POST or None, request.FILES or None, initial=initial)

@@ -16,6 +16,7 @@ from portal.accounts.models import Department, User
 from portal.api import register_conflict_error
 from portal.enterprises.api import EnterpriseRefSerializer
 from portal.enterprises.models import Enterprise
+from portal.limits import DESCRIPTION_MAX, NOTE_MAX
 from portal.servicedesk import selectors, services
 from portal.servicedesk.forms import MultipleFileField
 from portal.servicedesk.models import Category, Channel, Problem, Status, Visit
@@ -126,7 +127,7 @@ class ProblemDetailSerializer(ProblemSerializer):
 class SubmitSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=DESCRIPTION_MAX)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
     # Staff only: whose problem, heard where.
     enterprise = serializers.PrimaryKeyRelatedField(queryset=Enterprise.objects.all(), required=False)
@@ -153,7 +154,7 @@ class AssignSerializer(serializers.Serializer):
     handler = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_staff=True), required=False, allow_null=True
     )
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class TransferSerializer(serializers.Serializer):
@@ -161,11 +162,11 @@ class TransferSerializer(serializers.Serializer):
     handler = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_staff=True), required=False, allow_null=True
     )
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=NOTE_MAX)
 
 
 class AnswerSerializer(serializers.Serializer):
-    answer = serializers.CharField()
+    answer = serializers.CharField(max_length=DESCRIPTION_MAX)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
     validate_attachments = SubmitSerializer.validate_attachments
@@ -173,11 +174,11 @@ class AnswerSerializer(serializers.Serializer):
 
 class RateSerializer(serializers.Serializer):
     satisfied = serializers.BooleanField()
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=NOTE_MAX)
 
 
 class WithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 class ProblemFilter(django_filters.FilterSet):
@@ -201,6 +202,7 @@ class ProblemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [permissions.IsAuthenticated]
     filterset_class = ProblemFilter
+    lookup_value_regex = r"[0-9]+"
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):

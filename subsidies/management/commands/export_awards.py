@@ -1,7 +1,6 @@
-import csv
-
 from django.core.management.base import BaseCommand, CommandError
 
+from portal.exports import SafeCsvWriter
 from subsidies.models import Award, Scheme
 
 
@@ -20,7 +19,7 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"没有这些方案：{'、'.join(unknown)}")
             awards = awards.filter(scheme__code__in=codes)
-        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer = SafeCsvWriter(self.stdout, lineterminator="\n")
         writer.writerow(["uscc", "scheme", "period", "status", "amount"])
         rows = awards.values_list("enterprise__uscc", "scheme__code", "period", "status", "amount")
         for uscc, code, period, status, amount in rows.iterator(chunk_size=5000):

@@ -1,7 +1,8 @@
 from importlib import import_module
 from importlib.util import find_spec
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 # Each part's demo module, in the order their data depends on each other. A part that is not built has
 # no demo module and is passed over.
@@ -22,6 +23,9 @@ class Command(BaseCommand):
     help = "载入演示数据（可重复执行，不会重复写入）并列出演示账号"
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            # Demo accounts share one published password: they must never exist on a production portal.
+            raise CommandError("DJANGO_DEBUG 已关闭（生产环境），拒绝载入演示数据和演示账号。")
         logins: list[tuple[str, str]] = []
         for name in DEMO_MODULES:
             if find_spec(name) is None:

@@ -1,0 +1,151 @@
+"""Abuse limits: DRF throttles for the API and one cache-backed limit for the HTML forms.
+
+Both read their rates from ``settings.THROTTLE_RATES`` ("N/s", "N/min", "N/hour", "N/day") at request time,
+so a test can lower one; both count per user when logged in, else per client address, in the shared
+cache (Redis in production, so every web process counts together). A refusal is a 429 in Chinese with
+``Retry-After``, on the API as ``{"detail": ...}`` and on a page inside the site frame.
+"""
+
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from rest_framework import throttling
+
+from portal.middleware import refusal
+
+PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+
+
+def parse_rate(rate: str | None) -> tuple[int, int] | None:
+    """ "30/min" -> (30, 60); None or "" means no limit."""
+    if not rate:
+        return None
+    count, period = rate.split("/")
+    return int(count), PERIODS[period]
+
+
+def throttled_message(wait: int) -> str:
+    return _("操作过于频繁，请在 %(seconds)s 秒后再试。如需大量查询，请联系服务热线 %(hotline)s。") % {
+        "seconds": wait,
+        "hotline": settings.SERVICE_HOTLINE,
+    }
+
+
+def client_ident(request: HttpRequest) -> str:
+    """Whom a request counts against: the user when logged in, else the client's address.
+
+    The address is REMOTE_ADDR unless ``TRUSTED_PROXY_COUNT`` proxies stand in front; then it is the
+    address the outermost trusted proxy saw (a client cannot choose it by sending X-Forwarded-For).
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return f"addr:{hops[-min(proxies, len(hops))]}"
+    return f"addr:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def hit(*, scope: str, ident: str) -> int:
+    """Count one request against the scope's limit; 0 when allowed, else the seconds until the window ends.
+
+    A fixed window per (scope, who): one atomic increment in the cache, no read-modify-write race.
+    """
+    limit = parse_rate(settings.THROTTLE_RATES.get(scope))
+    if limit is None:
+        return 0
+    count, period = limit
+    now = time.time()
+    window = int(now // period)
+    key = f"throttle:{scope}:{ident}:{window}"
+    cache.add(key, 0, timeout=period + 1)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=period + 1)
+        used = 1
+    if used <= count:
+        return 0
+    return max(1, math.ceil((window + 1) * period - now))
+
+
+def too_many_requests(request: HttpRequest, wait: int) -> HttpResponse:
+    response = refusal(request, status=429, title=_("请求过于频繁"), message=throttled_message(wait))
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _has_query(request: HttpRequest) -> bool:
+    return bool(request.GET.get("q", "").strip())
+
+
+def _posted(request: HttpRequest) -> bool:
+    return request.method == "POST"
+
+
+def _always(request: HttpRequest) -> bool:
+    return True
+
+
+# Which pages are limited, under which scope, and for which requests. Reading a page is never limited
+# here (the DRF throttles and the web server's own limits cover bulk reading); submitting and searching are.
+LIMITED_PAGES = {
+    "accounts:login": ("login", _posted),
+    "subsidies:calculator": ("calculator", _posted),
+    "content:faq_answers": ("faq_answers", _always),
+    "content:faq_feedback": ("faq_vote", _posted),
+    "content:faq": ("search", _has_query),
+    "content:news": ("search", _has_query),
+    "policies:list": ("search", _has_query),
+    "subsidies:publicity-scheme": ("search", _has_query),
+}
+
+
+class FormRateLimitMiddleware:
+    """The cache-backed limit on the HTML forms named in ``LIMITED_PAGES``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        limited = LIMITED_PAGES.get(match.view_name) if match is not None else None
+        if limited is None:
+            return None
+        scope, applies = limited
+        if not applies(request):
+            return None
+        wait = hit(scope=scope, ident=client_ident(request))
+        return too_many_requests(request, wait) if wait else None
+
+
+class _RateFromSettings:
+    """Read the rate when asked, from ``settings.THROTTLE_RATES`` (DRF reads its own once, at import)."""
+
+    def get_rate(self):
+        return settings.THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        return client_ident(request).removeprefix("addr:")
+
+
+class AnonThrottle(_RateFromSettings, throttling.AnonRateThrottle):
+    pass
+
+
+class UserThrottle(_RateFromSettings, throttling.UserRateThrottle):
+    pass
+
+
+class ScopedThrottle(_RateFromSettings, throttling.ScopedRateThrottle):
+    """Throttles a view that names a ``throttle_scope`` (calculator, search) on top of anon / user."""

@@ -1,0 +1,96 @@
+"""Every CSV and XLSX the portal writes goes through portal.exports, which makes text cells formula-safe."""
+
+import csv
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from portal import exports
+from tests.content.factories import IndicatorFactory
+from tests.subsidies.award_factories import AwardFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86 371 6798 0001", "'+86 371 6798 0001"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("郑州梧桐智能科技有限公司", "郑州梧桐智能科技有限公司"),
+        (Decimal("-12.50"), Decimal("-12.50")),
+        (-3, -3),
+        (dt.date(2023, 6, 30), dt.date(2023, 6, 30)),
+        (None, ""),
+        (True, "True"),
+    ],
+)
+def test_text_beginning_like_a_formula_becomes_plain_text_and_numbers_stay_numbers(value, safe):
+    assert exports.safe_value(value) == safe
+
+
+def test_the_csv_lines_are_streamed_one_row_at_a_time():
+    lines = exports.csv_lines(["名称", "金额"], iter([["=A1", Decimal("-1.00")], ["乙", 2]]))
+
+    assert next(lines) == "\ufeff"
+    assert next(lines) == "名称,金额\r\n"
+    assert next(lines) == "'=A1,-1.00\r\n"
+    assert list(lines) == ["乙,2\r\n"]
+
+
+def test_an_xlsx_row_keeps_formula_like_text_as_a_string_cell():
+    book = Workbook()
+    exports.xlsx_append(book.active, ["=HYPERLINK(1)", "-1", Decimal("-1.5")])
+
+    sheet = load_workbook(io.BytesIO(exports.xlsx_bytes(book))).active
+
+    assert [(c.value, c.data_type) for c in sheet[1]] == [("'=HYPERLINK(1)", "s"), ("'-1", "s"), (-1.5, "n")]
+
+
+@pytest.mark.django_db
+def test_the_economy_csv_streams_and_neutralises_a_leading_minus_in_text(client):
+    IndicatorFactory(period="2023H1", name="-招商引资", unit="=亿元", source="+统计局", value=Decimal("-2.5"))
+
+    response = client.get(reverse("content:economy_csv"))
+
+    assert response.streaming
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[1][:4] == ["2023H1", "'-招商引资", "-2.50", "'=亿元"]
+    assert rows[1][5] == "'+统计局"
+
+
+@pytest.mark.django_db
+def test_the_awards_export_command_writes_formula_safe_cells():
+    AwardFactory(period="=1+1")
+    out = io.StringIO()
+
+    call_command("export_awards", stdout=out)
+
+    assert out.getvalue().splitlines()[1].split(",")[2] == "'=1+1"
+
+
+def test_no_module_writes_csv_or_xlsx_except_through_portal_exports():
+    csv_writer = re.compile(r"csv\.(writer|DictWriter)\(")
+    offenders = []
+    for folder in ("portal", "policies", "subsidies", "projects"):
+        for path in (ROOT / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            if path == ROOT / "portal" / "exports.py":
+                continue
+            if csv_writer.search(text) or ("Workbook()" in text and "xlsx_append" not in text):
+                offenders.append(str(path.relative_to(ROOT)))
+            if re.search(r"sheet\.append\(", text):
+                offenders.append(f"{path.relative_to(ROOT)}: sheet.append")
+
+    assert offenders == []
