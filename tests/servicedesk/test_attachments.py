@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from portal.servicedesk import services
 from portal.servicedesk.models import ProblemAttachment, Status
-from tests.factories import PASSWORD, StaffFactory
+from tests.factories import StaffFactory
 from tests.servicedesk.factories import bring_to, docx_file, jpeg_file, pdf_file, png_file, submit
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def test_photos_are_kept_as_jpeg_or_png_by_their_content(desk, monday):
 
 def test_a_photo_is_served_as_an_image_download(client, desk, monday):
     problem = submit(desk, attachments=[png_file("告知书.png")])
-    client.login(username=desk.owner.username, password=PASSWORD)
+    client.force_login(desk.owner)
 
     response = client.get(reverse("servicedesk:attachment", args=[problem.attachments.get().pk]))
 
