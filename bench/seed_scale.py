@@ -176,21 +176,24 @@ def seed(args) -> dict:
         FROM generate_series(1, %s) AS s""",
         [args.policies, args.schemes],
     )
-    # Award i: enterprise 1 + i mod n; its five awards in five blocks of schemes, one scheme per block
-    # (block i div n, place within it by enterprise): unique on (scheme, enterprise, period).
+    # Award i: enterprise 1 + e (e = i mod n); its five awards in five blocks of schemes (b = i div n), one
+    # scheme per block chosen by the enterprise: unique on (scheme, enterprise, period). Each enterprise has
+    # one award in each of the five states.
     execute(
         """
         WITH scheme AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM subsidies_scheme
-            WHERE code LIKE 'scale-scheme-%%')
+            WHERE code LIKE 'scale-scheme-%%'),
+        g AS (SELECT i / %s AS b, i %% %s AS e, (i / %s + i %% %s) %% 5 AS s
+            FROM generate_series(0, %s - 1) AS i)
         INSERT INTO subsidies_award (period, status, computed_amount, amount, waitlisted, explanation, facts,
             created_at, publicity_from, publicity_to, bank_name, bank_account_name,
             bank_account, reason, enterprise_id, scheme_id)
-        SELECT '2023', (ARRAY['candidate', 'approved', 'publicized', 'confirmed', 'paid'])[1 + i %% 5],
+        SELECT '2023', (ARRAY['candidate', 'approved', 'publicized', 'confirmed', 'paid'])[1 + g.s],
         100000, 100000, false, '{"outcome": "eligible", "trace": []}', '{"rd_expense": "350"}', now(),
-        CASE WHEN i %% 5 >= 2 THEN DATE '2023-03-01' END, CASE WHEN i %% 5 >= 2 THEN DATE '2023-03-07' END,
-        '', '', '', '', 1 + i %% %s, scheme.id
-        FROM generate_series(0, %s - 1) AS i JOIN scheme ON scheme.k = (i / %s) * %s + (i %% %s) %% %s""",
-        [n, args.awards, n, step, n, step],
+        CASE WHEN g.s >= 2 THEN DATE '2023-03-01' END, CASE WHEN g.s >= 2 THEN DATE '2023-03-07' END,
+        '', '', '', '', 1 + g.e, scheme.id
+        FROM g JOIN scheme ON scheme.k = g.b * %s + g.e %% %s""",
+        [n, n, n, n, args.awards, step, step],
     )
 
     say(f"projects: {args.projects:,} with four permits each")
