@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.paginators import LargeTableAdminMixin
 from subsidies import selectors, services
 from subsidies.forms import (
     RULE_ROWS,
@@ -109,7 +110,7 @@ class AwardEventInline(admin.TabularInline):
 
 
 @admin.register(Award)
-class AwardAdmin(RecordAdmin):
+class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
     list_display = (
         "enterprise",
         "scheme",

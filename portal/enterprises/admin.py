@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.enterprises import services
 from portal.enterprises.forms import ImportForm
 from portal.enterprises.models import AnnualReport, Enterprise, Qualification
+from portal.paginators import LargeTableAdminMixin
 from portal.tabular import ImportFileError
 
 
@@ -22,7 +23,7 @@ class QualificationInline(admin.TabularInline):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "uscc",
@@ -82,7 +83,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnnualReport)
-class AnnualReportAdmin(admin.ModelAdmin):
+class AnnualReportAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ("enterprise", "year", "revenue", "rd_expense", "employees", "tax_paid", "source")
     list_filter = ("year", "source")
     search_fields = ("enterprise__uscc", "enterprise__name")
@@ -92,7 +93,7 @@ class AnnualReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
+class QualificationAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ("enterprise", "code", "year_awarded", "valid_until", "source")
     list_filter = ("code", "year_awarded", "source")
     search_fields = ("enterprise__uscc", "enterprise__name")
