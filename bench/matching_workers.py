@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -163,6 +164,7 @@ def main() -> None:
         for log in (logs / "steady.log", logs / "doomed.log")
         for match in CHUNK_LOG.finditer(log.read_text())
     ]
+    shutil.rmtree(logs)
     result = {
         "enterprises": args.enterprises,
         "schemes": args.schemes,
