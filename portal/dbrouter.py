@@ -105,6 +105,8 @@ class ReplicaReadsMiddleware:
             and request.resolver_match.view_name in REPLICA_VIEWS
             # Resolving the user reads the session, on the primary, before the mark is set.
             and not request.user.is_authenticated
+            # An API client signing in with HTTP Basic is logged in too (DRF authenticates it in the view).
+            and "HTTP_AUTHORIZATION" not in request.META
         ):
             _replica_reads.set(True)
         return None

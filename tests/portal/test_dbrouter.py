@@ -68,6 +68,12 @@ def test_a_logged_in_visitor_reads_the_primary(replica_on, django_user_model):
     assert _serve(request) == ["default"]
 
 
+def test_an_api_client_signing_in_with_basic_auth_reads_the_primary(replica_on):
+    request = _anonymous_get("/api/v1/policies/")
+    request.META["HTTP_AUTHORIZATION"] = "Basic c3RhZmY6c2VjcmV0"
+    assert _serve(request) == ["default"]
+
+
 def test_a_post_to_a_public_page_reads_the_primary(replica_on):
     request = RequestFactory().post("/faq/1/feedback/", {"helpful": "1"})
     request.user = AnonymousUser()
