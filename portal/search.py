@@ -62,6 +62,11 @@ def _segmenter():
     return _jieba
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now, at a web process's start, rather than in its first search."""
+    _segmenter()
+
+
 def _is_word(token: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
 

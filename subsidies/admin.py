@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.admin_site import money_column, money_text
+from portal.paginators import LargeTableAdminMixin
 from subsidies import selectors, services
 from subsidies.forms import (
     RULE_ROWS,
@@ -112,7 +113,7 @@ class AwardEventInline(admin.TabularInline):
 
 
 @admin.register(Award)
-class AwardAdmin(RecordAdmin):
+class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
     list_display = (
         "enterprise",
         "scheme",

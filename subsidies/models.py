@@ -381,6 +381,12 @@ class Award(models.Model):
             models.Index(fields=["enterprise", "status"], name="award_enterprise_status_idx"),
             # A plain index (a CharField's db_index would add a LIKE index no query uses).
             models.Index(fields=["status"], name="award_status_idx"),
+            # The publicity lists (公示) read only the awards in publicity: a small part of millions.
+            models.Index(
+                fields=["publicity_to", "scheme"],
+                condition=Q(status=AwardStatus.PUBLICIZED),
+                name="award_in_publicity_idx",
+            ),
         ]
 
     def __str__(self) -> str:

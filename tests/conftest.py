@@ -19,14 +19,28 @@ def pytest_collection_modifyitems(config, items):
     from django.db import connection
 
     on_postgres = connection.vendor == "postgresql"
+    has_replica = "replica" in settings.DATABASES
     has_worker = bool(settings.REDIS_URL) and os.environ.get("CELERY_TEST_WORKER") == "1"
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
+        if _reads_replica(item) and not has_replica:
+            item.add_marker(pytest.mark.skip(reason="needs a streaming replica (DATABASE_REPLICA_URL)"))
         if "worker" in item.keywords and not has_worker:
             item.add_marker(
                 pytest.mark.skip(reason="needs Redis and a Celery worker (REDIS_URL, CELERY_TEST_WORKER=1)")
             )
+
+
+def _reads_replica(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return marker is not None and "replica" in (marker.kwargs.get("databases") or ())
+
+
+@pytest.fixture(autouse=True)
+def _replica_reads(request, settings):
+    """Public pages read from the replica only in the tests that declare it among their databases."""
+    settings.DATABASE_REPLICA_READS = _reads_replica(request.node)
 
 
 def pytest_sessionfinish(session, exitstatus):

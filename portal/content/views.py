@@ -225,13 +225,20 @@ def _economy_charts(current, rows) -> list[dict]:
     for r in rows:
         if r.value is not None:
             by_unit.setdefault(r.unit, []).append(r)
+    by_unit = {unit: members for unit, members in by_unit.items() if len(members) >= 2}
+    # One query for every unit's history: the page costs the same however many units it draws.
+    all_history = (
+        selectors.indicator_history(
+            names=[r.name for members in by_unit.values() for r in members[:4]], like=current
+        )
+        if by_unit
+        else {}
+    )
     for unit, members in by_unit.items():
-        if len(members) < 2:
-            continue
         title = _("%(period)s 总量（%(unit)s）") % {"period": current.label, "unit": unit or _("无单位")}
         bars = [(r.name, r.value, charts.plain(r.value)) for r in members]
         drawn.append({"title": title, "svg": charts.bar_chart(title, bars)})
-        history = selectors.indicator_history(names=[r.name for r in members[:4]], like=current)
+        history = {r.name: all_history[r.name] for r in members[:4]}
         periods = sorted({p for series in history.values() for p, _row in series}, key=lambda p: p.sort_key)
         if len(periods) >= 2:
             values = {

@@ -7,6 +7,7 @@ from portal.admin_site import money_column
 from portal.enterprises import services
 from portal.enterprises.forms import ImportForm
 from portal.enterprises.models import AnnualReport, Enterprise, Qualification
+from portal.paginators import LargeTableAdminMixin
 from portal.tabular import ImportFileError
 
 
@@ -23,7 +24,7 @@ class QualificationInline(admin.TabularInline):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(admin.ModelAdmin):
+class EnterpriseAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "uscc",
@@ -83,7 +84,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnnualReport)
-class AnnualReportAdmin(admin.ModelAdmin):
+class AnnualReportAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = (
         "enterprise",
         "year",
@@ -101,7 +102,7 @@ class AnnualReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
+class QualificationAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = ("enterprise", "code", "year_awarded", "valid_until", "source")
     list_filter = ("code", "year_awarded", "source")
     search_fields = ("enterprise__uscc", "enterprise__name")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from portal.paginators import LargeTableAdminMixin
 from portal.params import id_param
 from portal.servicedesk import selectors, services
 from portal.servicedesk.forms import AnswerForm, AssignForm, CallbackForm, StaffProblemForm, TransferForm
@@ -99,7 +100,7 @@ MOVES = {
 
 
 @admin.register(Problem)
-class ProblemAdmin(admin.ModelAdmin):
+class ProblemAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "title",

@@ -239,6 +239,17 @@ class Problem(models.Model):
         indexes = [
             models.Index(fields=["department", "status"], name="problem_department_status_idx"),
             models.Index(fields=["enterprise", "-created_at"], name="problem_enterprise_idx"),
+            # The hourly SLA sweep reads only the problems still waiting for a step (overdue()).
+            models.Index(
+                fields=["first_response_due"],
+                condition=Q(status=Status.SUBMITTED),
+                name="problem_awaiting_routing_idx",
+            ),
+            models.Index(
+                fields=["answer_due"],
+                condition=Q(status__in=IN_HANDS),
+                name="problem_awaiting_answer_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=Status.values), name="problem_status_valid"),

@@ -1,0 +1,220 @@
+"""Load test of the web tier: gunicorn as the Procfile runs it, Locust headless, one JSON line.
+
+    python bench/load.py --duration 60 --connections 50
+
+Against the database ``DATABASE_URL`` names and the Redis ``REDIS_URL`` names, filled by
+``bench/seed_scale.py`` (its login ``bench-owner`` serves the logged-in routes). Starts gunicorn with 2
+workers in production settings (``DJANGO_DEBUG=0``, static files collected), loads every route below for
+``--duration`` seconds from ``--connections`` simulated visitors that never pause, and prints
+``{"total_rps", "anonymous_rps", "errors", "routes": {NAME: {"rps", "p50_ms", "p95_ms", "p99_ms",
+"errors"}}}``. A response that is not 200, or a logged-in page that lands on the login form, is an error.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlencode  # noqa: E402
+
+import gevent  # noqa: E402
+from locust import FastHttpUser, constant, task  # noqa: E402
+from locust.env import Environment  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BENCH_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
+    "FIELD_ENCRYPTION_KEY": "YmVuY2gtb25seS1maWVsZC1rZXktMzItYnl0ZXMtISE=",
+}
+
+# What the logged-in routes need, read in a child process (Django is not imported beside gevent here).
+SETUP = """
+import django, json
+django.setup()
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from policies.models import Policy
+from subsidies.models import Award
+user = get_user_model().objects.get(username="bench-owner")
+session = SessionStore()
+session[SESSION_KEY] = str(user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+session.create()
+print(json.dumps({
+    "session": session.session_key,
+    "award": Award.objects.filter(enterprise_id=user.enterprise_id, status="paid").order_by("pk").first().pk,
+    "policy": Policy.objects.filter(status="published").order_by("pk").first().code,
+}))
+"""
+
+ANONYMOUS = ["home", "policies", "policy", "policy_search", "news", "faq_answers", "api_policies"]
+LOGGED_IN = ["me", "my_awards", "award"]
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def make_user(host: str, setup: dict):
+    # The portal runs behind TLS in production: the proxy's header says so, and the session cookie is sent
+    # by hand (the client would keep a Secure cookie off a plain-HTTP connection).
+    secure = {"X-Forwarded-Proto": "https"}
+    logged_in = {**secure, "Cookie": f"sessionid={setup['session']}"}
+    routes = {
+        "home": "/",
+        "policies": "/policies/",
+        "policy": f"/policies/{setup['policy']}/",
+        "policy_search": "/policies/?" + urlencode({"q": "研发创新"}),
+        "news": "/news/",
+        "faq_answers": "/faq/answers/?" + urlencode({"q": "高新技术企业认定"}),
+        "api_policies": "/api/v1/policies/",
+        "me": "/me/",
+        "my_awards": "/me/awards/",
+        "award": f"/me/awards/{setup['award']}/",
+    }
+
+    class Visitor(FastHttpUser):
+        wait_time = constant(0)
+
+        def _get(self, name: str) -> None:
+            headers = logged_in if name in LOGGED_IN else secure
+            with self.client.get(
+                routes[name], name=name, headers=headers, allow_redirects=False, catch_response=True
+            ) as response:
+                if response.status_code != 200:
+                    response.failure(f"HTTP {response.status_code}")
+
+        @task(2)
+        def home(self):
+            self._get("home")
+
+        @task(2)
+        def policies(self):
+            self._get("policies")
+
+        @task(2)
+        def policy(self):
+            self._get("policy")
+
+        @task(2)
+        def policy_search(self):
+            self._get("policy_search")
+
+        @task(2)
+        def news(self):
+            self._get("news")
+
+        @task(2)
+        def faq_answers(self):
+            self._get("faq_answers")
+
+        @task(2)
+        def api_policies(self):
+            self._get("api_policies")
+
+        @task
+        def me(self):
+            self._get("me")
+
+        @task
+        def my_awards(self):
+            self._get("my_awards")
+
+        @task
+        def award(self):
+            self._get("award")
+
+    Visitor.host = host
+    return Visitor
+
+
+def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
+    subprocess.run(  # noqa: S603 — our own interpreter and manage.py
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    # As the Procfile runs it, with 2 workers and without the access log (its writes are not the portal's).
+    server = subprocess.Popen(  # noqa: S603 — our own interpreter's gunicorn
+        [PYTHON, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/healthz", headers={"X-Forwarded-Proto": "https"}
+            )
+            with urllib.request.urlopen(request, timeout=5):  # noqa: S310
+                return server
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise SystemExit("gunicorn did not answer /healthz within 60 s") from None
+            time.sleep(0.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=60, help="seconds of load, after a 3 s warm-up")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        parser.error("DATABASE_URL must name the PostgreSQL database bench/seed_scale.py filled")
+
+    env = {**BENCH_ENV, **os.environ, "DJANGO_DEBUG": "0", "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    setup = json.loads(
+        subprocess.run(  # noqa: S603 — our own interpreter and script
+            [PYTHON, "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True
+        ).stdout
+    )
+    say(f"gunicorn on 127.0.0.1:{args.port} (2 workers)")
+    server = start_gunicorn(args.port, env)
+    try:
+        environment = Environment(user_classes=[make_user(f"http://127.0.0.1:{args.port}", setup)])
+        runner = environment.create_local_runner()
+        runner.start(args.connections, spawn_rate=args.connections)
+        gevent.sleep(3)
+        environment.stats.reset_all()
+        say(f"{args.connections} connections for {args.duration:g} s")
+        started = time.monotonic()
+        gevent.sleep(args.duration)
+        runner.stop()
+        seconds = time.monotonic() - started
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    routes = {}
+    for name in ANONYMOUS + LOGGED_IN:
+        entry = environment.stats.get(name, "GET")
+        routes[name] = {
+            "rps": round(entry.num_requests / seconds, 1),
+            "p50_ms": entry.get_response_time_percentile(0.50) if entry.num_requests else None,
+            "p95_ms": entry.get_response_time_percentile(0.95) if entry.num_requests else None,
+            "p99_ms": entry.get_response_time_percentile(0.99) if entry.num_requests else None,
+            "errors": entry.num_failures,
+        }
+    result = {
+        "total_rps": round(sum(r["rps"] for r in routes.values()), 1),
+        "anonymous_rps": round(sum(routes[name]["rps"] for name in ANONYMOUS), 1),
+        "errors": sum(r["errors"] for r in routes.values()),
+        "routes": routes,
+    }
+    print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()

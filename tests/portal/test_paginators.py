@@ -1,0 +1,66 @@
+"""Admin changelists of the large tables: no COUNT(*) over a whole table on PostgreSQL."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portal import paginators
+from portal.enterprises.models import Enterprise
+from tests.factories import EnterpriseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _counts(queries) -> list[str]:
+    return [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_a_small_table_is_counted_exactly():
+    EnterpriseFactory.create_batch(3)
+
+    paginator = paginators.EstimatedCountPaginator(Enterprise.objects.order_by("pk"), 100)
+
+    assert paginator.count == 3
+
+
+@pytest.mark.postgres
+def test_a_large_unfiltered_table_is_counted_from_the_planners_estimate(monkeypatch):
+    monkeypatch.setattr(paginators, "ESTIMATE_FROM", 3)
+    EnterpriseFactory.create_batch(4)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE enterprises_enterprise")
+
+    with CaptureQueriesContext(connection) as queries:
+        count = paginators.EstimatedCountPaginator(Enterprise.objects.order_by("pk"), 100).count
+
+    assert count == 4
+    assert _counts(queries.captured_queries) == []
+
+
+@pytest.mark.postgres
+def test_a_filtered_list_is_counted_exactly(monkeypatch):
+    monkeypatch.setattr(paginators, "ESTIMATE_FROM", 3)
+    EnterpriseFactory.create_batch(4)
+    EnterpriseFactory(name="郑州唯一的企业有限公司")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE enterprises_enterprise")
+
+    queryset = Enterprise.objects.filter(name__contains="唯一").order_by("pk")
+    assert paginators.EstimatedCountPaginator(queryset, 100).count == 1
+
+
+@pytest.mark.postgres
+def test_the_enterprise_changelist_runs_no_count_over_the_whole_table(client, staff, monkeypatch):
+    monkeypatch.setattr(paginators, "ESTIMATE_FROM", 3)
+    for n in range(4):
+        EnterpriseFactory(name=f"郑州列表测试{n}企业有限公司")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE enterprises_enterprise")
+    client.force_login(staff)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/admin/enterprises/enterprise/")
+
+    assert response.status_code == 200
+    assert all(f"郑州列表测试{n}企业有限公司" in response.content.decode() for n in range(4))
+    assert [sql for sql in _counts(queries.captured_queries) if "enterprises_enterprise" in sql] == []
