@@ -1,6 +1,5 @@
 """Writes to the residents' records: the deed-tax import, SMS codes, and personal data under PIPL."""
 
-import csv
 import datetime as dt
 import hmac
 import io
@@ -16,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from portal import tabular
+from portal import exports, tabular
 from portal.fields import lookup_hash
 from portal.residents import imports, selectors, sms
 from portal.residents.masking import mask_mobile
@@ -296,7 +295,7 @@ def persons_export(*, persons: Iterable[Person], user, purpose: str) -> str:
     purpose = _check_purpose(purpose)
     now = timezone.now()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = exports.SafeCsvWriter(out)
     writer.writerow(EXPORT_HEADERS)
     accesses = []
     for person in selectors.persons_with_purchases(ids=[p.pk for p in persons]):
@@ -377,7 +376,7 @@ def person_data_export(*, person: Person, fmt: str = "json") -> str:
     if fmt == "json":
         return json.dumps(document, ensure_ascii=False, indent=2)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = exports.SafeCsvWriter(out)
     writer.writerow(["类别", "项目", "内容"])
     for label, value in document["本人信息"].items():
         writer.writerow(["本人信息", label, value])

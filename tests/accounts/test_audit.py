@@ -79,7 +79,7 @@ def test_exporting_a_payment_batch_records_who_exported_the_bank_accounts(client
     batch = payment_batch_create(awards=[award], title="第一批", user=staff)
     client.force_login(staff)
 
-    client.get(f"/admin/subsidies/paymentbatch/{batch.pk}/export/csv/", REMOTE_ADDR="203.0.113.31")
+    client.post(f"/admin/subsidies/paymentbatch/{batch.pk}/export/csv/", REMOTE_ADDR="203.0.113.31")
 
     event = SecurityEvent.objects.get(kind="pd_exported")
     assert (event.actor_id, event.ip_address, event.target, event.detail) == (
