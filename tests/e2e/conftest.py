@@ -34,12 +34,21 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=f"no Chromium at {CHROMIUM}"))
 
 
+def _browser_env() -> dict[str, str]:
+    # The browser keeps the real clock when CI moves the suite's clock with libfaketime: Chromium does not
+    # run under it, and the dates that matter are the server's.
+    moved = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC")
+    return {name: value for name, value in os.environ.items() if name not in moved}
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, env=_browser_env()
+        )
         yield browser
         browser.close()
 
