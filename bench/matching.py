@@ -521,7 +521,7 @@ def main() -> None:
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         build_registry(args.enterprises)
     build_schemes(args.schemes)
-    schemes = list(matching._active_schemes())
+    schemes = list(matching.schemes._active_schemes())
     reset_matching()
 
     if args.workers:

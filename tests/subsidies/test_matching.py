@@ -43,8 +43,8 @@ def awards():
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Chunks of two enterprises, so a handful of enterprises make a run of several chunks."""
-    monkeypatch.setattr(matching, "MIN_CHUNK", 2)
-    monkeypatch.setattr(matching, "MAX_CHUNKS", 40)
+    monkeypatch.setattr(matching.runs, "MIN_CHUNK", 2)
+    monkeypatch.setattr(matching.runs, "MAX_CHUNKS", 40)
 
 
 # ---- a run -------------------------------------------------------------------------------------------------
@@ -100,8 +100,8 @@ def test_a_rerun_with_nothing_changed_takes_each_chunk_over_instead_of_matching_
         firm(rd)
     first = matching.match_run_execute()
     evaluated = []
-    real = matching._take_over
-    monkeypatch.setattr(matching, "_take_over", lambda *a, **k: evaluated.append(1) or real(*a, **k))
+    real = matching.chunks._take_over
+    monkeypatch.setattr(matching.chunks, "_take_over", lambda *a, **k: evaluated.append(1) or real(*a, **k))
     second = matching.match_run_execute()
     assert len(evaluated) == first.chunk_count == second.chunk_count == 3
     assert second.totals == {code: {**counts, "new": 0} for code, counts in first.totals.items()}
@@ -266,7 +266,7 @@ def test_the_diff_lists_an_unpaid_award_whose_enterprise_no_longer_meets_the_sch
 def test_a_chunk_delivered_twice_changes_nothing_the_second_time():
     SchemeFactory(eligibility=RD_GRANT)
     firm()
-    run = matching._create_run(
+    run = matching.runs._create_run(
         trigger="manual", scheme_codes=None, enterprise_ids=None, dry_run=False, queued=True
     )
     chunk = run.chunks.get()
@@ -304,7 +304,7 @@ def test_a_second_run_while_one_is_going_is_refused_with_a_clear_message():
 def test_a_queued_run_still_progressing_refuses_another_start():
     SchemeFactory(eligibility=RD_GRANT)
     firm()
-    run = matching._create_run(
+    run = matching.runs._create_run(
         trigger="nightly", scheme_codes=None, enterprise_ids=None, dry_run=False, queued=True
     )
     with pytest.raises(matching.MatchError, match=f"比对批次 #{run.pk} 正在运行（已完成 0/1 个分片）"):
@@ -317,7 +317,7 @@ def test_a_queued_run_that_stopped_progressing_is_resumed_by_the_next_start(
     SchemeFactory(eligibility=RD_GRANT)
     firm()
     time_machine.move_to(dt.datetime(2023, 7, 1, 2, 0, tzinfo=dt.UTC))
-    run = matching._create_run(
+    run = matching.runs._create_run(
         trigger="nightly", scheme_codes=None, enterprise_ids=None, dry_run=False, queued=True
     )
     time_machine.move_to(dt.datetime(2023, 7, 1, 3, 0, tzinfo=dt.UTC))
@@ -341,13 +341,13 @@ def test_a_run_killed_halfway_is_resumed_by_the_next_start_not_started_over(smal
         calls.append(chunk_id)
         return real(chunk_id=chunk_id)
 
-    monkeypatch.setattr(matching, "chunk_execute", killed_after_the_first_chunk)
+    monkeypatch.setattr(matching.runs, "chunk_execute", killed_after_the_first_chunk)
     with pytest.raises(KeyboardInterrupt):
         matching.match_run_execute()
     killed = MatchRun.objects.get()
     assert killed.status == RunStatus.RUNNING
     assert killed.chunks.filter(done_at__isnull=False).count() == 1
-    monkeypatch.setattr(matching, "chunk_execute", real)
+    monkeypatch.setattr(matching.runs, "chunk_execute", real)
     resumed = matching.match_run_execute()
     assert resumed.pk == killed.pk
     assert resumed.status == RunStatus.FINISHED
@@ -357,9 +357,9 @@ def test_a_run_killed_halfway_is_resumed_by_the_next_start_not_started_over(smal
 
 
 def test_chunks_are_keyset_ranges_covering_every_enterprise_and_never_more_than_the_maximum(monkeypatch):
-    monkeypatch.setattr(matching, "MIN_CHUNK", 1)
+    monkeypatch.setattr(matching.runs, "MIN_CHUNK", 1)
     EnterpriseFactory.create_batch(90)
-    bounds = matching._chunk_bounds(None)
+    bounds = matching.runs._chunk_bounds(None)
     assert matching.MAX_CHUNKS == 25
     assert len(bounds) == 23  # 90 enterprises, at most 25 chunks: 4 each, the last one 2
     ids = list(Enterprise.objects.order_by("id").values_list("id", flat=True))
@@ -582,7 +582,7 @@ def test_re_matching_in_python_decides_exactly_as_the_chunk_statements_do():
     Enterprise.objects.filter(pk=enterprises[1].pk).update(blacklisted=True)
     ids = [enterprise.pk for enterprise in enterprises]
     decided = {}
-    for way in (matching._rematch_python, matching._rematch_sql):
+    for way in (matching.rematch._rematch_python, matching.rematch._rematch_sql):
         with transaction.atomic():
             decided[way.__name__] = _results(way(ids))
             transaction.set_rollback(True)
@@ -603,8 +603,8 @@ def test_a_chunk_is_matched_again_when_a_qualification_or_an_award_of_its_enterp
     enterprise = firm()
     matching.match_run_execute()
     taken_over = []
-    real = matching._take_over
-    monkeypatch.setattr(matching, "_take_over", lambda *a, **k: taken_over.append(1) or real(*a, **k))
+    real = matching.chunks._take_over
+    monkeypatch.setattr(matching.chunks, "_take_over", lambda *a, **k: taken_over.append(1) or real(*a, **k))
     QualificationFactory(enterprise=enterprise, code="high_tech", year_awarded=2022)
     assert matching.match_run_execute().totals["ht"]["new"] == 1
     Award.objects.update(status=AwardStatus.APPROVED)
@@ -658,12 +658,12 @@ def test_any_change_to_what_the_facts_are_computed_from_changes_the_chunk_finger
     b = firm("120.00", park="fengyang")
     _report(a).update(revenue=Decimal("5000.00"), employees=40, tax_paid=Decimal("12.00"))
     _report(b).update(revenue=Decimal("7000.00"))
-    plan = matching._run_plan(matching.match_run_execute())
-    scope = matching._Scope(id_from=a.pk, id_to=b.pk)
+    plan = matching.plan._run_plan(matching.match_run_execute())
+    scope = matching.plan._Scope(id_from=a.pk, id_to=b.pk)
 
     def digest():
         with connection.cursor() as cursor:
-            return matching._facts_digest(cursor, plan, scope)
+            return matching.fingerprints._facts_digest(cursor, plan, scope)
 
     before = digest()
     assert digest() == before

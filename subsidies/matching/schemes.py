@@ -1,0 +1,125 @@
+"""The schemes a match reads: their parsed rules, the active ones, the snapshot a run freezes."""
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from subsidies import rules
+from subsidies.models import AwardStatus, Scheme, SchemeMode, SchemeStatus
+from subsidies.variables import VARIABLES, Context
+
+# Statuses of an award not yet paid and still live: what a lost candidate can be.
+LIVE_UNPAID = (
+    AwardStatus.CANDIDATE,
+    AwardStatus.APPROVED,
+    AwardStatus.PUBLICIZED,
+    AwardStatus.AWAITING,
+    AwardStatus.CONFIRMED,
+)
+# Statuses whose amount counts as received in a top-up group (money committed to the enterprise).
+RECEIVED = (AwardStatus.CONFIRMED, AwardStatus.PAID)
+# What a new award's explanation holds until its trace is built from its facts (award_explanation).
+PENDING_EXPLANATION = {"outcome": "eligible", "trace": [], "pending": True}
+
+
+class MatchError(Exception):
+    """A match run that cannot start or go on, with a message for people."""
+
+
+def context_of(scheme: Scheme) -> Context:
+    """The facts year and reference date a scheme reads facts at."""
+    return Context(scheme.facts_year, scheme.reference_date)
+
+
+def scheme_rules(scheme: Scheme) -> tuple[Any, Any]:
+    """The eligibility and amount rules with their numbers as Decimal (JSON stores them as floats)."""
+    return _parsed(scheme)[:2]
+
+
+# Parsed rules of saved schemes, by (id, updated_at): a saved change has a new updated_at.
+_parsed_rules: dict[tuple, tuple] = {}
+
+
+def _parsed(scheme: Scheme) -> tuple[Any, Any, frozenset[str], Callable, Callable]:
+    """(eligibility, amount rule, catalogue variables they read, and both compiled) of a scheme."""
+    key = (scheme.pk, scheme.updated_at) if scheme.pk and scheme.updated_at else None
+    if key is not None and key in _parsed_rules:
+        return _parsed_rules[key]
+    eligibility, amount = rules.normalize(scheme.eligibility), rules.normalize(scheme.amount_rule)
+    names = frozenset(
+        name for name in rules.variables_used(eligibility) | rules.variables_used(amount) if name in VARIABLES
+    )
+    parsed = (eligibility, amount, names, rules.compile_rule(eligibility), rules.compile_rule(amount))
+    if key is not None:
+        if len(_parsed_rules) > 1000:
+            _parsed_rules.clear()
+        _parsed_rules[key] = parsed
+    return parsed
+
+
+def _active_schemes():
+    return Scheme.objects.filter(mode=SchemeMode.AUTOMATIC, status=SchemeStatus.ACTIVE).order_by("code")
+
+
+_active_cache: dict[tuple, list[Scheme]] = {}
+
+
+def _select_schemes(scheme_codes: Sequence[str] | None) -> tuple[list[Scheme], set[int]]:
+    """(schemes evaluated, ids of those reported): a selection brings its exclusive-group companions."""
+    # The version (ids and update times) is a cheap query; the rules are loaded again only if it changed.
+    version = tuple(_active_schemes().values_list("pk", "updated_at"))
+    if version not in _active_cache:
+        _active_cache.clear()
+        _active_cache[version] = list(_active_schemes())
+    active = list(_active_cache[version])
+    if not scheme_codes:
+        return active, {scheme.pk for scheme in active}
+    by_code = {scheme.code: scheme for scheme in active}
+    unknown = [code for code in scheme_codes if code not in by_code]
+    if unknown:
+        raise MatchError(_("没有执行中的免申即享方案：%(codes)s") % {"codes": "、".join(unknown)})
+    selected = [by_code[code] for code in scheme_codes]
+    groups = {scheme.exclusive_group for scheme in selected if scheme.exclusive_group}
+    evaluated = [scheme for scheme in active if scheme in selected or scheme.exclusive_group in groups]
+    return evaluated, {scheme.pk for scheme in selected}
+
+
+_SNAPSHOT = (
+    "code",
+    "title",
+    "facts_year",
+    "reference_date",
+    "period",
+    "eligibility",
+    "amount_rule",
+    "cap_per_enterprise",
+    "exclusive_group",
+    "top_up",
+)
+
+
+def _snapshot(schemes: Sequence[Scheme], selected: set[int]) -> dict:
+    """The rules a run matches with, frozen when it starts."""
+    entries = []
+    for scheme in schemes:
+        entry = {"id": scheme.pk, **{name: getattr(scheme, name) for name in _SNAPSHOT}}
+        entry["reference_date"] = scheme.reference_date.isoformat()
+        cap = scheme.cap_per_enterprise
+        entry["cap_per_enterprise"] = None if cap is None else format(cap, "f")
+        entries.append(entry)
+    return {"schemes": entries, "selected": sorted(selected)}
+
+
+def _schemes_of(snapshot: dict) -> list[Scheme]:
+    """The snapshot's schemes as (unsaved) Scheme objects carrying the frozen rules."""
+    schemes = []
+    for entry in snapshot.get("schemes", []):
+        values = {name: entry[name] for name in _SNAPSHOT}
+        values["reference_date"] = dt.date.fromisoformat(entry["reference_date"])
+        cap = entry["cap_per_enterprise"]
+        values["cap_per_enterprise"] = None if cap is None else Decimal(cap)
+        schemes.append(Scheme(pk=entry["id"], **values))
+    return schemes
