@@ -172,7 +172,10 @@ def calculator(request):
     The profile is posted, evaluated and shown; nothing is stored.
     """
     results = None
+    empty = False
     form = CalculatorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        results = selectors.calculator_results(profile=form.profile())
-    return render(request, "subsidies/calculator.html", {"form": form, "results": results})
+        empty = form.is_empty()
+        if not empty:
+            results = selectors.calculator_results(profile=form.profile())
+    return render(request, "subsidies/calculator.html", {"form": form, "results": results, "empty": empty})

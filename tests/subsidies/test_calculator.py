@@ -67,8 +67,10 @@ def test_anyone_sees_which_schemes_a_profile_matches_with_the_amount_and_why(cli
 
     assert '预计可获 <strong class="amount-small">150,000.00 元</strong>' in html
     assert '预计可获 <strong class="amount-small">100,000.00 元</strong>' in html
-    assert "2022 年研发费用 350 万元 ≥ 100 万元 ✓" in html
-    assert "所获资质 [高新技术企业] 包含 高新技术企业 ✓" in html
+    assert "近一年度研发费用 350 万元，不低于 100 万元" in html
+    assert "近一年度研发费用 350 万元，高于前一年度研发费用 200 万元" in html
+    assert "贵企业已获得高新技术企业资质" in html
+    assert "2022 年研发费用" not in html
     assert "符合申报条件" in html  # the application-mode scheme: no amount, apply by the guide
     assert "draft-2022" not in html
 
@@ -86,8 +88,8 @@ def test_a_profile_that_misses_a_condition_shows_what_fails_and_unknowns_are_sai
         "/calculator/", {**FORM, "industry_code": "I6510", "prev_rd_expense": ""}
     ).content.decode()
 
-    assert "行业门类 I = C ✗" in html
-    assert "2022 年研发费用 350 万元 &gt; 2021 年研发费用 未知（数据缺失，无法判断）" in html
+    assert "行业门类为 I，要求为 C" in html
+    assert "近一年度研发费用 350 万元，要求高于前一年度研发费用 未知（数据缺失，无法判断）" in html
 
 
 def test_a_bad_industry_code_is_refused_in_chinese(client, schemes):
@@ -118,7 +120,7 @@ def test_the_calculator_api_answers_with_outcomes_amounts_and_traces(schemes):
         "100000.00",
     )
     assert (results["loan-2023"]["outcome"], results["loan-2023"]["amount"]) == ("eligible", None)
-    assert {"text": "行业门类 C = C ✓", "status": "pass"} in results["rd-2022"]["trace"]
+    assert {"text": "行业门类为 C", "status": "pass", "folded": False} in results["rd-2022"]["trace"]
 
 
 def test_the_calculator_api_refuses_unknown_qualifications():
@@ -154,13 +156,23 @@ def test_the_profile_derives_what_the_registry_derives():
 
 
 def test_an_enterprise_sees_the_schemes_it_misses_by_one_condition(schemes):
+    enterprise = EnterpriseFactory(industry_code="C3985")
+    AnnualReportFactory(enterprise=enterprise, year=2022, rd_expense=Decimal("90"))
+    AnnualReportFactory(enterprise=enterprise, year=2021, rd_expense=Decimal("50"))
+
+    found = almost_eligible_schemes(enterprise=enterprise)
+
+    assert [(entry.scheme.code, entry.missing) for entry in found] == [
+        ("rd-2022", ["2022 年研发费用 90 万元，要求不低于 100 万元"])
+    ]
+
+
+def test_a_scheme_missed_only_by_the_industry_is_not_almost_eligible(schemes):
     enterprise = EnterpriseFactory(industry_code="I6510")
     AnnualReportFactory(enterprise=enterprise, year=2022, rd_expense=Decimal("350"))
     AnnualReportFactory(enterprise=enterprise, year=2021, rd_expense=Decimal("200"))
 
-    found = almost_eligible_schemes(enterprise=enterprise)
-
-    assert [(entry.scheme.code, entry.missing) for entry in found] == [("rd-2022", ["行业门类 I = C ✗"])]
+    assert almost_eligible_schemes(enterprise=enterprise) == []
 
 
 def test_schemes_already_awarded_or_two_conditions_away_are_not_almost(schemes):
@@ -174,16 +186,16 @@ def test_schemes_already_awarded_or_two_conditions_away_are_not_almost(schemes):
 
 
 def test_the_my_awards_page_lists_the_almost_eligible_schemes(client, schemes, owner):
-    owner.enterprise.industry_code = "I6510"
+    owner.enterprise.industry_code = "C3985"
     owner.enterprise.save()
-    AnnualReportFactory(enterprise=owner.enterprise, year=2022, rd_expense=Decimal("350"))
-    AnnualReportFactory(enterprise=owner.enterprise, year=2021, rd_expense=Decimal("200"))
+    AnnualReportFactory(enterprise=owner.enterprise, year=2022, rd_expense=Decimal("90"))
+    AnnualReportFactory(enterprise=owner.enterprise, year=2021, rd_expense=Decimal("50"))
     client.force_login(owner)
 
     html = client.get("/me/awards/").content.decode()
 
     assert "差一点符合的政策" in html
-    assert '<li class="fail">行业门类 I = C ✗</li>' in html
+    assert '<li class="fail">2022 年研发费用 90 万元，要求不低于 100 万元</li>' in html
 
 
 def test_the_facts_used_are_shown_with_their_years_and_units():

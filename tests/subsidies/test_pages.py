@@ -39,7 +39,7 @@ def test_an_enterprise_sees_only_its_own_released_awards(client, owner):
     assert response.status_code == 200
     assert "研发费用后补助" in html
     assert f'href="/me/awards/{mine.pk}/"' in html
-    assert "研发费用 350 万元 ≥ 100 万元 ✓" in html
+    assert "研发费用 350 万元，不低于 100 万元" in html
     for hidden in ("尚未审核的方案", "审核未通过的方案", "别家企业的方案"):
         assert hidden not in html
 
@@ -91,7 +91,7 @@ def test_the_award_page_says_why_and_how_much(client, owner):
 
     assert "66,666.66 元" in html
     assert "按政策核定 100,000.00 元" in html
-    assert '<li class="pass">研发费用 350 万元 ≥ 100 万元 ✓</li>' in html
+    assert '<li class="pass">研发费用 350 万元，不低于 100 万元</li>' in html
     assert "符合全部条件" in html
     assert "0371-67980001" in html
     assert 'id="confirm-form"' in html
@@ -141,7 +141,7 @@ def test_an_agent_reads_the_award_but_cannot_confirm_it(client):
     client.force_login(agent)
 
     _, html = page(client, f"/me/awards/{award.pk}/")
-    assert "研发费用 350 万元 ≥ 100 万元 ✓" in html
+    assert "研发费用 350 万元，不低于 100 万元" in html
     assert 'id="confirm-form"' not in html
     assert "确认或放弃须由企业法定代表人账号操作" in html
 
