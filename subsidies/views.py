@@ -173,8 +173,9 @@ def calculator(request):
     """
     results = None
     empty = False
-    form = CalculatorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    # A posted form is judged even when nothing is filled in: the page then says 信息不全.
+    form = CalculatorForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
         empty = form.is_empty()
         if not empty:
             results = selectors.calculator_results(profile=form.profile())

@@ -347,7 +347,7 @@ _MIRROR = {">": "<", ">=": "<=", "<": ">", "<=": ">=", "==": "==", "!=": "!="}
 
 
 def _words(spec: Any) -> dict[str, str]:
-    if _attr(spec, "shown_as") == "year":
+    if _attr(spec, "shown_as") == "year" or _attr(spec, "type") == "date":
         return _WORDS["year"]
     if _attr(spec, "unit") in _COUNT_UNITS:
         return _WORDS["count"]
@@ -405,7 +405,8 @@ def _comparison_sentence(
         wanted = bool(threshold_value) == (required == "==")
         return _truthy_sentence(label, values[subject], spec, "boolean", status=status, wanted=wanted)
     known = values[subject] is not None
-    if (kind_ == "number" or _attr(spec, "shown_as")) and required not in ("==", "!="):
+    ordered = kind_ in ("number", "date") or _attr(spec, "shown_as")
+    if ordered and required not in ("==", "!="):
         word = _words(spec)[required] + _gap(threshold)
         fact = f"{label} {shown[subject]}" if known else f"{label}未知"
         if status == "pass":

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from subsidies.forms import CalculatorForm
 from subsidies.models import Award, SchemeMode, SchemeStatus
 from subsidies.selectors import almost_eligible_schemes, facts_table, profile_facts, readable
 from tests.factories import AnnualReportFactory, EnterpriseFactory, QualificationFactory
@@ -223,3 +224,52 @@ def test_readable_text_names_codes_and_cuts_long_ratios():
         == "所获资质 [高新技术企业, 省级专精特新] 包含 国家级专精特新“小巨人” ✗"
     )
     assert readable("研发投入强度 0.06666666666666666666 ≥ 0.03 ✓") == "研发投入强度 0.0666… ≥ 0.03 ✓"
+
+
+def test_an_empty_calculator_form_says_the_information_is_incomplete(client, schemes):
+    blank = dict.fromkeys(CalculatorForm().fields, "")  # what a browser posts for an untouched form
+    html = client.post("/calculator/", blank).content.decode()
+
+    assert '<span class="outcome undetermined">信息不全</span>' in html
+    assert "请至少填写企业基本情况、资质或近一年度经营数据中的一项" in html
+    assert "暂不符合" not in html
+    assert 'class="card scheme-result"' not in html
+
+
+def test_a_form_with_one_figure_is_judged(client, schemes):
+    html = client.post("/calculator/", {"rd_expense": "350"}).content.decode()
+
+    assert 'id="calculator-empty"' not in html
+    assert "近一年度研发费用 350 万元，不低于 100 万元" in html
+
+
+def test_the_calculator_asks_and_answers_in_the_same_words(client, schemes):
+    page = client.get("/calculator/").content.decode()
+    html = client.post("/calculator/", {**FORM, "revenue": "5000"}).content.decode()
+
+    assert "近一年度营业收入（万元）" in page
+    assert "前一年度研发费用（万元）" in page
+    assert "近一年度研发费用 350 万元，高于前一年度研发费用 200 万元" in html
+
+
+def test_the_calculator_shows_the_branch_of_an_or_that_passed_and_folds_the_others(client, schemes):
+    AwardSchemeFactory(
+        code="either-2022",
+        title="高企或规上企业奖励",
+        eligibility={
+            "or": [
+                {"in": ["high_tech", {"var": "qualifications"}]},
+                {"var": "is_above_scale"},
+            ]
+        },
+        amount_rule=50000,
+    )
+
+    html = client.post("/calculator/", {**FORM, "is_above_scale": "no"}).content.decode()
+
+    article = html[html.index("高企或规上企业奖励") :]
+    article = article[: article.index("</article>")]
+    shown, others = article.split('<details class="trace-others">')
+    assert '<li class="pass">贵企业已获得高新技术企业资质</li>' in shown
+    assert "其他可选条件（以上已满足其中一项，以下各项无需再满足）" in others
+    assert '<li class="fail">贵企业不是规上企业，本项要求是规上企业</li>' in others

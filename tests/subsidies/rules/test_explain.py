@@ -1,7 +1,7 @@
 import json
 from decimal import Decimal
 
-from subsidies.rules import Clause, Explanation, VariableSpec, almost_eligible, explain
+from subsidies.rules import Clause, Explanation, VariableSpec, almost_eligible, explain, folded
 from subsidies.rules.explain import shortfall
 
 VARIABLES = {
@@ -281,3 +281,198 @@ def test_almost_eligible_flips_a_negated_clause_to_its_passing_side():
     rule = {"and": [{"!": {"var": "blacklisted"}}, RD_AT_LEAST_100]}
     short = almost_eligible(rule, {"blacklisted": True, "rd_expense": 350}, VARIABLES)
     assert [clause.text for clause in short] == ["贵企业是失信企业，本项要求不是失信企业"]
+
+
+# ---- wording a business owner reads ------------------------------------------------------------------
+
+CATALOGUE = {
+    spec.name: spec
+    for spec in [
+        VariableSpec("revenue", "营业收入", "number", "万元"),
+        VariableSpec("employees", "从业人数", "number", "人"),
+        VariableSpec("rd_ratio", "研发投入强度", "number", shown_as="percent"),
+        VariableSpec("industry_section", "行业门类", "string", changeable=False),
+        VariableSpec(
+            "park", "所属园区", "string", values=(("wutong", "梧桐"), ("shifo", "石佛")), changeable=False
+        ),
+        VariableSpec("qualifications", "所获资质", "list", values=(("high_tech", "高新技术企业"),)),
+        VariableSpec("high_tech_year", "高新技术企业认定年度", "number", shown_as="year", changeable=False),
+        VariableSpec("is_above_scale", "规上企业", "boolean"),
+        VariableSpec("blacklisted", "失信企业", "boolean"),
+        VariableSpec("registered_on", "成立日期", "date", changeable=False),
+    ]
+}
+
+
+def wording(rule, data):
+    return [(clause.status, clause.text) for clause in explain(rule, data, CATALOGUE).trace]
+
+
+def test_money_reads_in_wan_yuan_with_thousands_separators():
+    rule = {">=": [{"var": "revenue"}, 100]}
+    assert wording(rule, {"revenue": Decimal("12350.50")}) == [
+        ("pass", "营业收入 12,350.5 万元，不低于 100 万元")
+    ]
+    assert wording(rule, {"revenue": Decimal("80")}) == [("fail", "营业收入 80 万元，要求不低于 100 万元")]
+
+
+def test_a_count_reads_as_more_or_fewer():
+    rule = {">=": [{"var": "employees"}, 10]}
+    assert wording(rule, {"employees": 1200}) == [("pass", "从业人数 1,200 人，不少于 10 人")]
+    assert wording({"<": [{"var": "employees"}, 10]}, {"employees": 12}) == [
+        ("fail", "从业人数 12 人，要求少于 10 人")
+    ]
+
+
+def test_a_ratio_reads_as_a_percentage_cut_to_two_decimals():
+    rule = {">=": [{"var": "rd_ratio"}, Decimal("0.03")]}
+    assert wording(rule, {"rd_ratio": Decimal("0.075")}) == [("pass", "研发投入强度 7.5%，不低于 3%")]
+    assert wording(rule, {"rd_ratio": Decimal("0.0066666666666")}) == [
+        ("fail", "研发投入强度 0.67%，要求不低于 3%")
+    ]
+
+
+def test_text_equality_reads_as_what_it_is_and_what_is_required():
+    rule = {"==": [{"var": "industry_section"}, "C"]}
+    assert wording(rule, {"industry_section": "C"}) == [("pass", "行业门类为 C")]
+    assert wording(rule, {"industry_section": "I"}) == [("fail", "行业门类为 I，要求为 C")]
+    assert wording({"!=": [{"var": "industry_section"}, "K"]}, {"industry_section": "C"}) == [
+        ("pass", "行业门类为 C，不是 K")
+    ]
+
+
+def test_membership_names_the_allowed_values_by_their_labels():
+    rule = {"in": [{"var": "park"}, ["wutong", "shifo"]]}
+    assert wording(rule, {"park": "wutong"}) == [("pass", "所属园区为 梧桐，属于 梧桐、石佛")]
+    assert wording(rule, {"park": "other"}) == [("fail", "所属园区为 other，不属于 梧桐、石佛，要求属于其中")]
+
+
+def test_a_qualification_reads_as_the_enterprise_holding_it_or_not():
+    rule = {"in": ["high_tech", {"var": "qualifications"}]}
+    assert wording(rule, {"qualifications": ["high_tech"]}) == [("pass", "贵企业已获得高新技术企业资质")]
+    assert wording(rule, {"qualifications": []}) == [("fail", "贵企业尚未获得高新技术企业资质，本项要求持有")]
+    assert wording({"!": rule}, {"qualifications": []}) == [("pass", "贵企业尚未获得高新技术企业资质")]
+
+
+def test_a_year_reads_as_earlier_or_later_without_a_thousands_separator():
+    assert wording({">=": [{"var": "high_tech_year"}, 2020]}, {"high_tech_year": 2021}) == [
+        ("pass", "高新技术企业认定年度 2021 年，不早于 2020 年")
+    ]
+    assert wording({"==": [{"var": "high_tech_year"}, 2022]}, {"high_tech_year": 2021}) == [
+        ("fail", "高新技术企业认定年度为 2021 年，要求为 2022 年")
+    ]
+
+
+def test_a_date_reads_as_year_month_day():
+    rule = {"<=": [{"var": "registered_on"}, "2020-01-01"]}
+    assert wording(rule, {"registered_on": "2019-03-01"}) == [
+        ("pass", "成立日期 2019年3月1日，不晚于 2020年1月1日")
+    ]
+    assert wording(rule, {"registered_on": "2021-10-15"}) == [
+        ("fail", "成立日期 2021年10月15日，要求不晚于 2020年1月1日")
+    ]
+
+
+def test_a_boolean_fact_reads_as_the_enterprise_being_it_or_not():
+    rule = {"var": "is_above_scale"}
+    assert wording(rule, {"is_above_scale": True}) == [("pass", "贵企业是规上企业")]
+    assert wording(rule, {"is_above_scale": False}) == [("fail", "贵企业不是规上企业，本项要求是规上企业")]
+    assert wording({"==": [{"var": "is_above_scale"}, True]}, {"is_above_scale": True}) == [
+        ("pass", "贵企业是规上企业")
+    ]
+
+
+def test_a_negated_fact_reads_as_the_requirement_of_not_being_it():
+    rule = {"!": {"var": "blacklisted"}}
+    assert wording(rule, {"blacklisted": False}) == [("pass", "贵企业不是失信企业")]
+    assert wording(rule, {"blacklisted": True}) == [("fail", "贵企业是失信企业，本项要求不是失信企业")]
+    assert wording({"!": {">=": [{"var": "revenue"}, 100]}}, {"revenue": 50}) == [
+        ("pass", "营业收入 50 万元，低于 100 万元")
+    ]
+
+
+def test_an_unknown_fact_says_what_is_required_and_that_data_is_missing():
+    assert wording({">=": [{"var": "rd_ratio"}, Decimal("0.03")]}, {}) == [
+        ("unknown", "研发投入强度未知，要求不低于 3%（数据缺失，无法判断）")
+    ]
+    assert wording({"var": "is_above_scale"}, {}) == [
+        ("unknown", "尚不清楚贵企业是否为规上企业（数据缺失，无法判断）")
+    ]
+    assert wording({"in": ["high_tech", {"var": "qualifications"}]}, {}) == [
+        ("unknown", "尚不清楚贵企业是否持有高新技术企业资质（数据缺失，无法判断）")
+    ]
+
+
+def test_the_words_change_but_the_trace_keeps_its_structure():
+    [clause] = explain(
+        {">=": [{"var": "rd_ratio"}, Decimal("0.03")]}, {"rd_ratio": Decimal("0.075")}, CATALOGUE
+    ).trace
+    assert (clause.status, clause.variable, clause.value, clause.threshold, clause.kind) == (
+        "pass",
+        "rd_ratio",
+        Decimal("0.075"),
+        Decimal("0.03"),
+        "number",
+    )
+
+
+# ---- an or that passes: the other branches are folded -------------------------------------------------
+
+QUALIFIED = {
+    "or": [
+        {"in": ["high_tech", {"var": "qualifications"}]},
+        {"and": [{">=": [{"var": "revenue"}, 1000]}, {">=": [{"var": "employees"}, 50]}]},
+    ]
+}
+
+
+def test_an_or_that_passes_folds_the_branches_after_the_one_that_passed():
+    explanation = explain(
+        QUALIFIED, {"qualifications": ["high_tech"], "revenue": 200, "employees": 60}, CATALOGUE
+    )
+    assert explanation.outcome == "eligible"
+    assert folded(explanation.trace) == {"or[1].and[0]", "or[1].and[1]"}
+
+
+def test_an_or_that_passes_by_its_second_branch_folds_the_first():
+    data = {"qualifications": [], "revenue": 2000, "employees": 60}
+    assert folded(explain(QUALIFIED, data, CATALOGUE).trace) == {"or[0]"}
+
+
+def test_an_or_that_fails_folds_nothing_so_every_shortfall_shows():
+    data = {"qualifications": [], "revenue": 200, "employees": 60}
+    assert folded(explain(QUALIFIED, data, CATALOGUE).trace) == set()
+
+
+def test_a_negated_or_is_not_folded():
+    rule = {"!": QUALIFIED}
+    data = {"qualifications": [], "revenue": 200, "employees": 10}
+    assert folded(explain(rule, data, CATALOGUE).trace) == set()
+
+
+def test_a_stored_explanation_folds_as_the_fresh_one_does():
+    explanation = explain(
+        QUALIFIED, {"qualifications": ["high_tech"], "revenue": 200, "employees": 60}, CATALOGUE
+    )
+    restored = Explanation.from_dict(json.loads(json.dumps(explanation.as_dict())))
+    assert folded(restored.trace) == {"or[1].and[0]", "or[1].and[1]"}
+
+
+# ---- 差一点符合: only what an enterprise can change ------------------------------------------------------
+
+
+def test_almost_eligible_never_suggests_changing_the_industry():
+    rule = {"and": [{"==": [{"var": "industry_section"}, "C"]}, {">=": [{"var": "revenue"}, 100]}]}
+    assert almost_eligible(rule, {"industry_section": "I", "revenue": 500}, CATALOGUE) is None
+
+
+def test_almost_eligible_suggests_a_figure_the_enterprise_can_change():
+    rule = {"and": [{"==": [{"var": "industry_section"}, "C"]}, {">=": [{"var": "revenue"}, 100]}]}
+    short = almost_eligible(rule, {"industry_section": "C", "revenue": 80}, CATALOGUE)
+    assert [clause.text for clause in short] == ["营业收入 80 万元，要求不低于 100 万元"]
+
+
+def test_almost_eligible_leaves_out_an_unchangeable_branch_of_an_or_and_keeps_the_changeable_one():
+    rule = {"or": [{"in": [{"var": "park"}, ["wutong"]]}, {">=": [{"var": "revenue"}, 100]}]}
+    short = almost_eligible(rule, {"park": "shifo", "revenue": 80}, CATALOGUE)
+    assert [clause.path for clause in short] == ["or[1]"]
