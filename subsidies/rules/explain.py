@@ -121,7 +121,7 @@ def folded(trace: list[Clause]) -> set[str]:
     """Paths of the clauses to fold away: in an ``or`` that passes, every branch but the first passing one.
 
     Read from the trace alone (its paths say where each clause sits), so a stored explanation folds too.
-    A negated ``or`` (under ``!``) and the branches of an ``if`` are left as they are.
+    An ``or`` under an odd number of ``!`` asks for every branch to fail, so it is never folded.
     """
     # A clause added outside the rule (失信名单, 同组从高) has a plain name for a path: it sits in no branch.
     leaves = {
