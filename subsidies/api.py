@@ -21,9 +21,12 @@ NOT_OWNER = gettext_lazy("只有企业法定代表人账号可以确认或放弃
 
 
 class ClauseSerializer(serializers.Serializer):
-    text = serializers.CharField()
-    status = serializers.CharField()
-    variable = serializers.CharField(allow_null=True)
+    text = serializers.CharField(
+        help_text="条件的白话说明，例如“2022 年研发费用 350 万元，不低于 100 万元”"
+        "“贵企业已获得高新技术企业资质”；是否满足以 status 为准"
+    )
+    status = serializers.CharField(help_text="pass（满足）、fail（不满足）或 unknown（数据缺失，无法判断）")
+    variable = serializers.CharField(allow_null=True, help_text="条件所依据的变量名，如 rd_expense")
 
 
 class ExplanationSerializer(serializers.Serializer):

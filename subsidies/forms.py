@@ -148,6 +148,10 @@ class CalculatorForm(forms.Form):
     def qualification_fields(self):
         return [self[f"q_{code}"] for code in QualificationCode.values]
 
+    def is_empty(self) -> bool:
+        """Nothing typed in (or chosen): no profile to judge, which the page says is 信息不全."""
+        return not any(value not in (None, "", False) for value in self.cleaned_data.values())
+
     def profile(self) -> dict:
         """The cleaned form as the calculator's profile (variable names as keys)."""
         data = self.cleaned_data

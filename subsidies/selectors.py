@@ -23,7 +23,7 @@ from subsidies.models import (
     SchemeStatus,
     Undetermined,
 )
-from subsidies.rules import Explanation, almost_eligible, normalize, variables_used
+from subsidies.rules import Explanation, almost_eligible, folded, normalize, variables_used
 from subsidies.rules.logic import divide
 from subsidies.variables import VARIABLES, Context, Record, facts_from_record, variable_specs
 
@@ -129,10 +129,15 @@ def readable(text: str) -> str:
 
 
 def explanation_lines(explanation: Explanation | None) -> list[dict]:
-    """The trace of an explanation as lines to show: status (pass / fail / unknown) and readable text."""
+    """The trace of an explanation as lines to show: status (pass / fail / unknown), readable text, and
+    whether it is folded away (a branch of an ``or`` that another branch already met)."""
     if explanation is None:
         return []
-    return [{"status": clause.status, "text": readable(clause.text)} for clause in explanation.trace]
+    hidden = folded(explanation.trace)
+    return [
+        {"status": clause.status, "text": readable(clause.text), "folded": clause.path in hidden}
+        for clause in explanation.trace
+    ]
 
 
 def _show_fact(value, unit: str) -> str:
@@ -286,6 +291,17 @@ def for_python(scheme: Scheme) -> Scheme:
     return scheme
 
 
+def in_calculator_words(text: str, scheme: Scheme) -> str:
+    """A clause as the calculator's form asked for its figures: 2022 年营业收入 → 近一年度营业收入."""
+    context = Context(scheme.facts_year, scheme.reference_date)
+    words = {variable.label_for(context): variable.calculator_label for variable in VARIABLES.values()}
+    for label in sorted(words, key=len, reverse=True):
+        if label != words[label]:
+            # "高于 2021 年研发费用" has a space before the year, which "高于前一年度研发费用" does not.
+            text = re.sub(rf"(?<=[于为是]) {re.escape(label)}|{re.escape(label)}", words[label], text)
+    return text
+
+
 def calculator_results(*, profile: dict) -> list[CalculatorResult]:
     """Every scheme in force against a profile, eligible ones first; pure, nothing is stored."""
     schemes = [for_python(scheme) for scheme in schemes_active()]
@@ -296,7 +312,10 @@ def calculator_results(*, profile: dict) -> list[CalculatorResult]:
             scheme=scheme,
             outcome=explanation.outcome,
             amount=amount,
-            lines=explanation_lines(explanation),
+            lines=[
+                {**line, "text": in_calculator_words(line["text"], scheme)}
+                for line in explanation_lines(explanation)
+            ],
         )
         for scheme, explanation, amount in evaluated
     ]

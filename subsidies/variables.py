@@ -12,6 +12,7 @@ year before) and its reference date (age, qualifications held). Empty text is un
 missing figure is. Money is in 万元, as the registry holds it.
 """
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from portal.enterprises.models import (
     QUALIFICATION_VALID_YEARS,
     AnnualReport,
     Enterprise,
+    Park,
     Qualification,
     QualificationCode,
 )
@@ -87,6 +89,12 @@ class Variable:
     year_offset: int = 0
     # Whole numbers (people, years): PostgreSQL integer columns, cast before arithmetic.
     integer: bool = False
+    # How explanations show a value: "percent" (0.075 as 7.5%), "year" (2022 年); codes shown by their labels.
+    shown_as: str = ""
+    values: tuple[tuple[str, Any], ...] = ()
+    # False for what an enterprise cannot change by its own effort (industry, park, age, the years its
+    # qualifications were awarded): 差一点符合 never suggests changing it.
+    changeable: bool = True
 
     def year(self, context: Context) -> int:
         """The annual-report year this variable reads in a context."""
@@ -97,6 +105,13 @@ class Variable:
         if context is not None and self.source in ("report", "ratio"):
             return f"{self.year(context)} 年{self.label.removeprefix('上年')}"
         return self.label
+
+    @property
+    def calculator_label(self) -> str:
+        """The label as the calculator's form asks for it: 近一年度营业收入, 前一年度营业收入."""
+        if self.source not in ("report", "ratio"):
+            return self.label
+        return ("前一年度" if self.year_offset else "近一年度") + self.label.removeprefix("上年")
 
     def column(self, context: Context | None) -> str:
         """The facts relation's column of a stored variable (enterprise, report, qualification year)."""
@@ -170,7 +185,15 @@ class Variable:
 
     def spec(self, context: Context | None = None) -> VariableSpec:
         """The entry as the rules package reads it."""
-        return VariableSpec(self.name, self.label_for(context), self.type, self.unit)
+        return VariableSpec(
+            self.name,
+            self.label_for(context),
+            self.type,
+            self.unit,
+            shown_as=self.shown_as,
+            values=tuple((code, str(label)) for code, label in self.values),
+            changeable=self.changeable,
+        )
 
 
 def _report_alias(year: int) -> str:
@@ -209,15 +232,17 @@ def qualification_column(context: Context, code: str | None) -> str:
 
 
 _VARIABLES: list[Variable] = [
-    Variable("park", "所属园区", STRING, field="park"),
-    Variable("industry_section", "行业门类", STRING, field="industry_section"),
-    Variable("industry_division", "行业大类", STRING, field="industry_division"),
-    Variable("age_years", "成立年限", NUMBER, "年", source="age", integer=True),
+    Variable("park", "所属园区", STRING, field="park", values=tuple(Park.choices), changeable=False),
+    Variable("industry_section", "行业门类", STRING, field="industry_section", changeable=False),
+    Variable("industry_division", "行业大类", STRING, field="industry_division", changeable=False),
+    Variable("age_years", "成立年限", NUMBER, "年", source="age", integer=True, changeable=False),
     Variable("registered_capital", "注册资本", NUMBER, "万元", field="registered_capital"),
     Variable("is_above_scale", "规上企业", BOOLEAN, field="is_above_scale"),
     Variable("credit_rating", "纳税信用等级", STRING, field="credit_rating"),
-    Variable("blacklisted", "失信企业", BOOLEAN, field="blacklisted"),
-    Variable("qualifications", "所获资质", LIST, source="qualifications"),
+    Variable("blacklisted", "失信企业", BOOLEAN, field="blacklisted", changeable=False),
+    Variable(
+        "qualifications", "所获资质", LIST, source="qualifications", values=tuple(QualificationCode.choices)
+    ),
     *(
         Variable(
             f"qualification_year.{code}",
@@ -226,6 +251,8 @@ _VARIABLES: list[Variable] = [
             source="qualification_year",
             field=code,
             integer=True,
+            shown_as="year",
+            changeable=False,
         )
         for code, label in QualificationCode.choices
     ),
@@ -252,7 +279,8 @@ _VARIABLES: list[Variable] = [
     Variable(
         "prev.tax_paid", "上年纳税总额", NUMBER, "万元", source="report", field="tax_paid", year_offset=-1
     ),
-    Variable("rd_ratio", "研发投入强度（研发费用 ÷ 营业收入）", NUMBER, source="ratio", field="rd_ratio"),
+    # 研发投入强度 = 研发费用 ÷ 营业收入.
+    Variable("rd_ratio", "研发投入强度", NUMBER, source="ratio", field="rd_ratio", shown_as="percent"),
 ]
 
 VARIABLES: dict[str, Variable] = {variable.name: variable for variable in _VARIABLES}
@@ -261,6 +289,14 @@ VARIABLES: dict[str, Variable] = {variable.name: variable for variable in _VARIA
 def variable_specs(*, context: Context | None = None) -> dict[str, VariableSpec]:
     """The catalogue as ``rules.validate`` / ``rules.explain`` read it; labels carry a context's years."""
     return {name: variable.spec(context) for name, variable in VARIABLES.items()}
+
+
+def calculator_specs() -> dict[str, VariableSpec]:
+    """The catalogue as the calculator explains with it: 近一年度 / 前一年度, the words its form asks in."""
+    return {
+        name: dataclasses.replace(variable.spec(), label=variable.calculator_label)
+        for name, variable in VARIABLES.items()
+    }
 
 
 # ---- SQL: the facts relation ---------------------------------------------------------------------

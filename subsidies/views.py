@@ -172,7 +172,11 @@ def calculator(request):
     The profile is posted, evaluated and shown; nothing is stored.
     """
     results = None
-    form = CalculatorForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        results = selectors.calculator_results(profile=form.profile())
-    return render(request, "subsidies/calculator.html", {"form": form, "results": results})
+    empty = False
+    # A posted form is judged even when nothing is filled in: the page then says 信息不全.
+    form = CalculatorForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        empty = form.is_empty()
+        if not empty:
+            results = selectors.calculator_results(profile=form.profile())
+    return render(request, "subsidies/calculator.html", {"form": form, "results": results, "empty": empty})

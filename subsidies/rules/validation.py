@@ -60,12 +60,20 @@ class Variable(Protocol):
 
 @dataclass(frozen=True)
 class VariableSpec:
-    """A catalogue entry (变量): name, Chinese label, type and unit."""
+    """A catalogue entry (变量): name, Chinese label, type and unit, and how explanations read it.
+
+    ``shown_as``: "percent" (a ratio as 7.5%) or "year" (2022 年, no thousands separator); ``values``:
+    (code, label) pairs shown for codes; ``changeable``: whether an enterprise can change the fact by its
+    own effort (revenue, qualifications held), which 差一点符合 suggests only for.
+    """
 
     name: str
     label: str
     type: str
     unit: str = ""
+    shown_as: str = ""
+    values: tuple[tuple[str, str], ...] = ()
+    changeable: bool = True
 
 
 Variables = Mapping[str, Variable] | Iterable[Variable]

@@ -71,7 +71,7 @@ class AwardFactory(factory.django.DjangoModelFactory):
                     "threshold": "100",
                     "unit": "万元",
                     "status": "pass",
-                    "text": "研发费用 350 万元 ≥ 100 万元 ✓",
+                    "text": "研发费用 350 万元，不低于 100 万元",
                     "negated": False,
                     "kind": "number",
                 }

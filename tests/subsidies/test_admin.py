@@ -150,7 +150,7 @@ def test_the_award_page_in_admin_shows_the_explanation_and_a_masked_account(clie
 
     page = client.get(f"{AWARDS}{award.pk}/change/").content.decode()
 
-    assert "研发费用 350 万元 ≥ 100 万元 ✓" in page
+    assert "研发费用 350 万元，不低于 100 万元" in page
     assert "**** **** 6587" in page
     assert "6216610200016587" not in page
 
@@ -316,7 +316,7 @@ def test_staff_try_a_scheme_on_an_enterprise_and_read_the_trace(client, staff):
 
     assert "郑州试算科技有限公司" in page
     assert "应兑现 35,000.00 元" in page
-    assert "2022 年研发费用 350 万元 ≥ 100 万元 ✓" in page
+    assert "2022 年研发费用 350 万元，不低于 100 万元" in page
     assert "未找到" not in page
     missing = client.get(f"/admin/subsidies/scheme/{scheme.pk}/preview/", {"uscc": "不存在的企业"})
     assert "企业档案中没有找到该企业。" in missing.content.decode()

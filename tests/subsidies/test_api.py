@@ -35,7 +35,7 @@ def test_an_enterprise_lists_only_its_own_released_awards(api, owner):
     assert item["amount"] == "100000.00"
     assert item["explanation"] == {
         "outcome": "eligible",
-        "trace": [{"text": "研发费用 350 万元 ≥ 100 万元 ✓", "status": "pass", "variable": "rd_expense"}],
+        "trace": [{"text": "研发费用 350 万元，不低于 100 万元", "status": "pass", "variable": "rd_expense"}],
     }
     assert api.get(f"/api/v1/awards/{mine.pk}/").status_code == 200
     assert api.get(f"/api/v1/awards/{unreleased.pk}/").status_code == 404

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from subsidies.forms import CalculatorForm
 from subsidies.models import Award, SchemeMode, SchemeStatus
 from subsidies.selectors import almost_eligible_schemes, facts_table, profile_facts, readable
 from tests.factories import AnnualReportFactory, EnterpriseFactory, QualificationFactory
@@ -67,8 +68,10 @@ def test_anyone_sees_which_schemes_a_profile_matches_with_the_amount_and_why(cli
 
     assert '预计可获 <strong class="amount-small">150,000.00 元</strong>' in html
     assert '预计可获 <strong class="amount-small">100,000.00 元</strong>' in html
-    assert "2022 年研发费用 350 万元 ≥ 100 万元 ✓" in html
-    assert "所获资质 [高新技术企业] 包含 高新技术企业 ✓" in html
+    assert "近一年度研发费用 350 万元，不低于 100 万元" in html
+    assert "近一年度研发费用 350 万元，高于前一年度研发费用 200 万元" in html
+    assert "贵企业已获得高新技术企业资质" in html
+    assert "2022 年研发费用" not in html
     assert "符合申报条件" in html  # the application-mode scheme: no amount, apply by the guide
     assert "draft-2022" not in html
 
@@ -86,8 +89,8 @@ def test_a_profile_that_misses_a_condition_shows_what_fails_and_unknowns_are_sai
         "/calculator/", {**FORM, "industry_code": "I6510", "prev_rd_expense": ""}
     ).content.decode()
 
-    assert "行业门类 I = C ✗" in html
-    assert "2022 年研发费用 350 万元 &gt; 2021 年研发费用 未知（数据缺失，无法判断）" in html
+    assert "行业门类为 I，要求为 C" in html
+    assert "近一年度研发费用 350 万元，要求高于前一年度研发费用 未知（数据缺失，无法判断）" in html
 
 
 def test_a_bad_industry_code_is_refused_in_chinese(client, schemes):
@@ -118,7 +121,7 @@ def test_the_calculator_api_answers_with_outcomes_amounts_and_traces(schemes):
         "100000.00",
     )
     assert (results["loan-2023"]["outcome"], results["loan-2023"]["amount"]) == ("eligible", None)
-    assert {"text": "行业门类 C = C ✓", "status": "pass"} in results["rd-2022"]["trace"]
+    assert {"text": "行业门类为 C", "status": "pass", "folded": False} in results["rd-2022"]["trace"]
 
 
 def test_the_calculator_api_refuses_unknown_qualifications():
@@ -154,13 +157,23 @@ def test_the_profile_derives_what_the_registry_derives():
 
 
 def test_an_enterprise_sees_the_schemes_it_misses_by_one_condition(schemes):
+    enterprise = EnterpriseFactory(industry_code="C3985")
+    AnnualReportFactory(enterprise=enterprise, year=2022, rd_expense=Decimal("90"))
+    AnnualReportFactory(enterprise=enterprise, year=2021, rd_expense=Decimal("50"))
+
+    found = almost_eligible_schemes(enterprise=enterprise)
+
+    assert [(entry.scheme.code, entry.missing) for entry in found] == [
+        ("rd-2022", ["2022 年研发费用 90 万元，要求不低于 100 万元"])
+    ]
+
+
+def test_a_scheme_missed_only_by_the_industry_is_not_almost_eligible(schemes):
     enterprise = EnterpriseFactory(industry_code="I6510")
     AnnualReportFactory(enterprise=enterprise, year=2022, rd_expense=Decimal("350"))
     AnnualReportFactory(enterprise=enterprise, year=2021, rd_expense=Decimal("200"))
 
-    found = almost_eligible_schemes(enterprise=enterprise)
-
-    assert [(entry.scheme.code, entry.missing) for entry in found] == [("rd-2022", ["行业门类 I = C ✗"])]
+    assert almost_eligible_schemes(enterprise=enterprise) == []
 
 
 def test_schemes_already_awarded_or_two_conditions_away_are_not_almost(schemes):
@@ -174,16 +187,16 @@ def test_schemes_already_awarded_or_two_conditions_away_are_not_almost(schemes):
 
 
 def test_the_my_awards_page_lists_the_almost_eligible_schemes(client, schemes, owner):
-    owner.enterprise.industry_code = "I6510"
+    owner.enterprise.industry_code = "C3985"
     owner.enterprise.save()
-    AnnualReportFactory(enterprise=owner.enterprise, year=2022, rd_expense=Decimal("350"))
-    AnnualReportFactory(enterprise=owner.enterprise, year=2021, rd_expense=Decimal("200"))
+    AnnualReportFactory(enterprise=owner.enterprise, year=2022, rd_expense=Decimal("90"))
+    AnnualReportFactory(enterprise=owner.enterprise, year=2021, rd_expense=Decimal("50"))
     client.force_login(owner)
 
     html = client.get("/me/awards/").content.decode()
 
     assert "差一点符合的政策" in html
-    assert '<li class="fail">行业门类 I = C ✗</li>' in html
+    assert '<li class="fail">2022 年研发费用 90 万元，要求不低于 100 万元</li>' in html
 
 
 def test_the_facts_used_are_shown_with_their_years_and_units():
@@ -211,3 +224,52 @@ def test_readable_text_names_codes_and_cuts_long_ratios():
         == "所获资质 [高新技术企业, 省级专精特新] 包含 国家级专精特新“小巨人” ✗"
     )
     assert readable("研发投入强度 0.06666666666666666666 ≥ 0.03 ✓") == "研发投入强度 0.0666… ≥ 0.03 ✓"
+
+
+def test_an_empty_calculator_form_says_the_information_is_incomplete(client, schemes):
+    blank = dict.fromkeys(CalculatorForm().fields, "")  # what a browser posts for an untouched form
+    html = client.post("/calculator/", blank).content.decode()
+
+    assert '<span class="outcome undetermined">信息不全</span>' in html
+    assert "请至少填写企业基本情况、资质或近一年度经营数据中的一项" in html
+    assert "暂不符合" not in html
+    assert 'class="card scheme-result"' not in html
+
+
+def test_a_form_with_one_figure_is_judged(client, schemes):
+    html = client.post("/calculator/", {"rd_expense": "350"}).content.decode()
+
+    assert 'id="calculator-empty"' not in html
+    assert "近一年度研发费用 350 万元，不低于 100 万元" in html
+
+
+def test_the_calculator_asks_and_answers_in_the_same_words(client, schemes):
+    page = client.get("/calculator/").content.decode()
+    html = client.post("/calculator/", {**FORM, "revenue": "5000"}).content.decode()
+
+    assert "近一年度营业收入（万元）" in page
+    assert "前一年度研发费用（万元）" in page
+    assert "近一年度研发费用 350 万元，高于前一年度研发费用 200 万元" in html
+
+
+def test_the_calculator_shows_the_branch_of_an_or_that_passed_and_folds_the_others(client, schemes):
+    AwardSchemeFactory(
+        code="either-2022",
+        title="高企或规上企业奖励",
+        eligibility={
+            "or": [
+                {"in": ["high_tech", {"var": "qualifications"}]},
+                {"var": "is_above_scale"},
+            ]
+        },
+        amount_rule=50000,
+    )
+
+    html = client.post("/calculator/", {**FORM, "is_above_scale": "no"}).content.decode()
+
+    article = html[html.index("高企或规上企业奖励") :]
+    article = article[: article.index("</article>")]
+    shown, others = article.split('<details class="trace-others">')
+    assert '<li class="pass">贵企业已获得高新技术企业资质</li>' in shown
+    assert "其他可选条件（以上已满足其中一项，以下各项无需再满足）" in others
+    assert '<li class="fail">贵企业不是规上企业，本项要求是规上企业</li>' in others

@@ -429,7 +429,10 @@ def test_an_award_no_longer_met_after_a_facts_change_is_revoked_with_the_reason(
         facts_changed(enterprise_ids=[enterprise.pk])
     award = Award.objects.get()
     assert award.status == AwardStatus.REVOKED
-    assert award.reason == "企业数据更新后不再符合“研发后补助”的条件：2022 年研发费用 80 万元 ≥ 100 万元 ✗"
+    assert (
+        award.reason
+        == "企业数据更新后不再符合“研发后补助”的条件：2022 年研发费用 80 万元，要求不低于 100 万元"
+    )
 
 
 def test_a_facts_change_that_makes_an_enterprise_eligible_creates_its_candidate():
@@ -470,10 +473,10 @@ def test_an_award_explanation_is_replayed_from_its_facts_and_the_rules_its_run_u
     award = Award.objects.get()
     explanation = matching.award_explanation(award)
     assert explanation.outcome == "eligible"
-    assert [clause.text for clause in explanation.trace] == ["2022 年研发费用 350 万元 ≥ 100 万元 ✓"]
+    assert [clause.text for clause in explanation.trace] == ["2022 年研发费用 350 万元，不低于 100 万元"]
     assert matching.awards_explain(awards=[award]) == 1
     award.refresh_from_db()
-    assert award.explanation["trace"][0]["text"] == "2022 年研发费用 350 万元 ≥ 100 万元 ✓"
+    assert award.explanation["trace"][0]["text"] == "2022 年研发费用 350 万元，不低于 100 万元"
     assert "pending" not in award.explanation
     assert matching.awards_explain(awards=[award]) == 0
 

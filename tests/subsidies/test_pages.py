@@ -7,6 +7,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from subsidies.models import AwardStatus
+from subsidies.rules import explain
+from subsidies.variables import variable_specs
 from tests.factories import EnterpriseUserFactory
 from tests.subsidies.award_factories import (
     AwardFactory,
@@ -39,7 +41,7 @@ def test_an_enterprise_sees_only_its_own_released_awards(client, owner):
     assert response.status_code == 200
     assert "研发费用后补助" in html
     assert f'href="/me/awards/{mine.pk}/"' in html
-    assert "研发费用 350 万元 ≥ 100 万元 ✓" in html
+    assert "研发费用 350 万元，不低于 100 万元" in html
     for hidden in ("尚未审核的方案", "审核未通过的方案", "别家企业的方案"):
         assert hidden not in html
 
@@ -91,10 +93,31 @@ def test_the_award_page_says_why_and_how_much(client, owner):
 
     assert "66,666.66 元" in html
     assert "按政策核定 100,000.00 元" in html
-    assert '<li class="pass">研发费用 350 万元 ≥ 100 万元 ✓</li>' in html
+    assert '<li class="pass">研发费用 350 万元，不低于 100 万元</li>' in html
     assert "符合全部条件" in html
     assert "0371-67980001" in html
     assert 'id="confirm-form"' in html
+
+
+def test_the_award_page_shows_the_branch_of_an_or_that_passed_and_folds_the_other(client, owner):
+    rule = {
+        "or": [
+            {"in": ["high_tech", {"var": "qualifications"}]},
+            {">=": [{"var": "rd_expense"}, 500]},
+        ]
+    }
+    explanation = explain(rule, {"qualifications": ["high_tech"], "rd_expense": 350}, variable_specs())
+    award = PublicizedAwardFactory(enterprise=owner.enterprise, explanation=explanation.as_dict())
+    client.force_login(owner)
+
+    _, html = page(client, f"/me/awards/{award.pk}/")
+
+    why = html[html.index('id="why"') :]
+    shown, folded = why.split('<details class="trace-others">', 1)
+    assert '<li class="pass">贵企业已获得高新技术企业资质</li>' in shown
+    assert "研发费用" not in shown
+    assert '<li class="fail">研发费用 350 万元，要求不低于 500 万元</li>' in folded
+    assert "资质按 2022年12月31日 计" in why
 
 
 def test_the_owner_confirms_an_award_on_its_page(client, owner):
@@ -141,7 +164,7 @@ def test_an_agent_reads_the_award_but_cannot_confirm_it(client):
     client.force_login(agent)
 
     _, html = page(client, f"/me/awards/{award.pk}/")
-    assert "研发费用 350 万元 ≥ 100 万元 ✓" in html
+    assert "研发费用 350 万元，不低于 100 万元" in html
     assert 'id="confirm-form"' not in html
     assert "确认或放弃须由企业法定代表人账号操作" in html
 

@@ -5,6 +5,7 @@ import pytest
 
 from portal.enterprises.models import QualificationCode
 from subsidies.matching import sql_evaluate
+from subsidies.rules import explain
 from subsidies.variables import (
     VARIABLES,
     Context,
@@ -234,3 +235,37 @@ def test_facts_survive_storage_as_json_exactly():
     assert restored["rd_ratio"] == Decimal("0.33333333333333333333")
     assert restored["employees"] == Decimal(12)
     assert restored["park"] == "wutong"
+
+
+def test_the_catalogue_marks_what_an_enterprise_cannot_change():
+    unchangeable = {name for name, variable in VARIABLES.items() if not variable.changeable}
+
+    assert {"park", "industry_section", "industry_division", "age_years", "blacklisted"} <= unchangeable
+    assert {f"qualification_year.{code}" for code in QualificationCode.values} <= unchangeable
+    assert not {"revenue", "rd_expense", "employees", "qualifications", "rd_ratio"} & unchangeable
+
+
+def test_the_catalogue_explains_ratios_as_percentages_and_codes_by_their_names():
+    context = Context(2022, dt.date(2023, 3, 1))
+    facts = {"rd_ratio": Decimal("0.075"), "qualifications": ["high_tech"], "revenue": Decimal("12350.5")}
+    rule = {
+        "and": [
+            {">=": [{"var": "rd_ratio"}, Decimal("0.03")]},
+            {"in": ["high_tech", {"var": "qualifications"}]},
+            {">=": [{"var": "revenue"}, 100]},
+        ]
+    }
+
+    texts = [clause.text for clause in explain(rule, facts, variable_specs(context=context)).trace]
+
+    assert texts == [
+        "2022 年研发投入强度 7.5%，不低于 3%",
+        "贵企业已获得高新技术企业资质",
+        "2022 年营业收入 12,350.5 万元，不低于 100 万元",
+    ]
+
+
+def test_the_calculator_labels_say_the_latest_and_the_year_before():
+    assert VARIABLES["revenue"].calculator_label == "近一年度营业收入"
+    assert VARIABLES["prev.rd_expense"].calculator_label == "前一年度研发费用"
+    assert VARIABLES["park"].calculator_label == "所属园区"
