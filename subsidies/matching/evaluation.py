@@ -45,7 +45,7 @@ def _blacklist_clause() -> Clause:
         threshold=None,
         unit="",
         status="fail",
-        text=_("企业列入失信名单，不享受任何兑现 ✗"),
+        text=_("贵企业列入失信名单，按规定不享受兑现"),
         negated=True,
         kind="boolean",
     )
@@ -77,7 +77,7 @@ def _superseded_clause(
         threshold=winner_amount,
         unit="元",
         status="fail",
-        text=_("同组（%(group)s）按从高不重复由“%(title)s”兑现 %(amount)s 元 ✗")
+        text=_("同组（%(group)s）政策按从高不重复，已由“%(title)s”兑现 %(amount)s 元")
         % {"group": scheme.exclusive_group, "title": winner.title, "amount": format(winner_amount, "f")},
         kind="number",
     )

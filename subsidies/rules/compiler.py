@@ -15,7 +15,7 @@ differs from ``apply`` the compiler guards:
 - Comparisons run on doubles first where the error bound proves them right (a near tie falls through
   to the exact values); the bound covers the division cut, an absolute 10⁻²⁰ (``_covering_cut``).
 - An amount due the award column cannot hold (``AMOUNT_LIMIT``) fails the statement, as ``award_amount``
-  raises in Python; the match sets that scheme aside (``matching._guarded_chunk``).
+  raises in Python; the match sets that scheme aside (``matching.failures._guarded_chunk``).
 - SQLite has no exact decimal type (its numbers are 64-bit floats), so arithmetic and comparisons on
   computed numbers call ``subsidies_num`` / ``subsidies_cmp``, Python functions registered on each SQLite
   connection that run ``rules.logic``'s own arithmetic on decimal text. Plain facts and literals of up

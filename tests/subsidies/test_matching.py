@@ -179,7 +179,7 @@ def test_in_an_exclusive_group_only_the_highest_paying_scheme_is_awarded():
     assert {award.scheme for award in Award.objects.filter(enterprise=enterprise)} == {high, outside}
     explanation = matching.explain_for(scheme=low, enterprise=enterprise)
     assert explanation.outcome == "ineligible"
-    assert explanation.trace[-1].text == "同组（rd）按从高不重复由“大额奖励”兑现 300000.00 元 ✗"
+    assert explanation.trace[-1].text == "同组（rd）政策按从高不重复，已由“大额奖励”兑现 300000.00 元"
 
 
 def test_an_award_already_held_in_the_group_blocks_a_later_higher_one_of_the_same_period():
@@ -221,7 +221,7 @@ def test_a_blacklisted_enterprise_is_never_eligible_and_the_explanation_says_why
     assert not run.undetermined.exists()
     explanation = matching.explain_for(scheme=scheme, enterprise=enterprise)
     assert explanation.outcome == "ineligible"
-    assert explanation.trace[0].text == "企业列入失信名单，不享受任何兑现 ✗"
+    assert explanation.trace[0].text == "贵企业列入失信名单，按规定不享受兑现"
 
 
 # ---- undetermined, diff ------------------------------------------------------------------------------------
