@@ -219,11 +219,11 @@ def parse_year(value) -> int:
 
 def clean_enterprise_row(raw: dict) -> dict:
     """One row of the enterprise file as model values; raises ValueError listing every problem."""
-    return _clean(
+    return clean_row(
         raw,
         {
             "uscc": parse_uscc,
-            "name": lambda v: text(v) or _fail("企业名称为空"),
+            "name": lambda v: text(v) or fail_row("企业名称为空"),
             "park": parse_park,
             "industry_code": parse_industry,
             "registered_on": lambda v: parse_date(v, "成立日期"),
@@ -239,7 +239,7 @@ def clean_enterprise_row(raw: dict) -> dict:
 
 def clean_annual_report_row(raw: dict) -> dict:
     """One row of the annual-report file as model values; raises ValueError listing every problem."""
-    return _clean(
+    return clean_row(
         raw,
         {
             "uscc": parse_uscc,
@@ -252,11 +252,12 @@ def clean_annual_report_row(raw: dict) -> dict:
     )
 
 
-def _fail(message: str):
+def fail_row(message: str):
     raise ValueError(message)
 
 
-def _clean(raw: dict, parsers: dict) -> dict:
+def clean_row(raw: dict, parsers: dict) -> dict:
+    """The row's values through their parsers; every problem of the row in one Chinese message."""
     clean, problems = {}, []
     for name, parse in parsers.items():
         if name not in raw:

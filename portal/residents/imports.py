@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
-from portal.enterprises.imports import parse_bool, parse_date, parse_money, text
+from portal.enterprises.imports import clean_row, fail_row, parse_bool, parse_date, parse_money, text
 from portal.residents.models import normalize_id_number, normalize_mobile
 from portal.tabular import Column
 
@@ -36,24 +36,6 @@ PURCHASE_FIELDS = (
     "deed_tax",
     "deed_tax_paid_on",
 )
-
-
-def _fail(message: str):
-    raise ValueError(message)
-
-
-def _clean(raw: dict, parsers: dict) -> dict:
-    clean, problems = {}, []
-    for name, parse in parsers.items():
-        if name not in raw:
-            continue
-        try:
-            clean[name] = parse(raw[name])
-        except ValueError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise ValueError("；".join(problems))
-    return clean
 
 
 def parse_contract_no(value) -> str:
@@ -107,18 +89,18 @@ def parse_mobile(value) -> str:
 
 def clean_deed_tax_row(raw: dict) -> dict:
     """One row of the deed-tax file as model values; raises ValueError listing every problem."""
-    row = _clean(
+    row = clean_row(
         raw,
         {
             "contract_no": parse_contract_no,
-            "address": lambda v: text(v)[:200] or _fail("房屋坐落为空"),
+            "address": lambda v: text(v)[:200] or fail_row("房屋坐落为空"),
             "floor_area": parse_area,
             "price": parse_price,
             "is_new_build": parse_new_build,
             "contract_date": lambda v: parse_date(v, "合同签订日期", required=True),
             "deed_tax": lambda v: parse_money(v, "契税税额"),
             "deed_tax_paid_on": lambda v: parse_date(v, "完税日期"),
-            "buyer_name": lambda v: text(v)[:50] or _fail("购房人姓名为空"),
+            "buyer_name": lambda v: text(v)[:50] or fail_row("购房人姓名为空"),
             "buyer_id_number": parse_id_number,
             "buyer_mobile": parse_mobile,
         },
