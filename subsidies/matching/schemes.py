@@ -1,6 +1,7 @@
 """The schemes a match reads: their parsed rules, the active ones, the snapshot a run freezes."""
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -39,24 +40,31 @@ def scheme_rules(scheme: Scheme) -> tuple[Any, Any]:
     return _parsed(scheme)[:2]
 
 
-# Parsed rules of saved schemes, by (id, updated_at): a saved change has a new updated_at.
-_parsed_rules: dict[tuple, tuple] = {}
+# Parsed rules by the rules' own text: an edit made any way (admin, import, a queryset update) is a new
+# key, and two schemes with the same rules share one entry.
+_parsed_rules: dict[tuple[str, str], tuple] = {}
+
+
+def _rules_key(scheme: Scheme) -> tuple[str, str]:
+    return tuple(
+        json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+        for value in (scheme.eligibility, scheme.amount_rule)
+    )
 
 
 def _parsed(scheme: Scheme) -> tuple[Any, Any, frozenset[str], Callable, Callable]:
     """(eligibility, amount rule, catalogue variables they read, and both compiled) of a scheme."""
-    key = (scheme.pk, scheme.updated_at) if scheme.pk and scheme.updated_at else None
-    if key is not None and key in _parsed_rules:
+    key = _rules_key(scheme)
+    if key in _parsed_rules:
         return _parsed_rules[key]
     eligibility, amount = rules.normalize(scheme.eligibility), rules.normalize(scheme.amount_rule)
     names = frozenset(
         name for name in rules.variables_used(eligibility) | rules.variables_used(amount) if name in VARIABLES
     )
     parsed = (eligibility, amount, names, rules.compile_rule(eligibility), rules.compile_rule(amount))
-    if key is not None:
-        if len(_parsed_rules) > 1000:
-            _parsed_rules.clear()
-        _parsed_rules[key] = parsed
+    if len(_parsed_rules) > 1000:
+        _parsed_rules.clear()
+    _parsed_rules[key] = parsed
     return parsed
 
 
@@ -64,17 +72,10 @@ def _active_schemes():
     return Scheme.objects.filter(mode=SchemeMode.AUTOMATIC, status=SchemeStatus.ACTIVE).order_by("code")
 
 
-_active_cache: dict[tuple, list[Scheme]] = {}
-
-
 def _select_schemes(scheme_codes: Sequence[str] | None) -> tuple[list[Scheme], set[int]]:
     """(schemes evaluated, ids of those reported): a selection brings its exclusive-group companions."""
-    # The version (ids and update times) is a cheap query; the rules are loaded again only if it changed.
-    version = tuple(_active_schemes().values_list("pk", "updated_at"))
-    if version not in _active_cache:
-        _active_cache.clear()
-        _active_cache[version] = list(_active_schemes())
-    active = list(_active_cache[version])
+    # Loaded every time (a hundred rows): what the database holds now, however it was last changed.
+    active = list(_active_schemes())
     if not scheme_codes:
         return active, {scheme.pk for scheme in active}
     by_code = {scheme.code: scheme for scheme in active}

@@ -15,6 +15,7 @@ from subsidies.models import (
     MatchChunk,
     MatchRun,
     RunStatus,
+    Scheme,
     SchemeStatus,
     Undetermined,
 )
@@ -715,3 +716,22 @@ def test_rules_indexed_by_their_guard_decide_as_unindexed_rules_unknown_guards_i
         ("rev", firms["unknown"].pk),
         ("rev", firms["unknown-small"].pk),
     }
+
+
+def test_a_rule_changed_without_a_new_update_time_is_matched_as_it_now_reads():
+    # A queryset update (a data fix, a restored backup) leaves updated_at alone; the match must still
+    # read the rule the database holds, never a parse of the old text cached under the same id.
+    scheme = SchemeFactory(code="rd-grant", eligibility=RD_GRANT, amount_rule=TEN_PERCENT_OF_RD)
+    enterprise = firm("350.00")
+    matching.match_run_execute()
+    assert Award.objects.get(enterprise=enterprise).amount == Decimal("350000.00")
+    Award.objects.all().delete()
+    Scheme.objects.filter(pk=scheme.pk).update(
+        eligibility={">=": [{"var": "rd_expense"}, 1000]}, updated_at=scheme.updated_at
+    )
+    matching.match_run_execute()
+    assert not Award.objects.exists()
+    Scheme.objects.filter(pk=scheme.pk).update(amount_rule=7, updated_at=scheme.updated_at, eligibility=True)
+    scheme.refresh_from_db()
+    [(_, explanation, amount)] = matching.evaluate_profile(facts={"rd_expense": 350}, schemes=[scheme])
+    assert (explanation.outcome, amount) == ("eligible", Decimal("7.00"))
