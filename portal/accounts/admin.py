@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts import services
-from portal.accounts.models import Department, Notification, SecurityEvent, User
+from portal.accounts import selectors, services
+from portal.accounts.models import Department, ImportRecord, Notification, SecurityEvent, User
 
 # Fields only a superuser may set on anyone: nobody else hands out superuser or single permissions.
 SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
@@ -108,6 +109,55 @@ class SecurityEventAdmin(AppendOnlyAdmin):
     list_filter = ("kind", "success", "at")
     search_fields = ("username", "ip_address", "target")
     date_hierarchy = "at"
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(AppendOnlyAdmin):
+    list_display = (
+        "started_at",
+        "kind",
+        "file_name",
+        "status",
+        "who",
+        "department",
+        "rows_read",
+        "rows_written",
+        "error_count",
+    )
+    list_filter = ("status", "kind", "department", "started_at")
+    search_fields = ("file_name", "user__username", "user__display_name", "command")
+    date_hierarchy = "started_at"
+    list_select_related = ("user", "department")
+    list_per_page = 50
+    fields = (
+        "kind",
+        "file_name",
+        "status",
+        "who",
+        "department",
+        "started_at",
+        "finished_at",
+        "rows_read",
+        "rows_written",
+        "message",
+        "error_count",
+        "error_rows",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # A department reads its own imports; the zone-wide roles read all.
+        return selectors.import_records_visible_to(user=request.user)
+
+    @admin.display(description=_("操作人"))
+    def who(self, obj: ImportRecord) -> str:
+        return obj.who
+
+    @admin.display(description=_("错误明细"))
+    def error_rows(self, obj: ImportRecord) -> str:
+        if not obj.errors:
+            return "—"
+        return format_html_join("", "<p>{}</p>", ((_("第 %(row)s 行：%(message)s") % e,) for e in obj.errors))
 
 
 def _append_only(model_admin_class):

@@ -162,5 +162,71 @@ class SecurityEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.username}"
 
 
+class ImportRecord(models.Model):
+    """One run of a file import (导入记录), whatever its outcome: the trail staff read when data looks wrong.
+
+    Written in its own transaction after the import, so an import that is refused or rolled back still
+    leaves its record.
+    """
+
+    class Kind(models.TextChoices):
+        ENTERPRISES = "enterprises", _("企业档案")
+        ANNUAL_REPORTS = "annual_reports", _("企业年度数据")
+        DEED_TAX = "deed_tax", _("契税数据")
+        INDICATORS = "indicators", _("经济指标")
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", _("成功")
+        FAILED = "failed", _("失败")
+        DRY_RUN = "dry_run", _("试运行（未写入）")
+
+    kind = models.CharField(_("导入类型"), max_length=16, choices=Kind.choices)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The command line that ran it when no user did (``manage.py import_deed_tax``).
+    command = models.CharField(_("命令"), max_length=64, blank=True)
+    # Whose data it is: the uploader's department, or the one the command was told; none: zone-wide roles.
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("所属部门"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("开始时间"), db_index=True)
+    finished_at = models.DateTimeField(_("结束时间"))
+    status = models.CharField(_("结果"), max_length=16, choices=Status.choices)
+    rows_read = models.PositiveIntegerField(_("读取行数"), default=0)
+    rows_written = models.PositiveIntegerField(_("写入行数"), default=0)
+    # What refused the file as a whole, or the summary of a finished import.
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    error_count = models.PositiveIntegerField(_("错误行数"), default=0)
+    # The first ``IMPORT_ERRORS_KEPT`` row errors: [{"row": 3, "message": "……"}, …].
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("导入记录")
+        verbose_name_plural = _("导入记录")
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status", "started_at"], name="importrecord_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}（{self.get_status_display()}）"
+
+    @property
+    def who(self) -> str:
+        if self.user_id is not None:
+            return str(self.user)
+        return self.command or "—"
+
+
 auditlog.register(Department)
 auditlog.register(User, exclude_fields=["password", "last_login"])

@@ -46,7 +46,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "content": dict.fromkeys(("article", "faqcategory", "faq", "synonymgroup", "indicator"), ALL)
         | {"faqfeedback": READ},
         "workdays": {"calendaryear": ALL, "calendarday": ALL},
-        "accounts": {"notification": READ},
+        "accounts": {"notification": READ, "importrecord": READ},
     },
     # Accounts and departments, and the scheduled jobs; not the audit log's content, not money.
     SYSTEM_ADMIN: {

@@ -1,10 +1,11 @@
 """Reads for accounts."""
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 
 from django.db.models import QuerySet
 
-from portal.accounts.models import Notification, User
+from portal.accounts.models import ImportRecord, Notification, User
 
 # What a message is about can change after it was sent (a publicity period, a deadline): its facts are
 # read from the record when the message is shown, not copied into its text. Parts register a provider
@@ -42,3 +43,35 @@ def unread_count(*, user: User) -> int:
 def enterprise_members(*, enterprise_ids) -> QuerySet[User]:
     """Active logins of the given enterprises: whom to tell about them."""
     return User.objects.filter(enterprise_id__in=enterprise_ids, is_active=True)
+
+
+def sees_whole_zone(user: User) -> bool:
+    """Superusers and the coordinating bureau's staff see every department's records."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    department = user.department
+    return department is not None and department.is_coordinating
+
+
+def import_records_visible_to(*, user: User) -> QuerySet[ImportRecord]:
+    """Import records a staff user may read: their department's, or all for the zone-wide roles."""
+    qs = ImportRecord.objects.select_related("user", "department")
+    if sees_whole_zone(user):
+        return qs
+    if user.is_authenticated and user.is_active and user.is_staff and user.department_id is not None:
+        return qs.filter(department_id=user.department_id)
+    return qs.none()
+
+
+# How far back the staff home looks for failed imports: a week covers a weekend and a holiday's eve.
+FAILED_IMPORTS_DAYS = 7
+
+
+def failed_imports_for_staff(*, user: User, now: dt.datetime) -> QuerySet[ImportRecord]:
+    """The failed imports of the last week that concern the user, newest first."""
+    since = now - dt.timedelta(days=FAILED_IMPORTS_DAYS)
+    return import_records_visible_to(user=user).filter(
+        status=ImportRecord.Status.FAILED, started_at__gte=since
+    )

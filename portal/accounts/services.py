@@ -1,5 +1,6 @@
-"""Writes for accounts: enterprise logins and the notifications inbox."""
+"""Writes for accounts: enterprise logins, the notifications inbox, the security trail and import records."""
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -7,7 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.accounts.models import EnterpriseRole, Notification, User
+from portal.accounts.models import Department, EnterpriseRole, ImportRecord, Notification, User
+
+# Row errors kept on an import record; the others are counted. Fifty fill a screen: staff fix those first and
+# run the check again, and a file with thousands of bad rows does not make a record of megabytes.
+IMPORT_ERRORS_KEPT = 50
 
 
 class AccountError(Exception):
@@ -168,3 +173,42 @@ def audit_purge(*, dry_run: bool = False) -> dict:
     entries.delete()
     events.delete()
     return counts
+
+
+def import_record_save(
+    *,
+    kind: str,
+    file_name: str,
+    started_at: dt.datetime,
+    status: str,
+    user: User | None = None,
+    command: str = "",
+    department: Department | None = None,
+    rows_read: int = 0,
+    rows_written: int = 0,
+    message: str = "",
+    errors: Iterable = (),
+) -> ImportRecord:
+    """Record one import run. Call it after the import's own transaction ended, so a rollback keeps it.
+
+    ``errors`` are row errors (``row``, ``message``); the first ``IMPORT_ERRORS_KEPT`` are kept.
+    """
+    errors = list(errors)
+    if department is None and user is not None and user.is_authenticated:
+        department = user.department
+    with transaction.atomic():
+        return ImportRecord.objects.create(
+            kind=kind,
+            file_name=file_name[:255],
+            user=user if user is not None and user.is_authenticated else None,
+            command=command[:64],
+            department=department,
+            started_at=started_at,
+            finished_at=timezone.now(),
+            status=status,
+            rows_read=rows_read,
+            rows_written=rows_written,
+            message=message[:500],
+            error_count=len({e.row for e in errors}),
+            errors=[{"row": e.row, "message": str(e.message)} for e in errors[:IMPORT_ERRORS_KEPT]],
+        )

@@ -8,6 +8,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.models import ImportRecord
 from portal.content import services
 from portal.content.forms import ArticleAdminForm, IndicatorImportForm
 from portal.content.models import (
@@ -19,6 +20,7 @@ from portal.content.models import (
     Indicator,
     SynonymGroup,
 )
+from portal.importing import import_run
 from portal.params import id_param
 from portal.tabular import ImportFileError
 
@@ -184,8 +186,13 @@ class IndicatorAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                report = services.indicators_import(
-                    data=upload.read(), filename=upload.name, dry_run=form.cleaned_data["dry_run"]
+                report = import_run(
+                    kind=ImportRecord.Kind.INDICATORS,
+                    service=services.indicators_import,
+                    user=request.user,
+                    data=upload.read(),
+                    filename=upload.name,
+                    dry_run=form.cleaned_data["dry_run"],
                 )
             except ImportFileError as exc:
                 file_error = str(exc)

@@ -1,6 +1,7 @@
 """Writes of the public content: articles and their covers, FAQ feedback and hand-off, indicator imports."""
 
 import io
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -204,7 +205,13 @@ def faq_handoff(*, question: Faq | None, user, text: str):
         raise ContentError(str(exc)) from exc
 
 
-def indicators_import(*, data: bytes, filename: str, dry_run: bool = False) -> tabular.ImportReport:
+def indicators_import(
+    *,
+    data: bytes,
+    filename: str,
+    dry_run: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+) -> tabular.ImportReport:
     """Upsert indicators by (period, name) from a CSV file; every row checked first, all rows or none."""
     report = tabular.ImportReport(dry_run=dry_run)
     rows, seen = [], {}
@@ -227,6 +234,8 @@ def indicators_import(*, data: bytes, filename: str, dry_run: bool = False) -> t
             continue
         seen[key] = number
         rows.append(row)
+    if progress:
+        progress("校验", report.rows)
     if report.errors:
         return report
     with transaction.atomic():
@@ -250,4 +259,6 @@ def indicators_import(*, data: bytes, filename: str, dry_run: bool = False) -> t
                 for f in changed:
                     setattr(indicator, f, row[f])
                 indicator.save(update_fields=[*changed, "updated_at"])
+        if progress:
+            progress("写入", len(rows))
     return report

@@ -3,10 +3,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.models import ImportRecord
 from portal.admin_site import money_column
 from portal.enterprises import services
 from portal.enterprises.forms import ImportForm
 from portal.enterprises.models import AnnualReport, Enterprise, Qualification
+from portal.importing import import_run
 from portal.paginators import LargeTableAdminMixin
 from portal.tabular import ImportFileError
 
@@ -57,13 +59,16 @@ class EnterpriseAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            service = (
-                services.enterprises_import
+            service, kind = (
+                (services.enterprises_import, ImportRecord.Kind.ENTERPRISES)
                 if form.cleaned_data["kind"] == "enterprises"
-                else services.annual_reports_import
+                else (services.annual_reports_import, ImportRecord.Kind.ANNUAL_REPORTS)
             )
             try:
-                report = service(
+                report = import_run(
+                    kind=kind,
+                    service=service,
+                    user=request.user,
                     data=upload.read(),
                     filename=upload.name,
                     dry_run=form.cleaned_data["dry_run"],

@@ -11,7 +11,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.models import ImportRecord
 from portal.fields import lookup_hash
+from portal.importing import import_run
 from portal.residents import services
 from portal.residents.forms import DeedTaxImportForm, PurposeForm
 from portal.residents.models import (
@@ -226,8 +228,13 @@ class PersonAdmin(PurposeGateAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                report = services.deed_tax_import(
-                    data=upload.read(), filename=upload.name, dry_run=form.cleaned_data["dry_run"]
+                report = import_run(
+                    kind=ImportRecord.Kind.DEED_TAX,
+                    service=services.deed_tax_import,
+                    user=request.user,
+                    data=upload.read(),
+                    filename=upload.name,
+                    dry_run=form.cleaned_data["dry_run"],
                 )
             except ImportFileError as exc:
                 file_error = str(exc)

@@ -1,3 +1,4 @@
+from portal.accounts.models import ImportRecord
 from portal.enterprises import services
 from portal.enterprises.management.commands._importing import ImportCommand
 from portal.enterprises.models import Source
@@ -6,4 +7,5 @@ from portal.enterprises.models import Source
 class Command(ImportCommand):
     help = "导入企业档案（CSV/XLSX，按统一社会信用代码新增或更新；有任何错误行则整个文件不导入）"
     service = staticmethod(services.enterprises_import)
+    kind = ImportRecord.Kind.ENTERPRISES
     default_source = Source.MARKET

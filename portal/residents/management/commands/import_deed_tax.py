@@ -1,3 +1,4 @@
+from portal.accounts.models import ImportRecord
 from portal.importing import FileImportCommand
 from portal.residents import services
 
@@ -8,6 +9,7 @@ class Command(FileImportCommand):
         "有任何错误行则整个文件不导入）"
     )
     service = staticmethod(services.deed_tax_import)
+    kind = ImportRecord.Kind.DEED_TAX
 
     def summary(self, report) -> str:
         return report.summary().replace("新增", "购房记录新增")
