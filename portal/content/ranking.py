@@ -34,6 +34,38 @@ VOTE_BOOST = 0.2
 VOTE_PRIOR = 4
 # A question whose score is below this share of the best one is not worth showing.
 RELATIVE_FLOOR = 0.2
+# How much more a question asking what the visitor asks weighs (an amount, a procedure, a condition …).
+INTENT_BOOST = 0.3
+
+# What a question asks, told by its wording whatever its subject: one subject has several questions (高企:
+# its conditions, its benefits, when to apply), and the visitor's question words choose among them.
+INTENT_CUES = {
+    "amount": r"多少(?![天年月日个]|时间)|金额|比例|费率|税率|几个点|百分之几|标准是",
+    "benefit": r"好处|有什么用|有啥用|有用吗|划算|值不值|值得|能(拿|得|享受)到?什么"
+    r"|(给|补|奖|拿|奖励|补贴|补助)多少|有(什么|啥|没有)?(补贴|补助|资助|奖励|奖补|支持|优惠|保障|政策)",
+    "procedure": r"(怎么|怎样|如何|咋)(办|申|弄|搞|操作|领|开|做|享受|处理|设立|开通|添加|注销|归集|确定)"
+    r"|流程|步骤|手续|程序",
+    "where": r"哪里|哪儿|在哪|去哪|找哪|哪个部门|地址|窗口|找谁",
+    "eligibility": r"条件|门槛|要求|资格|符合|够格|够不够",
+    "can": r"(可以|能|可否|允许)[^，,。？?！!]{0,12}吗|能不能|可不可以|行不行|能否|让不让",
+    "time": r"多久|多长时间|几天|多少(天|年|个月|时间)|几个月|什么时候|啥时候|何时|时间|时限|期限|截止"
+    r"|哪天|几号|有效期|到期",
+    "materials": r"材料|资料|(带|交|准备|提交)(什么|啥|哪些)|证件",
+    "lookup": r"哪(里|儿)?(看|查)|查询|查看|进度|进展|到哪一步|到哪了|查得到",
+    "definition": r"什么是|是什么意思|什么意思|啥意思|指什么|啥是|是指|是个啥|是啥",
+    "why": r"为什么|为啥|怎么回事|原因",
+    "options": r"哪些|有什么渠道|有啥渠道|都有啥|都有什么|有几种",
+    "difference": r"不同|不一样|区别|差别|差异",
+    "need": r"要不要|需不需要|用不用|必须|(需要|要|得)[^，,。？?！!]{0,10}吗",
+}
+_INTENT_PATTERNS = {intent: re.compile(cues) for intent, cues in INTENT_CUES.items()}
+
+
+def intents(text: str) -> frozenset[str]:
+    """What a question asks (``INTENT_CUES``), read from its wording."""
+    text = normalise(text)
+    return frozenset(intent for intent, pattern in _INTENT_PATTERNS.items() if pattern.search(text))
+
 
 _SYNONYM = "\x00syn{}"
 _PINYIN = "\x00py:"
@@ -139,6 +171,7 @@ class FaqIndex:
         synonym_groups: Sequence[Sequence[str]] = (),
     ):
         self.entries = list(entries)
+        self.intents = [intents(entry.question) for entry in self.entries]
         vocabulary = {w for entry in self.entries for w in split_words(entry.keywords)}
         self.analyser = Analyser(synonym_groups=synonym_groups, vocabulary=vocabulary)
         self.fields: dict[str, bm25s.BM25] = {}
@@ -202,6 +235,11 @@ class FaqIndex:
         if not tokens:
             return []
         scores = self.scores(tokens)
+        asked = intents(query[:MAX_QUERY_LENGTH])
+        if asked:
+            for index, offered in enumerate(self.intents):
+                if scores[index] > 0 and offered & asked:
+                    scores[index] *= 1 + INTENT_BOOST
         votes = votes or {}
         for index, entry in enumerate(self.entries):
             if scores[index] > 0 and entry.key in votes:
