@@ -34,8 +34,9 @@ VOTE_BOOST = 0.2
 VOTE_PRIOR = 4
 # A question whose score is below this share of the best one is not worth showing.
 RELATIVE_FLOOR = 0.2
-# How much more a question asking what the visitor asks weighs (an amount, a procedure, a condition …).
-INTENT_BOOST = 0.3
+# How much more a question asking what the visitor asks weighs (an amount, a procedure, a condition …),
+# for an intent only one question has; a common one (怎么办理) says less and moves less (by its IDF).
+INTENT_BOOST = 0.5
 
 # What a question asks, told by its wording whatever its subject: one subject has several questions (高企:
 # its conditions, its benefits, when to apply), and the visitor's question words choose among them.
@@ -172,6 +173,7 @@ class FaqIndex:
     ):
         self.entries = list(entries)
         self.intents = [intents(entry.question) for entry in self.entries]
+        self.intent_boost = _intent_boosts(self.intents)
         vocabulary = {w for entry in self.entries for w in split_words(entry.keywords)}
         self.analyser = Analyser(synonym_groups=synonym_groups, vocabulary=vocabulary)
         self.fields: dict[str, bm25s.BM25] = {}
@@ -238,8 +240,9 @@ class FaqIndex:
         asked = intents(query[:MAX_QUERY_LENGTH])
         if asked:
             for index, offered in enumerate(self.intents):
-                if scores[index] > 0 and offered & asked:
-                    scores[index] *= 1 + INTENT_BOOST
+                shared = offered & asked
+                if scores[index] > 0 and shared:
+                    scores[index] *= 1 + max(self.intent_boost[intent] for intent in shared)
         votes = votes or {}
         for index, entry in enumerate(self.entries):
             if scores[index] > 0 and entry.key in votes:
@@ -269,6 +272,18 @@ class FaqIndex:
             for group in self.analyser.group_of.get(word, ()):
                 words.update(self.analyser.groups[group])
         return words
+
+
+def _intent_boosts(offered: Sequence[frozenset[str]]) -> dict[str, float]:
+    """Each intent's boost: ``INTENT_BOOST`` times its inverse question frequency (1 for the rarest)."""
+    count = len(offered)
+    if count < 2:
+        return dict.fromkeys(INTENT_CUES, INTENT_BOOST)
+    boosts = {}
+    for intent in INTENT_CUES:
+        having = sum(intent in found for found in offered)
+        boosts[intent] = INTENT_BOOST * math.log(count / max(having, 1)) / math.log(count)
+    return boosts
 
 
 def warm_up() -> None:

@@ -21,7 +21,7 @@ def test_the_demo_loads_its_content_and_a_second_run_writes_nothing():
 
     demo.load(io.StringIO())
 
-    assert counts == (21, 98, 31, 11)
+    assert counts == (21, 98, 33, 11)
     assert counts == (
         Article.objects.count(),
         Faq.objects.count(),
