@@ -195,3 +195,45 @@ def test_a_web_process_loads_the_word_dictionary_at_start_up_not_on_its_first_se
     )
 
     assert started.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("高企认定奖励多少钱", {"amount", "benefit"}),
+        ("审批要多少天", {"time"}),  # a number of days is a time, not an amount
+        ("怎么申请研发补贴", {"procedure"}),
+        ("这个有没有补贴", {"benefit"}),
+        ("我们符合条件吗", {"eligibility"}),
+        ("公司能晚点交社保吗", {"can"}),
+        ("兼职要不要交社保", {"need"}),
+        ("四证齐发是啥意思", {"definition"}),
+        ("社保", set()),
+    ],
+)
+def test_what_a_question_asks_is_read_from_its_wording(text, asked):
+    assert ranking.intents(text) == asked
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first"),
+    [
+        ("高企门槛高吗", "conditions"),
+        ("高企能拿多少钱", "benefits"),
+        ("高企啥时候报", "dates"),
+    ],
+)
+def test_among_questions_on_one_subject_the_one_asking_what_the_visitor_asks_comes_first(
+    query, expected_first
+):
+    subject = "高企 高新技术企业 认定"
+    index = ranking.FaqIndex(
+        [
+            ranking.Entry("dates", "高新技术企业认定什么时候申报？", subject, "每年两批。"),
+            ranking.Entry("conditions", "高新技术企业认定需要满足哪些条件？", subject, "见认定办法。"),
+            ranking.Entry("benefits", "高新技术企业有什么好处？", subject, "见优惠政策。"),
+        ],
+        synonym_groups=[["高企", "高新技术企业"]],
+    )
+
+    assert index.search(query)[0].key == expected_first
