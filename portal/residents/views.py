@@ -21,6 +21,7 @@ from portal.residents import selectors, services
 from portal.residents.access import current_person, resident_required
 from portal.residents.forms import DataExportForm, IdSuffixForm, MobileForm, SmsCodeForm
 from portal.residents.masking import mask_mobile
+from portal.residents.models import normalize_mobile
 
 SESSION_MOBILE = "resident_login_mobile"
 SESSION_NEXT = "resident_login_next"
@@ -116,6 +117,7 @@ def login_mobile(request):
         except services.ResidentError as exc:
             form.add_error("mobile", str(exc))
         else:
+            mobile = normalize_mobile(mobile)
             request.session[SESSION_MOBILE] = mobile
             request.session.pop(SESSION_CODE_OK, None)
             messages.success(
