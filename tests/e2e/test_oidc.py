@@ -1,15 +1,19 @@
 """The provincial identity login in the browser, through a real OpenID Provider (tests/oidc/provider.js)."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
+from axe_playwright_python.sync_playwright import Axe
 
+from portal.residents import sms
 from portal.residents.models import Person
 from subsidies.matching import match_run_execute
 from subsidies.models import Award, AwardStatus
 from subsidies.services import awards_review_bulk, run_release
 from tests.e2e.test_subsidies import HIGH_TECH
+from tests.e2e.test_walk import AXE_OPTIONS, BLOCKING
 from tests.factories import AnnualReportFactory, EnterpriseFactory, QualificationFactory, StaffFactory
 from tests.oidc.op import ID_NUMBER, USCC, provider_now, running_provider
 from tests.residents.factories import PersonFactory, PurchaseBuyerFactory
@@ -108,3 +112,48 @@ def test_a_resident_logs_in_with_the_provincial_identity_and_sees_their_purchase
         assert screenshot("privacy-accepted").exists()
 
     assert Person.objects.get(pk=person.pk).privacy_accepted_at is not None
+
+
+def _blocking_violations(page) -> list:
+    violations = Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations if v["impact"] in BLOCKING]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_resident_logs_in_by_sms_code_and_the_resident_pages_pass_axe(page, screenshot, settings):
+    settings.SMS_GATEWAY = "portal.residents.sms.LocmemGateway"
+    sms.outbox.clear()
+    person = PersonFactory(id_number=ID_NUMBER, name="李秀英", mobile="13812345678")
+    PurchaseBuyerFactory(person=person, purchase__address="郑州高新区梧桐街 8 号 2 单元 301")
+
+    page.goto("/accounts/login/")
+    page.click("#resident-sms-login a")
+    page.wait_for_url("**/resident/login/")
+    assert _blocking_violations(page) == []
+    page.fill("input[name=mobile]", "13812345678")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/resident/login/code/")
+    assert _blocking_violations(page) == []
+    code = re.search(r"验证码是 (\d{6})", sms.outbox[-1][1])[1]
+    page.fill("input[name=code]", code)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/resident/login/identity/")
+    page.fill("input[name=id_suffix]", "000000" if ID_NUMBER[-6:] != "000000" else "111111")
+    page.click("main button[type=submit]")
+    assert "身份证号后六位与购房记录不符" in page.locator(".error-summary").inner_text()
+    assert _blocking_violations(page) == []
+    assert screenshot("wrong-suffix").exists()
+    page.fill("input[name=id_suffix]", ID_NUMBER[-6:])
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/resident/")
+    assert "郑州高新区梧桐街 8 号 2 单元 301" in page.locator("#purchases").inner_text()
+    assert _blocking_violations(page) == []
+
+    for path, name in (("/resident/privacy/", "privacy"), ("/resident/my-data/", "my-data")):
+        page.goto(path)
+        assert _blocking_violations(page) == [], path
+        assert screenshot(name).exists()
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto("/resident/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert screenshot("phone").exists()
