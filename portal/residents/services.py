@@ -590,7 +590,7 @@ def resident_user_for(*, person: Person):
     from django.contrib.auth import get_user_model
 
     user_model = get_user_model()
-    person = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+    person = Person.objects.select_for_update().get(pk=person.pk)
     user = person.user
     if user is None:
         user = user_model(username=f"resident-{person.pk}", display_name=person.masked_name)

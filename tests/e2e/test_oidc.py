@@ -157,3 +157,21 @@ def test_a_resident_logs_in_by_sms_code_and_the_resident_pages_pass_axe(page, sc
     page.goto("/resident/")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert screenshot("phone").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_enterprise_not_in_the_registry_is_told_how_to_register(page, screenshot, provider):
+    with time_machine.travel(provider_now(provider), tick=True):
+        page.goto("/accounts/login/")
+        page.click("text=法人登录（企业）")
+        _sign_in_at_the_provider(page, provider, "corp-unknown")
+        page.wait_for_selector("#oidc-refused")
+
+        refusal = page.locator("#oidc-refused").inner_text()
+        assert "企业尚未纳入园区企业服务" in refusal
+        assert "园区政务服务中心登记" in refusal
+        assert page.locator("header.site-header").is_visible()
+        assert _blocking_violations(page) == []
+        assert screenshot("refused").exists()
+        page.click("#oidc-refused >> text=返回登录页")
+        page.wait_for_url("**/accounts/login/")
