@@ -6,8 +6,10 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal.accounts.models import SecurityEvent
@@ -234,3 +236,18 @@ def test_the_resident_downloads_what_the_portal_holds_about_them(resident_client
     csv = resident_client.post("/resident/my-data/", {"fmt": "csv"})
     assert csv["Content-Type"] == "text/csv; charset=utf-8"
     assert ID_NUMBER in csv.content.decode()
+
+
+def test_the_home_costs_the_same_queries_whatever_the_number_of_purchases(
+    resident_client, buyer, django_assert_num_queries
+):
+    with CaptureQueriesContext(connection) as one:
+        resident_client.get("/resident/")
+    for _ in range(3):
+        PurchaseBuyerFactory(person=buyer, position=1)
+        PurchaseBuyerFactory(purchase=buyer.purchases.last(), position=2)
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = resident_client.get("/resident/").content.decode()
+
+    assert page.count('class="purchase"') == 4
