@@ -38,7 +38,6 @@ from portal.residents.models import Person
 LEGAL = "legal"
 NATURAL = "natural"
 KINDS = (LEGAL, NATURAL)
-SESSION_KIND = "oidc_kind"
 # The session login of an OIDC user: its rows are plain users, so the model backend reloads them.
 SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -228,8 +227,6 @@ class OIDCStartView(OIDCAuthenticationRequestView):
                 status=404,
                 record=False,
             )
-        kind = request.GET.get("kind", "")
-        request.session[SESSION_KIND] = kind if kind in KINDS else ""
         return super().get(request)
 
     def get_extra_params(self, request):
@@ -304,7 +301,6 @@ class OIDCCallbackView(View):
         if user.is_staff or user.is_superuser or user.department_id is not None:
             return _refused_page(request, _staff_refused(user.get_username()))
         next_url = request.session.pop("oidc_login_next", None)
-        request.session.pop(SESSION_KIND, None)
         auth.login(request, user, backend=SESSION_BACKEND)
         if next_url:
             return redirect(next_url)

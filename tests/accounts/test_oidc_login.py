@@ -216,3 +216,20 @@ def test_the_login_page_offers_the_provincial_login_when_configured(client):
     assert "统一身份认证登录" in page
     assert "/oidc/start/?kind=legal" in page
     assert "/oidc/start/?kind=natural" in page
+
+
+def test_the_login_starts_with_pkce_a_nonce_and_the_kind_the_person_chose(client, provider):
+    from urllib.parse import parse_qs, urlsplit
+
+    location = client.get("/oidc/start/?kind=natural&next=/resident/my-data/")["Location"]
+
+    parts = urlsplit(location)
+    query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{provider.issuer}/auth"
+    assert query["client_id"] == "zone-portal"
+    assert query["redirect_uri"] == "http://testserver/oidc/callback/"
+    assert query["code_challenge_method"] == "S256"
+    assert len(query["code_challenge"]) == 43
+    assert query["nonce"] and query["state"]
+    assert query["user_type"] == "natural"
+    assert query["scope"] == "openid profile province"
