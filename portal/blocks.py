@@ -1,9 +1,10 @@
-"""Blocks that apps contribute to shared pages: the home page, the enterprise dashboard (/me/) and the
-staff home in admin.
+"""Blocks that apps contribute to shared pages: the home page, the enterprise dashboard (/me/), the
+resident home (/resident/, where the household subsidies go) and the staff home in admin.
 
-An app that has something to show offers a ``blocks.py`` with ``home(request)``, ``dashboard(request)``
-and/or ``staff(request)``; each returns ``None`` or a dict with ``order`` (smaller first), ``template`` and
-the template's context. Discovery keeps the shell free of imports from the apps above it.
+An app that has something to show offers a ``blocks.py`` with ``home(request)``, ``dashboard(request)``,
+``resident(request)`` and/or ``staff(request)``; each returns ``None`` or a dict with ``order`` (smaller
+first), ``template`` and the template's context. Discovery keeps the shell free of imports from the apps
+above it.
 """
 
 from importlib import import_module
@@ -15,7 +16,7 @@ _PROJECT_APPS = ("portal.", "policies", "subsidies", "projects")
 
 
 def collect(request, page: str) -> list[dict]:
-    """Every block the installed apps offer for ``page`` ("home", "dashboard" or "staff")."""
+    """Every block the installed apps offer for ``page`` ("home", "dashboard", "resident" or "staff")."""
     blocks = []
     for module in _blocks_modules():
         offer = getattr(module, page, None)

@@ -308,6 +308,26 @@ SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
 SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
 
+# The province's identity (统一身份认证, OpenID Connect) for enterprises (法人) and residents (自然人),
+# through mozilla-django-oidc: authorization code flow with PKCE, RS256 ID tokens checked against the
+# provider's keys.
+# The login page offers it only when every one of these is set (portal.accounts.security.oidc_configured).
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid profile province")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc:callback"
+OIDC_TIMEOUT = env.float("OIDC_TIMEOUT", default=10.0)
+# The provider's and the portal's clocks may differ by this much when checking a token's times.
+OIDC_CLOCK_LEEWAY_SECONDS = env.int("OIDC_CLOCK_LEEWAY_SECONDS", default=60)
+
 # Production hardening: `manage.py check --deploy` is clean when DJANGO_DEBUG is off.
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -338,7 +358,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Pages and API routes with an enterprise's own data: never kept by a browser or proxy cache.
-NO_STORE_PATHS = ("/me/", "/api/v1/awards/", "/api/v1/problems/", "/servicedesk/attachments/")
+NO_STORE_PATHS = ("/me/", "/resident/", "/api/v1/awards/", "/api/v1/problems/", "/servicedesk/attachments/")
 SESSION_COOKIE_HTTPONLY = True
 
 LOGGING = {

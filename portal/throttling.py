@@ -98,6 +98,10 @@ def _always(request: HttpRequest) -> bool:
 # here (the DRF throttles and the web server's own limits cover bulk reading); submitting and searching are.
 LIMITED_PAGES = {
     "accounts:login": ("login", _posted),
+    "residents:login": ("login", _posted),
+    "residents:login_code": ("login", _posted),
+    "residents:login_identity": ("login", _posted),
+    "oidc:start": ("login", _always),
     "subsidies:calculator": ("calculator", _posted),
     "content:faq_answers": ("faq_answers", _always),
     "content:faq_feedback": ("faq_vote", _posted),

@@ -20,6 +20,7 @@ APP_URLS = (
     "policies.urls",
     "subsidies.urls",
     "projects.urls",
+    "portal.residents.urls",
 )
 
 admin.site.site_header = format_lazy("{} {}", settings.ZONE_NAME, gettext_lazy("企业服务门户 · 管理后台"))
@@ -60,6 +61,7 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("oidc/", include("portal.oidc")),
     *pages,
 ]
 

@@ -103,3 +103,20 @@ def lockout_response(request, original_response=None, credentials=None):
     response = render(request, "accounts/locked.html", context, status=429)
     response["Retry-After"] = str(max(1, int((unlocks_at - timezone.now()).total_seconds())))
     return response
+
+
+# What the provincial identity login needs; without all of them the login page does not offer it.
+OIDC_REQUIRED_SETTINGS = (
+    "OIDC_OP_ISSUER",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+    "OIDC_RP_CLIENT_ID",
+    "OIDC_RP_CLIENT_SECRET",
+)
+
+
+def oidc_configured() -> bool:
+    """Whether the provincial identity login (统一身份认证) is set up: every one of its settings named."""
+    return all(getattr(settings, name, "") for name in OIDC_REQUIRED_SETTINGS)

@@ -41,6 +41,36 @@ def enterprise_user_create(
     return user
 
 
+@transaction.atomic
+def enterprise_member_link(*, enterprise, username: str, role: str, display_name: str = "") -> User:
+    """The login of a member vouched for by the provincial identity: found by its username, or created.
+
+    The identity provider is the authority on who acts for which enterprise and in what role, so an existing
+    member takes the role the token gives; a login of another enterprise, or of staff, is refused.
+    """
+    if role not in EnterpriseRole.values:
+        raise AccountError(_("角色必须是 owner（法定代表人）或 agent（经办人）。"))
+    user = User.objects.select_for_update().filter(username=username).first()
+    if user is None:
+        user = User(username=username, enterprise=enterprise, enterprise_role=role, display_name=display_name)
+        # No local password: this login exists only through the identity provider.
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        return user
+    if user.is_staff or user.is_superuser or user.department_id is not None:
+        raise AccountError(_("园区工作人员账号不能通过统一身份认证登录。"))
+    if user.enterprise_id != enterprise.pk:
+        raise AccountError(_("该账号属于其他企业。"))
+    updates = {"enterprise_role": role, **({"display_name": display_name} if display_name else {})}
+    changed = [field for field, value in updates.items() if getattr(user, field) != value]
+    for field in changed:
+        setattr(user, field, updates[field])
+    if changed:
+        user.save(update_fields=changed)
+    return user
+
+
 def notify(
     *,
     recipients: Iterable[User],

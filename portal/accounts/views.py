@@ -11,6 +11,7 @@ from django_otp import login as otp_login
 from portal import blocks
 from portal.accounts import selectors, services
 from portal.accounts.forms import LoginForm
+from portal.accounts.security import oidc_configured
 from portal.params import id_param
 
 
@@ -18,6 +19,9 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "oidc_enabled": oidc_configured()}
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -38,7 +42,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def dashboard(request):
-    """我的主页: what the portal holds for the logged-in user's enterprise."""
+    """我的主页: what the portal holds for the logged-in user's enterprise; residents have their own home."""
+    if request.user.enterprise_id is None and hasattr(request.user, "resident_person"):
+        return redirect("residents:home")
     return render(request, "accounts/dashboard.html", {"blocks": blocks.collect(request, "dashboard")})
 
 

@@ -147,7 +147,14 @@ class PersonAdmin(PurposeGateAdmin):
     list_display = ("masked_name", "masked_id_number", "masked_mobile", "purchase_count", "created_at")
     search_fields = ("name",)
     search_help_text = _("输入完整身份证号或手机号精确查找，或输入姓名")
-    fields = ("masked_name", "masked_id_number", "masked_mobile", "created_at", "updated_at")
+    fields = (
+        "masked_name",
+        "masked_id_number",
+        "masked_mobile",
+        "privacy_accepted_at",
+        "created_at",
+        "updated_at",
+    )
     readonly_fields = fields
     inlines = [PurchaseOfPersonInline]
     actions = ["export_masked"]

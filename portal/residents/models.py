@@ -88,6 +88,17 @@ class Person(models.Model):
     mobile_hash = models.CharField(
         _("手机号检索码"), max_length=64, blank=True, db_index=True, editable=False
     )
+    # The portal login of the resident: set at their first login (provincial identity or SMS code).
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("门户账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident_person",
+    )
+    # When the resident accepted the privacy notice; nothing is confirmed on their behalf before it.
+    privacy_accepted_at = models.DateTimeField(_("同意个人信息告知书时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now, editable=False)
 

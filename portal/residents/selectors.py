@@ -35,3 +35,16 @@ def persons_by_mobile_hash(*, mobile_hash: str) -> QuerySet[Person]:
 def purchase_buyers(*, purchase: HousePurchase) -> QuerySet[PurchaseBuyer]:
     """A purchase's household, 主购房人 first."""
     return PurchaseBuyer.objects.filter(purchase=purchase).select_related("person").order_by("position")
+
+
+def purchases_of(*, person: Person) -> QuerySet[HousePurchase]:
+    """A resident's own purchases with their households, in two queries whatever their number."""
+    return (
+        HousePurchase.objects.filter(buyer_links__person=person)
+        .prefetch_related(
+            Prefetch(
+                "buyer_links", queryset=PurchaseBuyer.objects.select_related("person").order_by("position")
+            )
+        )
+        .order_by("-contract_date", "-id")
+    )

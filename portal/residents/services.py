@@ -575,3 +575,46 @@ def identity_verify(*, mobile: str, id_suffix: str) -> Person:
             "身份证号后六位与购房记录不符，还可尝试 %(n)s 次。"
         ) % {"n": SMS_MAX_FAILURES - sms_code.failed_attempts}
     raise ResidentError(problem)
+
+
+# Residents' own logins and consent
+
+
+@transaction.atomic
+def resident_user_for(*, person: Person):
+    """The portal login of a resident whose identity was just proven: the one linked, or a new one.
+
+    Used by both ways in (the provincial identity and the SMS code), so a resident has one login whichever
+    they use. Staff logins are never linked here: a resident session carries no staff rights.
+    """
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    user = person.user
+    if user is None:
+        user = user_model(username=f"resident-{person.pk}", display_name=person.masked_name)
+        # No local password: the resident proves who they are each time.
+        user.set_unusable_password()
+        user.save()
+        person.user = user
+        person.save(update_fields=["user"])
+    if user.is_staff or user.is_superuser or user.department_id is not None:
+        raise ResidentError(
+            gettext("园区工作人员账号不能以居民身份登录，请使用工作人员账号、密码和动态口令登录。")
+        )
+    if not user.is_active:
+        raise ResidentError(
+            gettext("该居民账号已停用，请拨打服务热线 %(hotline)s 咨询。") % {"hotline": _hotline()}
+        )
+    return user
+
+
+@transaction.atomic
+def privacy_notice_accept(*, person: Person) -> Person:
+    """Record that the resident accepted the privacy notice; the first acceptance's time is kept."""
+    Person.objects.filter(pk=person.pk, privacy_accepted_at__isnull=True).update(
+        privacy_accepted_at=timezone.now()
+    )
+    person.refresh_from_db(fields=["privacy_accepted_at"])
+    return person
