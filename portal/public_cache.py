@@ -17,6 +17,7 @@ its middleware, so a stored page holds nothing that belongs to one visitor.
 
 import functools
 import hashlib
+import logging
 import re
 import time
 
@@ -29,7 +30,10 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import _unmask_cipher_token, get_token
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "public:generation"
 # What the public pages and the figures read: a save or delete of one of these moves the generation on.
@@ -78,9 +82,13 @@ def generation() -> int:
 
 def _bump() -> None:
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.add(GENERATION_KEY, time.time_ns(), None)
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:
+            cache.add(GENERATION_KEY, time.time_ns(), None)
+    except Exception:
+        # A cache that cannot be reached serves no copies either; the write itself must not fail for it.
+        logger.warning("public cache: the generation could not be moved on", exc_info=True)
 
 
 def invalidate(using: str = DEFAULT_DB_ALIAS) -> None:
@@ -89,17 +97,9 @@ def invalidate(using: str = DEFAULT_DB_ALIAS) -> None:
     connection = connections[using]
     if not connection.in_atomic_block:
         return
-    # One commit callback per transaction, however many rows it saves.
-    outermost = id(connection.atomic_blocks[0])
-    if getattr(connection, "_public_cache_pending", None) == outermost:
-        return
-    connection._public_cache_pending = outermost
-
-    def after_commit() -> None:
-        connection._public_cache_pending = None
-        _bump()
-
-    transaction.on_commit(after_commit, using=using)
+    # One commit callback per transaction, however many rows it saves (a rolled-back one forgets it).
+    if not any(entry[1] is _bump for entry in connection.run_on_commit):
+        transaction.on_commit(_bump, using=using)
 
 
 def _on_change(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
@@ -184,6 +184,8 @@ def _served_copy(request: HttpRequest, stored: dict) -> HttpResponse:
     response = HttpResponse(text.encode(stored["charset"]))
     for name, value in stored["headers"].items():
         response[name] = value
+    # The copy depends on the language, elderly-mode and session cookies, as the page it was made from.
+    patch_vary_headers(response, ("Cookie",))
     return response
 
 
@@ -198,8 +200,13 @@ def cache_public(view=None, *, by_accept: bool = False):
         def wrapped(request, *args, **kwargs):
             if not _cacheable_request(request):
                 return view_func(request, *args, **kwargs)
-            key = _key(request, by_accept=by_accept)
-            stored = cache.get(key)
+            try:
+                key = _key(request, by_accept=by_accept)
+                stored = cache.get(key)
+            except Exception:
+                # The page is made as if there were no cache rather than refused.
+                logger.warning("public cache: unreachable", exc_info=True)
+                return view_func(request, *args, **kwargs)
             if stored is not None:
                 return _served_copy(request, stored)
             response = view_func(request, *args, **kwargs)
@@ -208,7 +215,10 @@ def cache_public(view=None, *, by_accept: bool = False):
             if _storable(request, response):
                 copy = _stored_copy(request, response)
                 if copy is not None:
-                    cache.set(key, copy, settings.PUBLIC_CACHE_SECONDS)
+                    try:
+                        cache.set(key, copy, settings.PUBLIC_CACHE_SECONDS)
+                    except Exception:
+                        logger.warning("public cache: the page could not be kept", exc_info=True)
             return response
 
         return wrapped

@@ -231,3 +231,16 @@ def test_the_day_is_part_of_the_key(rf):
         tomorrow = public_cache._key(rf.get("/"), by_accept=False)
 
     assert today != tomorrow
+
+
+def test_an_unreachable_cache_neither_refuses_a_page_nor_a_save(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+
+    article = ArticleFactory(title="高新区举办人才招聘会")
+
+    assert article.title in client.get("/news/").content.decode()
