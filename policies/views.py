@@ -14,6 +14,7 @@ from policies.forms import SubscriptionForm
 from policies.models import Attachment, PolicyStatus
 from policies.rendering import plain_text, render_markdown
 from policies.sections import collect_sections
+from portal import public_cache
 from portal.attachments import attachment_response
 from portal.params import year_param
 from portal.search import highlight, query_notice, snippet
@@ -21,6 +22,7 @@ from portal.search import highlight, query_notice, snippet
 PAGE_SIZE = 20
 
 
+@public_cache.cache_public
 def policy_list(request):
     """政策库: every public policy, newest first; filters and Chinese search."""
     q = request.GET.get("q", "")
@@ -68,6 +70,7 @@ def _policy_or_404(request, code: str):
     return policy
 
 
+@public_cache.cache_public
 def policy_detail(request, code: str):
     """One policy: its text, guide (申兑指南), attachments, and what other parts add (its schemes)."""
     policy = _policy_or_404(request, code)
@@ -80,6 +83,7 @@ def policy_detail(request, code: str):
     return render(request, "policies/detail.html", context)
 
 
+@public_cache.cache_public
 def policy_print(request, code: str):
     """The policy as a printable page."""
     policy = _policy_or_404(request, code)

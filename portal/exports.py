@@ -5,19 +5,27 @@ formula: an enterprise name ``=HYPERLINK(...)`` or a note ``=1+1`` in an export 
 injection, OWASP). Text that begins so gets a leading apostrophe, which spreadsheet programs show as plain
 text; in XLSX the cell is also written with the string data type, so it is never stored as a formula.
 Numbers and dates stay numbers and dates (a negative amount is a number, not a formula).
+
+Downloads stream, so memory does not grow with rows: CSV lines are made as the response is sent, and an
+XLSX is written by openpyxl's write-only mode (rows go to disk as they come) to a temporary file, which the
+response sends and the file system forgets when it is closed.
 """
 
 import csv
 import datetime as dt
-import io
+import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import BinaryIO
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"  # so that spreadsheet programs read the Chinese text as UTF-8
 _KEPT_TYPES = (int, float, Decimal, dt.date, dt.datetime, dt.time)
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def safe_text(text: str) -> str:
@@ -71,22 +79,82 @@ def csv_text(header: Iterable, rows: Iterable[Iterable], *, bom: bool = True) ->
 
 def csv_response(*, filename: str, header: Iterable, rows: Iterable[Iterable]) -> StreamingHttpResponse:
     """A streamed CSV download."""
-    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_lines(header, rows), content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def xlsx_append(sheet, row: Iterable) -> None:
-    """Append a row to an openpyxl sheet; text cells are safe text of the string data type."""
-    values = [safe_value(v) for v in row]
-    sheet.append(values)
-    number = sheet.max_row
-    for column, value in enumerate(values, start=1):
+def xlsx_write_only():
+    """A workbook whose rows go to disk as they are appended (openpyxl's write-only mode)."""
+    from openpyxl import Workbook
+
+    return Workbook(write_only=True)
+
+
+def xlsx_row(sheet, row: Iterable, *, formats: dict[int, str] | None = None, **styles) -> None:
+    """Append a row to a write-only sheet: text cells are safe text of the string data type.
+
+    ``formats`` gives number formats by column (from 0); ``styles`` (``font``, ``fill``, ``alignment``)
+    apply to every cell of the row.
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for column, value in enumerate(row):
+        value = safe_value(value)
+        cell = WriteOnlyCell(sheet, value=value)
         if isinstance(value, str):
-            sheet.cell(row=number, column=column).data_type = "s"
+            cell.data_type = "s"
+        if formats and column in formats:
+            cell.number_format = formats[column]
+        for name, style in styles.items():
+            setattr(cell, name, style)
+        cells.append(cell)
+    sheet.append(cells)
 
 
-def xlsx_bytes(workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def xlsx_file(workbook) -> BinaryIO:
+    """The workbook saved to a temporary file, read from its start; the file is gone once closed."""
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - the response (or Download.read) closes it
+    try:
+        workbook.save(file)
+    except BaseException:
+        file.close()
+        raise
+    file.seek(0)
+    return file
+
+
+@dataclass(frozen=True)
+class Download:
+    """An export ready to send: CSV lines still to be made, or an XLSX in a temporary file."""
+
+    filename: str
+    content_type: str
+    lines: Iterator[str] | None = None
+    file: BinaryIO | None = None
+
+    def response(self) -> StreamingHttpResponse | FileResponse:
+        """The download as a response that streams (the CSV lines, or the file in blocks)."""
+        if self.file is not None:
+            return FileResponse(
+                self.file, as_attachment=True, filename=self.filename, content_type=self.content_type
+            )
+        response = StreamingHttpResponse(self.lines, content_type=self.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}"'
+        return response
+
+    def read(self) -> bytes:
+        """The whole file at once (for a command or a check, not for a response)."""
+        if self.file is not None:
+            with self.file:
+                return self.file.read()
+        return "".join(self.lines).encode("utf-8")
+
+
+def csv_download(*, filename: str, header: Iterable, rows: Iterable[Iterable]) -> Download:
+    return Download(filename=filename, content_type=CSV_CONTENT_TYPE, lines=csv_lines(header, rows))
+
+
+def xlsx_download(*, filename: str, workbook) -> Download:
+    return Download(filename=filename, content_type=XLSX_CONTENT_TYPE, file=xlsx_file(workbook))

@@ -237,6 +237,9 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Anonymous public pages and the stats figures are cached until a public record changes (portal.public_cache);
+# this bounds every entry anyway, in seconds. 0 turns the page cache off.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
 # A task a worker took and never acknowledged (the worker died) goes back to the queue after this many
 # seconds; every task must finish well within it, or it would be delivered twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}

@@ -2,8 +2,9 @@
 
 Each part that counts something offers a ``stats.py`` with ``figures(*, start, end) -> dict`` returning
 its keys of the stats API (money as strings of 元, rates as floats 0..1). A part that is not built offers
-none, and its keys are absent — never guessed. Results are cached per period; any service that changes
-the records behind a figure calls ``invalidate()``, and entries expire after ``CACHE_SECONDS`` anyway.
+none, and its keys are absent — never guessed. Results are cached per period under the public generation
+(``portal.public_cache``): saving a record behind a figure moves it on, a service that changes such records in
+bulk calls ``invalidate()``, and entries expire after ``CACHE_SECONDS`` anyway.
 """
 
 import datetime as dt
@@ -11,6 +12,8 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.core.cache import cache
+
+from portal import public_cache
 
 STATS_MODULES = (
     "portal.enterprises.stats",
@@ -20,20 +23,16 @@ STATS_MODULES = (
     "subsidies.stats",
 )
 CACHE_SECONDS = 600
-_VERSION_KEY = "stats:version"
 
 
 def invalidate() -> None:
-    """Forget every cached period: the records behind the figures changed."""
-    try:
-        cache.incr(_VERSION_KEY)
-    except ValueError:
-        cache.set(_VERSION_KEY, 2, None)
+    """Forget every cached period and public page: the records behind the figures changed."""
+    public_cache.invalidate()
 
 
 def latest_day(*, until: dt.date) -> dt.date | None:
     """The last day up to ``until`` on which a built part recorded something its figures count."""
-    version = cache.get_or_set(_VERSION_KEY, 1, None)
+    version = public_cache.generation()
     key = f"stats:{version}:latest:{until.isoformat()}"
     cached = cache.get(key)
     if cached is not None:
@@ -52,7 +51,7 @@ def latest_day(*, until: dt.date) -> dt.date | None:
 
 def figures(*, start: dt.date, end: dt.date) -> dict:
     """Every figure the built parts can compute for ``start``..``end`` (both days included)."""
-    version = cache.get_or_set(_VERSION_KEY, 1, None)
+    version = public_cache.generation()
     key = f"stats:{version}:{start.isoformat()}:{end.isoformat()}"
     cached = cache.get(key)
     if cached is not None:

@@ -18,13 +18,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.static import serve
 
-from portal import blocks
+from portal import blocks, public_cache
 
 # The pages every government site carries (GB/T 政府网站 norms), each one template under templates/site/.
 SITE_PAGES = ("sitemap", "contact", "privacy", "help", "accessibility")
 ELDER_MODE_MAX_AGE = 365 * 24 * 3600
 
 
+@public_cache.cache_public
 def home(request):
     return render(request, "home.html", {"blocks": blocks.collect(request, "home")})
 

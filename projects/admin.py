@@ -4,11 +4,12 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import flatten_fieldsets
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.exports import XLSX_CONTENT_TYPE
 from portal.workdays.checks import warn_in_admin
 from portal.workdays.selectors import WorkCalendar
 from projects import exports, selectors, services
@@ -743,11 +744,12 @@ class DispatchAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("下载所选调度清单（XLSX）"), permissions=["view"])
     def download_xlsx(self, request, queryset):
         dispatches = queryset.select_related("coordinator").prefetch_related("items__project__enterprise")
-        response = HttpResponse(
+        response = FileResponse(
             exports.dispatch_workbook(dispatches),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            as_attachment=True,
+            filename="dispatch.xlsx",
+            content_type=XLSX_CONTENT_TYPE,
         )
-        response["Content-Disposition"] = 'attachment; filename="dispatch.xlsx"'
         response["X-Content-Type-Options"] = "nosniff"
         return response
 

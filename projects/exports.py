@@ -1,12 +1,13 @@
 """The weekly dispatch as an XLSX workbook: one sheet per coordinator, ready to print for the meeting."""
 
 import re
+from typing import BinaryIO
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from portal import exports
 
@@ -25,34 +26,35 @@ COLUMNS = [
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-def dispatch_workbook(dispatches) -> bytes:
-    """The dispatches (items prefetched) as one workbook, a sheet per coordinator."""
-    book = Workbook()
-    book.remove(book.active)
+def dispatch_workbook(dispatches) -> BinaryIO:
+    """The dispatches (items prefetched) as one workbook, a sheet per coordinator, in a temporary file.
+
+    Written in openpyxl's write-only mode, so memory does not grow with the items: each sheet's layout
+    (widths, the merged title, frozen header) is declared before its rows.
+    """
+    book = exports.xlsx_write_only()
     used: set[str] = set()
+    wrap = Alignment(wrap_text=True, vertical="top")
     for dispatch in dispatches:
         sheet = book.create_sheet(_sheet_title(str(dispatch.coordinator), used))
-        exports.xlsx_append(
-            sheet,
-            [
-                _("%(week)s 周重点项目调度清单 · 分包人：%(who)s · 生成于 %(at)s")
-                % {
-                    "week": dispatch.week_start.isoformat(),
-                    "who": dispatch.coordinator,
-                    "at": timezone.localtime(dispatch.generated_at).strftime("%Y-%m-%d %H:%M"),
-                }
-            ],
-        )
-        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(COLUMNS))
-        sheet["A1"].font = Font(bold=True, size=13)
-        exports.xlsx_append(sheet, [str(title) for title, _width in COLUMNS])
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="F0F2F5")
         for index, (_title, width) in enumerate(COLUMNS, start=1):
-            sheet.column_dimensions[sheet.cell(row=2, column=index).column_letter].width = width
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.merged_cells.add(f"A1:{get_column_letter(len(COLUMNS))}1")
+        sheet.freeze_panes = "A3"
+        title = _("%(week)s 周重点项目调度清单 · 分包人：%(who)s · 生成于 %(at)s") % {
+            "week": dispatch.week_start.isoformat(),
+            "who": dispatch.coordinator,
+            "at": timezone.localtime(dispatch.generated_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        exports.xlsx_row(sheet, [title], font=Font(bold=True, size=13))
+        exports.xlsx_row(
+            sheet,
+            [str(title) for title, _width in COLUMNS],
+            font=Font(bold=True),
+            fill=PatternFill("solid", fgColor="F0F2F5"),
+        )
         for number, item in enumerate(dispatch.items.all(), start=1):
-            exports.xlsx_append(
+            exports.xlsx_row(
                 sheet,
                 [
                     number,
@@ -66,17 +68,14 @@ def dispatch_workbook(dispatches) -> bytes:
                     item.note,
                     item.resolution,
                 ],
+                alignment=wrap,
             )
-        for row in sheet.iter_rows(min_row=3):
-            for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "A3"
         if dispatch.note:
-            exports.xlsx_append(sheet, [])
-            exports.xlsx_append(sheet, [_("调度纪要"), dispatch.note])
+            exports.xlsx_row(sheet, [])
+            exports.xlsx_row(sheet, [_("调度纪要"), dispatch.note], alignment=wrap)
     if not book.sheetnames:
         book.create_sheet(_("调度清单"))
-    return exports.xlsx_bytes(book)
+    return exports.xlsx_file(book)
 
 
 def _sheet_title(name: str, used: set[str]) -> str:

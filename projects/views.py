@@ -8,7 +8,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -161,7 +161,7 @@ def dispatch_xlsx(request):
     if not dispatches:
         raise Http404(_("该周没有调度清单。"))
     name = _("重点项目调度清单-%(week)s.xlsx") % {"week": week.isoformat()}
-    response = HttpResponse(exports.dispatch_workbook(dispatches), content_type=XLSX)
+    response = FileResponse(exports.dispatch_workbook(dispatches), content_type=XLSX)
     response["Content-Disposition"] = (
         f"attachment; filename=\"dispatch-{week.isoformat()}.xlsx\"; filename*=UTF-8''{quote(name)}"
     )

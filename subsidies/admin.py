@@ -5,7 +5,7 @@ Every action and every button calls a service; the admin never writes an award o
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -517,18 +517,11 @@ class PaymentBatchAdmin(RecordAdmin):
             raise PermissionDenied
         batch = get_object_or_404(PaymentBatch, pk=pk)
         try:
-            content = services.payment_batch_export(batch=batch, fmt=fmt, user=request.user)
+            download = services.payment_batch_export(batch=batch, fmt=fmt, user=request.user)
         except services.AwardError as exc:
             self.message_user(request, str(exc), level=messages.ERROR)
             return redirect("admin:subsidies_paymentbatch_change", pk)
-        content_type = (
-            "text/csv; charset=utf-8"
-            if fmt == "csv"
-            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response = HttpResponse(content, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="payment-batch-{batch.pk}.{fmt}"'
-        return response
+        return download.response()
 
     def mark_paid_view(self, request, pk: int):
         """Record that the bank paid the batch, with its reference."""

@@ -10,6 +10,9 @@ class ContentConfig(AppConfig):
     def ready(self) -> None:
         # A 政策解读 article links to its policy; the policy page links back through this section.
         from policies.sections import register_policy_section
+        from portal import public_cache
         from portal.content.sections import policy_interpretations
 
         register_policy_section(policy_interpretations)
+        # Saving anything a public page or figure shows moves the public cache's generation on.
+        public_cache.connect_signals()

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from portal import public_cache
 from portal.content import api, feeds, views
 
 app_name = "content"
@@ -22,5 +23,5 @@ urlpatterns = [
 ]
 
 api_urlpatterns = [
-    path("stats/", api.StatsView.as_view(), name="stats"),
+    path("stats/", public_cache.cache_public(api.StatsView.as_view(), by_accept=True), name="stats"),
 ]

@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from portal import exports, stats
+from portal import exports, public_cache, stats
 from portal.content import charts, figures, imports, selectors, services
 from portal.content.forms import FaqAskForm
 from portal.content.markdown import plain_text
@@ -34,6 +34,7 @@ def _query(request) -> str:
 # News
 
 
+@public_cache.cache_public
 @require_GET
 def news_list(request):
     """新闻动态: one category or all, newest first; the catalogue's Chinese search, synonyms included."""
@@ -67,6 +68,7 @@ def news_list(request):
     return render(request, "content/news_list.html", context)
 
 
+@public_cache.cache_public
 @require_GET
 def article_detail(request, slug):
     article = selectors.article_for_reader(slug=slug, user=request.user)
@@ -86,6 +88,7 @@ def _faq_results_context(request, q: str) -> dict:
     return {"q": q, "hits": selectors.faq_search(q=q, limit=FAQ_RESULTS), "back_url": back}
 
 
+@public_cache.cache_public
 @require_GET
 def faq_index(request):
     q = _query(request)
@@ -197,6 +200,7 @@ def faq_ask(request):
 # Economic figures
 
 
+@public_cache.cache_public
 @require_GET
 def economy(request):
     periods = selectors.indicator_periods()
@@ -271,6 +275,7 @@ def economy_csv(request):
 # Service performance
 
 
+@public_cache.cache_public
 @require_GET
 def performance(request):
     today = timezone.localdate()

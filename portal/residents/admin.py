@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -206,16 +206,13 @@ class PersonAdmin(PurposeGateAdmin):
         form = PurposeForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             try:
-                body = services.persons_export(
+                download = services.persons_export(
                     persons=list(queryset), user=request.user, purpose=form.cleaned_data["purpose"]
                 )
             except services.ResidentError as exc:
                 form.add_error("purpose", str(exc))
             else:
-                response = HttpResponse("\ufeff" + body, content_type="text/csv; charset=utf-8")
-                stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-                response["Content-Disposition"] = f'attachment; filename="residents-{stamp}.csv"'
-                return response
+                return download.response()
         context = {
             **self.admin_site.each_context(request),
             "title": _("导出居民信息：说明用途"),

@@ -127,7 +127,7 @@ def test_staff_see_the_dispatch_page_and_download_it_as_xlsx(client, key_project
     download = client.get(reverse("projects:dispatch_xlsx"), {"week": WEEK.isoformat()})
     assert download.status_code == 200
     assert download["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    book = load_workbook(io.BytesIO(download.content))
+    book = load_workbook(io.BytesIO(download.getvalue()))
     assert sorted(book.sheetnames) == ["李科长", "王科长"]
     sheet = book["王科长"]
     assert [c.value for c in sheet[2]][:5] == ["序号", "项目代码", "项目名称", "企业", "阶段"]
@@ -142,7 +142,7 @@ def test_one_coordinator_s_dispatch_can_be_downloaded_alone(client, key_projects
         reverse("projects:dispatch_xlsx"), {"week": WEEK.isoformat(), "coordinator": coordinators[1].pk}
     )
 
-    assert load_workbook(io.BytesIO(download.content)).sheetnames == ["李科长"]
+    assert load_workbook(io.BytesIO(download.getvalue())).sheetnames == ["李科长"]
 
 
 def test_the_dispatch_page_is_for_staff_only(client, key_projects):
@@ -205,7 +205,7 @@ def test_the_dispatch_xlsx_writes_formula_like_names_and_notes_as_text(client, k
 
     download = client.get(reverse("projects:dispatch_xlsx"), {"week": WEEK.isoformat()})
 
-    sheet = load_workbook(io.BytesIO(download.content))["王科长"]
+    sheet = load_workbook(io.BytesIO(download.getvalue()))["王科长"]
     cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
     values = {c.value for c in cells}

@@ -115,9 +115,9 @@ def test_staff_put_confirmed_awards_into_a_batch_export_it_and_mark_it_paid(clie
     assert f'<form method="post" action="/admin/subsidies/paymentbatch/{batch.pk}/export/csv/"' in page
     csv = client.post(f"/admin/subsidies/paymentbatch/{batch.pk}/export/csv/")
     assert csv["Content-Type"] == "text/csv; charset=utf-8"
-    assert "6216610200016587" in csv.content.decode("utf-8-sig")
+    assert "6216610200016587" in csv.getvalue().decode("utf-8-sig")
     xlsx = client.post(f"/admin/subsidies/paymentbatch/{batch.pk}/export/xlsx/")
-    assert xlsx.content[:2] == b"PK"
+    assert xlsx.getvalue()[:2] == b"PK"
     assert list(batch.exports.order_by("pk").values_list("exported_by", "fmt")) == [
         (staff.pk, "csv"),
         (staff.pk, "xlsx"),

@@ -1,12 +1,15 @@
 import csv
 import io
+import tempfile
+import tracemalloc
 from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 
+from portal.enterprises.models import Enterprise
 from portal.exports import safe_value
-from subsidies.models import AwardStatus, PaymentBatch
+from subsidies.models import Award, AwardStatus, PaymentBatch
 from subsidies.services import (
     AwardError,
     award_revoke,
@@ -14,7 +17,8 @@ from subsidies.services import (
     payment_batch_export,
     payment_batch_mark_paid,
 )
-from tests.subsidies.award_factories import AwardFactory, fast_passwords  # noqa: F401 - a fixture
+from tests.factories import make_uscc
+from tests.subsidies.award_factories import AwardFactory, AwardSchemeFactory, fast_passwords  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
@@ -86,7 +90,7 @@ def hostile_batch(staff):
 def test_the_csv_for_the_bank_escapes_formula_cells(staff):
     batch = hostile_batch(staff)
 
-    content = payment_batch_export(batch=batch, fmt="csv", user=staff)
+    content = payment_batch_export(batch=batch, fmt="csv", user=staff).read()
 
     assert content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
@@ -114,7 +118,7 @@ def test_the_csv_for_the_bank_escapes_formula_cells(staff):
 def test_the_xlsx_for_the_bank_has_no_formula_and_keeps_accounts_as_text(staff):
     batch = hostile_batch(staff)
 
-    content = payment_batch_export(batch=batch, fmt="xlsx", user=staff)
+    content = payment_batch_export(batch=batch, fmt="xlsx", user=staff).read()
 
     sheet = load_workbook(io.BytesIO(content)).active
     cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
@@ -203,3 +207,82 @@ def test_an_award_revoked_from_an_exported_batch_leaves_it_and_the_batch_must_be
     payment_batch_mark_paid(batch=batch, user=staff, reference="HD001")
     revoked.refresh_from_db()
     assert (revoked.status, revoked.paid_at) == ("revoked", None)
+
+
+BIG_BATCH = 20_000
+
+
+def big_batch(staff) -> PaymentBatch:
+    """A batch of 20,000 confirmed awards, every hundredth enterprise named like a formula."""
+    scheme = AwardSchemeFactory()
+    enterprises = Enterprise.objects.bulk_create(
+        Enterprise(
+            uscc=make_uscc(700000 + n),
+            name=f'=HYPERLINK("http://x/{n}")' if n % 100 == 0 else f"郑州测试科技有限公司{n}",
+            industry_code="I6510",
+        )
+        for n in range(BIG_BATCH)
+    )
+    batch = PaymentBatch.objects.create(
+        title="大批次", created_by=staff, total=Decimal("20000.00") * BIG_BATCH
+    )
+    Award.objects.bulk_create(
+        (
+            Award(
+                scheme=scheme,
+                enterprise=enterprise,
+                period=scheme.period,
+                status=AwardStatus.CONFIRMED,
+                computed_amount=Decimal("20000.00"),
+                amount=Decimal("20000.00"),
+                bank_name="中国银行郑州高新区支行",
+                bank_account_name=enterprise.name,
+                bank_account="6216610200016587",
+                payment_batch=batch,
+            )
+            for enterprise in enterprises
+        ),
+        batch_size=2000,
+    )
+    return batch
+
+
+def consume(response, into) -> int:
+    """Read the response chunk by chunk as a server sends it, into a file; the peak memory while reading."""
+    tracemalloc.start()
+    try:
+        for chunk in response.streaming_content:
+            into.write(chunk)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_20000_award_batch_streams_as_csv_and_xlsx_with_every_cell_safe_and_each_export_recorded(staff):
+    batch = big_batch(staff)
+
+    response = payment_batch_export(batch=batch, fmt="csv", user=staff).response()
+    assert response.streaming
+    with tempfile.TemporaryFile() as body:
+        peak = consume(response, body)
+        body.seek(0)
+        rows = list(csv.reader(io.StringIO(body.read().decode("utf-8-sig"))))
+
+    assert len(rows) == 1 + BIG_BATCH
+    assert rows[1][1] == '\'=HYPERLINK("http://x/0")'
+    assert rows[2][1] == "郑州测试科技有限公司1"
+    assert rows[-1][0] == str(BIG_BATCH)
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    # Read in chunks: the whole file (about 4 MB) and the 20,000 awards are never held at once.
+    assert peak < 12 * 1024 * 1024, peak
+
+    response = payment_batch_export(batch=batch, fmt="xlsx", user=staff).response()
+    assert response.streaming  # sent from its temporary file in blocks
+    sheet = load_workbook(io.BytesIO(response.getvalue()), read_only=True).active
+    response.file_to_stream.close()  # the temporary file is gone
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1 + BIG_BATCH + 2
+    assert rows[1][1] == '\'=HYPERLINK("http://x/0")'
+    assert rows[-1][1] == "合计"
+    assert response["Content-Disposition"] == f'attachment; filename="payment-batch-{batch.pk}.xlsx"'
+    assert list(batch.exports.order_by("pk").values_list("fmt", flat=True)) == ["csv", "xlsx"]

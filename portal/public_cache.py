@@ -1,0 +1,226 @@
+"""Anonymous public pages and the stats figures, kept in the cache (Redis when named) until something
+public changes.
+
+Every cached entry's key carries the *public generation*: saving or deleting anything a public page shows
+(a policy, a news article, a FAQ, synonyms, economic indicators, or the awards, problems and projects the
+figures count) moves the generation on, so the next request recomputes instead of hunting down keys. The
+generation moves twice: at once (a request inside the same transaction sees the change) and again when the
+transaction commits (a request that read the old rows while it was open must not keep its copy).
+``PUBLIC_CACHE_SECONDS`` bounds every entry anyway, and 0 turns the page cache off.
+
+A page is cached only for a visitor with no session (so never a logged-in user) and no pending messages,
+only on GET, only when the view sets no cookie and writes no session. The CSRF tokens in a page's forms
+(the language and elderly-mode switches are on every page) are cut out of the stored copy and each visitor
+gets their own when the copy is served; the CSP header carries no nonce and is added to every response by
+its middleware, so a stored page holds nothing that belongs to one visitor.
+"""
+
+import functools
+import hashlib
+import logging
+import re
+import time
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "public:generation"
+# What the public pages and the figures read: a save or delete of one of these moves the generation on.
+# Bulk writes (``update()``, ``bulk_create``) send no signal; the services that make them call
+# ``portal.stats.invalidate()`` (which is ``invalidate`` here).
+PUBLIC_MODELS = (
+    "accounts.Department",
+    "policies.Category",
+    "policies.Policy",
+    "policies.Attachment",
+    "content.Article",
+    "content.FaqCategory",
+    "content.Faq",
+    "content.SynonymGroup",
+    "content.Indicator",
+    "subsidies.Scheme",
+    "subsidies.Award",
+    "subsidies.PaymentBatch",
+    "servicedesk.Visit",
+    "servicedesk.Problem",
+    "projects.Project",
+    "projects.Filing",
+    "projects.PermitType",
+    "projects.Permit",
+    "projects.Acceptance",
+    "enterprises.Enterprise",
+)
+# Stands in the stored copy where a visitor's CSRF token was; NUL never reaches a page from its data.
+CSRF_PLACEHOLDER = "\x00csrf-token\x00"
+# A masked CSRF token as ``{% csrf_token %}`` writes it: 64 letters and digits standing alone.
+_TOKEN_LIKE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
+_STORED_HEADERS = ("Content-Type", "Content-Language")
+
+
+# The generation
+
+
+def generation() -> int:
+    """The current public generation; a lost key starts again from the clock, above every earlier value."""
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, time.time_ns(), None)
+        value = cache.get(GENERATION_KEY)
+    return value
+
+
+def _bump() -> None:
+    try:
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:
+            cache.add(GENERATION_KEY, time.time_ns(), None)
+    except Exception:
+        # A cache that cannot be reached serves no copies either; the write itself must not fail for it.
+        logger.warning("public cache: the generation could not be moved on", exc_info=True)
+
+
+def invalidate(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Public records changed: recompute pages and figures now, and again after the transaction commits."""
+    _bump()
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        return
+    # One commit callback per transaction, however many rows it saves (a rolled-back one forgets it).
+    if not any(entry[1] is _bump for entry in connection.run_on_commit):
+        transaction.on_commit(_bump, using=using)
+
+
+def _on_change(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    invalidate(using=using)
+
+
+def connect_signals() -> None:
+    """Called once at start-up (``ContentConfig.ready``)."""
+    for label in PUBLIC_MODELS:
+        model = apps.get_model(label)
+        uid = f"public_cache:{label}"
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"{uid}:save")
+        post_delete.connect(_on_change, sender=model, dispatch_uid=f"{uid}:delete")
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"{uid}:{field.name}")
+
+
+# The page cache
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    if settings.PUBLIC_CACHE_SECONDS <= 0 or request.method != "GET":
+        return False
+    cookies = request.COOKIES
+    # No session cookie: nobody is logged in (every login keeps a session) and no messages wait in it.
+    if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
+        return False
+    # htmx asks for fragments of the same address.
+    return "HX-Request" not in request.headers
+
+
+def _key(request: HttpRequest, *, by_accept: bool) -> str:
+    elder = request.COOKIES.get(settings.ELDER_MODE_COOKIE) == "1"
+    accept = request.headers.get("Accept", "") if by_accept else ""
+    address = f"{request.get_host()}\n{request.get_full_path()}\n{accept}"
+    digest = hashlib.sha256(address.encode()).hexdigest()
+    # The day is in the key: pages show what is in force or in publicity today.
+    today = timezone.localdate().isoformat()
+    return f"public:page:{generation()}:{get_language()}:{int(elder)}:{today}:{digest}"
+
+
+def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    cache_control = response.get("Cache-Control", "")
+    if any(word in cache_control for word in ("private", "no-store", "no-cache")):
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return False
+    storage = getattr(request, "_messages", None)
+    return not getattr(storage, "_queued_messages", None)
+
+
+def _without_csrf_tokens(request: HttpRequest, text: str) -> str:
+    secret = request.META.get("CSRF_COOKIE")
+    if not secret:
+        return text
+
+    def cut(match: re.Match) -> str:
+        return CSRF_PLACEHOLDER if _unmask_cipher_token(match.group()) == secret else match.group()
+
+    return _TOKEN_LIKE.sub(cut, text)
+
+
+def _stored_copy(request: HttpRequest, response: HttpResponse) -> dict | None:
+    charset = response.charset or settings.DEFAULT_CHARSET
+    try:
+        text = response.content.decode(charset)
+    except UnicodeDecodeError:
+        return None
+    headers = {name: response[name] for name in _STORED_HEADERS if response.has_header(name)}
+    return {"text": _without_csrf_tokens(request, text), "charset": charset, "headers": headers}
+
+
+def _served_copy(request: HttpRequest, stored: dict) -> HttpResponse:
+    text = stored["text"]
+    if CSRF_PLACEHOLDER in text:
+        # This visitor's own token; the CSRF middleware sets its cookie on the way out.
+        text = text.replace(CSRF_PLACEHOLDER, get_token(request))
+    response = HttpResponse(text.encode(stored["charset"]))
+    for name, value in stored["headers"].items():
+        response[name] = value
+    # The copy depends on the language, elderly-mode and session cookies, as the page it was made from.
+    patch_vary_headers(response, ("Cookie",))
+    return response
+
+
+def cache_public(view=None, *, by_accept: bool = False):
+    """Serve an anonymous visitor's GET from the cache, keyed by address, language and elderly mode.
+
+    ``by_accept`` adds the Accept header to the key, for API views whose format is negotiated.
+    """
+
+    def decorate(view_func):
+        @functools.wraps(view_func)
+        def wrapped(request, *args, **kwargs):
+            if not _cacheable_request(request):
+                return view_func(request, *args, **kwargs)
+            try:
+                key = _key(request, by_accept=by_accept)
+                stored = cache.get(key)
+            except Exception:
+                # The page is made as if there were no cache rather than refused.
+                logger.warning("public cache: unreachable", exc_info=True)
+                return view_func(request, *args, **kwargs)
+            if stored is not None:
+                return _served_copy(request, stored)
+            response = view_func(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            if _storable(request, response):
+                copy = _stored_copy(request, response)
+                if copy is not None:
+                    try:
+                        cache.set(key, copy, settings.PUBLIC_CACHE_SECONDS)
+                    except Exception:
+                        logger.warning("public cache: the page could not be kept", exc_info=True)
+            return response
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate

@@ -1,0 +1,246 @@
+"""The anonymous public pages and the stats figures come from the cache until something public changes; a
+logged-in user, a visitor with messages, another language or the elderly mode never get someone else's copy,
+and each visitor's forms carry their own CSRF token."""
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.middleware.csrf import _unmask_cipher_token
+from django.test import Client
+from django.urls import reverse
+
+from policies.services import policy_publish
+from portal import public_cache
+from subsidies.services import payment_batch_create, payment_batch_export, payment_batch_mark_paid
+from tests.content.factories import ArticleFactory, FaqFactory, IndicatorFactory
+from tests.policies.factories import PolicyFactory
+from tests.subsidies.award_factories import AwardFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
+
+
+@pytest.fixture
+def public_records(db):
+    return {
+        "policy": PolicyFactory(status="published"),
+        "article": ArticleFactory(),
+        "faq": FaqFactory(),
+        "indicator": IndicatorFactory(),
+    }
+
+
+def public_urls(records) -> list[str]:
+    return [
+        "/",
+        "/policies/",
+        reverse("policies:detail", args=[records["policy"].code]),
+        "/news/",
+        reverse("content:article", args=[records["article"].slug]),
+        "/faq/",
+        "/performance/",
+        "/economy/",
+        "/api/v1/stats/?from=2026-01-01&to=2026-06-30",
+    ]
+
+
+def without_tokens(content: bytes) -> str:
+    return TOKEN.sub("", content.decode())
+
+
+def test_a_second_anonymous_request_for_a_public_page_runs_no_sql(
+    client, public_records, django_assert_num_queries
+):
+    for url in public_urls(public_records):
+        first = client.get(url)
+        assert first.status_code == 200, url
+
+        with django_assert_num_queries(0):
+            second = client.get(url)
+
+        assert second.status_code == 200, url
+        assert without_tokens(second.content) == without_tokens(first.content), url
+        assert second["Content-Type"] == first["Content-Type"], url
+
+
+def test_a_cached_page_still_carries_the_csp_and_the_frame_refusal(client):
+    client.get("/")
+
+    response = client.get("/")
+
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def test_a_logged_in_user_never_gets_the_cached_copy(client, owner):
+    client.get("/")
+    client.force_login(owner)
+
+    response = client.get("/")
+
+    page = response.content.decode()
+    assert reverse("accounts:logout") in page
+    assert reverse("accounts:login") not in page
+
+
+def test_what_a_logged_in_user_sees_is_never_served_to_a_visitor(client, owner):
+    client.force_login(owner)
+    client.get("/")
+
+    response = Client().get("/")
+
+    page = response.content.decode()
+    assert reverse("accounts:login") in page
+    assert reverse("accounts:logout") not in page
+
+
+def test_publishing_a_policy_shows_it_on_the_next_request(client):
+    policy = PolicyFactory(title="郑州高新区数字经济十条")
+    assert policy.title not in client.get("/policies/").content.decode()
+
+    policy_publish(policy=policy)
+
+    assert policy.title in client.get("/policies/").content.decode()
+
+
+def test_deleting_a_news_article_takes_it_off_the_list(client):
+    article = ArticleFactory(title="高新区举办人才招聘会")
+    assert article.title in client.get("/news/").content.decode()
+
+    article.delete()
+
+    assert article.title not in client.get("/news/").content.decode()
+
+
+def test_english_and_chinese_are_cached_apart(client):
+    chinese = client.get("/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    english = client.get("/").content.decode()
+
+    assert '<html lang="zh-hans"' in chinese
+    assert '<html lang="en"' in english
+    assert "Enterprise Service Portal" in english
+
+
+def test_the_elderly_mode_is_cached_apart(client):
+    assert 'class="elder"' not in client.get("/").content.decode()
+    client.cookies[settings.ELDER_MODE_COOKIE] = "1"
+
+    assert 'class="elder"' in client.get("/").content.decode()
+
+
+def test_each_visitor_gets_their_own_csrf_token_in_a_cached_page():
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get("/")
+
+    page = second.get("/").content.decode()
+
+    tokens = TOKEN.findall(page)
+    assert tokens
+    assert public_cache.CSRF_PLACEHOLDER not in page
+    own = second.cookies[settings.CSRF_COOKIE_NAME].value
+    assert {_unmask_cipher_token(token) for token in tokens} == {own}
+    assert own != first.cookies[settings.CSRF_COOKIE_NAME].value
+    # The token works: the language switch on the cached page is accepted.
+    response = second.post(
+        reverse("set_language"), {"language": "en", "next": "/", "csrfmiddlewaretoken": tokens[0]}
+    )
+    assert response.status_code == 302
+
+
+def test_a_visitor_s_message_is_neither_served_from_nor_kept_in_the_cache(client):
+    client.get("/faq/")
+    client.post(reverse("content:faq_ask"), {"text": "如何申请？", "next": "/faq/"})
+
+    with_message = client.get("/faq/").content.decode()
+    others = Client().get("/faq/").content.decode()
+
+    assert settings.SERVICE_HOTLINE in with_message and 'class="messages"' in with_message
+    assert 'class="messages"' not in others
+
+
+def test_the_stats_figures_change_after_a_payment(client, staff):
+    url = "/api/v1/stats/?from=2026-11-01&to=2026-11-30"
+    award = AwardFactory(status="confirmed", amount=Decimal("2500.00"))
+    award.bank_name, award.bank_account_name, award.bank_account = (
+        "中国银行",
+        award.enterprise.name,
+        "6216610200016587",
+    )
+    award.save()
+    batch = payment_batch_create(awards=[award], user=staff, title="第一批")
+    payment_batch_export(batch=batch, fmt="csv", user=staff)
+    before = client.get(url).json()
+
+    payment_batch_mark_paid(batch=batch, user=staff, reference="HD20261118001")
+
+    after = client.get(url).json()
+    assert Decimal(after["subsidy_paid_amount"]) == Decimal(before["subsidy_paid_amount"]) + Decimal(
+        "2500.00"
+    )
+
+
+def test_a_post_is_never_answered_from_the_cache(client):
+    client.get("/faq/")
+
+    response = client.post("/faq/")
+
+    assert response.status_code == 405
+
+
+def test_a_transaction_moves_the_generation_again_once_when_it_commits(django_capture_on_commit_callbacks):
+    start = public_cache.generation()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        ArticleFactory()
+        ArticleFactory()
+        moved = public_cache.generation()
+
+    assert moved > start
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert public_cache.generation() == moved + 1
+
+
+def test_a_lost_generation_starts_again_above_every_earlier_value():
+    from django.core.cache import cache
+
+    earlier = public_cache.generation()
+    cache.delete(public_cache.GENERATION_KEY)
+
+    assert public_cache.generation() > earlier
+
+
+def test_the_page_cache_is_off_when_its_lifetime_is_zero(client, settings, django_assert_max_num_queries):
+    settings.PUBLIC_CACHE_SECONDS = 0
+    client.get("/policies/")
+
+    with pytest.raises(pytest.fail.Exception), django_assert_max_num_queries(0):
+        client.get("/policies/")
+
+
+def test_the_day_is_part_of_the_key(rf):
+    today = public_cache._key(rf.get("/"), by_accept=False)
+    with time_machine.travel(dt.datetime(2026, 11, 19, 10, tzinfo=dt.UTC), tick=False):
+        tomorrow = public_cache._key(rf.get("/"), by_accept=False)
+
+    assert today != tomorrow
+
+
+def test_an_unreachable_cache_neither_refuses_a_page_nor_a_save(client, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+
+    article = ArticleFactory(title="高新区举办人才招聘会")
+
+    assert article.title in client.get("/news/").content.decode()
