@@ -15,8 +15,9 @@ README (规则引擎的 JSON Logic 方言); this is the evaluator's summary of i
 - ``if`` with an unknown condition gives ``None`` (unlike SQL ``CASE``, which falls through to ``ELSE``);
   only a condition makes an ``if`` unknown: with every condition false and no else it gives ``False``
   (jsonlogic.com: null, which is unknown here).
-- ``var`` with a default replaces a null fact as well as an absent one: in the facts relation a figure
-  not reported is null, so the two cannot be told apart.
+- ``var`` with a default replaces a null fact as well as an absent one (jsonlogic.js keeps a null): in
+  the facts relation a figure not reported and a report never filed are both null, so the two cannot be
+  told apart, and the SQL compiler's ``COALESCE`` replaces both alike.
 - Numbers written in a rule hold at most ``LITERAL_DIGITS`` digits either side of the point; arithmetic
   is exact up to PostgreSQL ``numeric``'s limits (``ARITHMETIC_CONTEXT``), where both evaluators fail.
 - Division and modulo by zero give ``None``.

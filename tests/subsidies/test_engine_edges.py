@@ -127,13 +127,24 @@ def test_a_qualification_with_a_code_outside_the_catalogue_is_held_neither_in_py
     assert matched(scheme, enterprise) == "ineligible"
 
 
-def test_a_var_default_stands_in_for_a_null_fact_in_python_and_in_sql_alike():
-    # A documented departure: in the facts relation an absent figure is a null, so the default covers it.
-    scheme = SchemeFactory(eligibility={">=": [{"var": ["rd_expense", 0]}, 0]})
-    enterprise = enterprise_with_report(revenue=Decimal("1"), rd_expense=None)
+@pytest.mark.parametrize(
+    ("report", "outcome"),
+    [
+        ({"revenue": Decimal("1"), "rd_expense": None}, "eligible"),  # reported without the figure: null
+        (None, "eligible"),  # no report for the year: every figure absent, which is null too
+        ({"revenue": Decimal("1"), "rd_expense": Decimal("99.99")}, "ineligible"),  # a figure is not replaced
+    ],
+)
+def test_a_var_default_stands_in_for_a_null_or_absent_fact_in_python_and_in_sql_alike(report, outcome):
+    # A documented departure (README, 规则引擎的 JSON Logic 方言): jsonlogic.js keeps a null; here the
+    # facts relation cannot tell "not reported" from "absent", so the default covers both.
+    scheme = SchemeFactory(eligibility={">=": [{"var": ["rd_expense", 100]}, 100]})
+    enterprise = EnterpriseFactory() if report is None else enterprise_with_report(**report)
 
-    assert explain_for(scheme=scheme, enterprise=enterprise).outcome == "eligible"
-    assert matched(scheme, enterprise) == "eligible"
+    assert explain_for(scheme=scheme, enterprise=enterprise).outcome == outcome
+    assert matched(scheme, enterprise) == outcome
+    facts = {} if report is None else {"rd_expense": report["rd_expense"]}
+    assert calculated(scheme, facts) == outcome
 
 
 # ---- finding 3: numbers beyond what the evaluators can hold ----------------------------------------------

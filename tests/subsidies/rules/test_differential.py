@@ -102,6 +102,27 @@ def strict_unequal(data, a, b):
     return None if equal is None else not equal
 
 
+def jsonlogic_js_var(data, key=None, default=None):
+    """``var`` as jsonlogic.js reads it: the default stands in for an absent key only; a key that holds
+    null gives null. (panzi-json-logic gives the default for a null too, so the rule is written out here,
+    for the plain and dotted names the generators use.)"""
+    if key is None or key == "":
+        return data
+    current = data
+    for part in str(key).split("."):
+        if current is None or not isinstance(current, dict) or part not in current:
+            return default
+        current = current[part]
+    return current
+
+
+def var_default_for_null_too(data, key=None, default=None):
+    """Departure: the default stands in for a null fact as well as an absent one (README: ``var`` with a
+    default). In the facts relation a figure not reported is null, so "absent" is null there."""
+    value = jsonlogic_js_var(data, key)
+    return default if value is None else value
+
+
 # panzi-json-logic calls an operation with the data first, then the evaluated arguments.
 ORACLE = {
     **BUILTINS,
@@ -116,6 +137,7 @@ ORACLE = {
     "===": strict_equal,
     "!=": strict_unequal,
     "!==": strict_unequal,
+    "var": var_default_for_null_too,
 }
 
 
@@ -207,16 +229,23 @@ partial_facts = st.fixed_dictionaries(
 TIE = "tie"
 
 
-def _condition_strategy(*, defaults: bool, missing: bool):
+def _condition_strategy(*, defaults: bool, missing: bool, defaulted_only: bool = False):
     """Well-formed conditions; ``{"tie": [fact, offset]}`` stands for a fact's own value, offset by one fen
-    or one unit (or not at all), and is filled in once the facts are drawn (``with_ties``)."""
+    or one unit (or not at all), and is filled in once the facts are drawn (``with_ties``).
+
+    ``defaulted_only``: every fact is read through a ``var`` with a default, and only numbers are compared,
+    so the outcome is known whichever facts are null or absent.
+    """
     thresholds = st.tuples(st.sampled_from(NUMBER_FACTS), st.sampled_from(OFFSETS)).map(
         lambda p: {TIE: list(p)}
     )
     literals = thresholds | money | st.integers(-5, 5)
+    defaulted = st.tuples(st.sampled_from(NUMBER_FACTS), literals).map(lambda p: {"var": list(p)})
     variables = st.sampled_from(NUMBER_FACTS).map(lambda name: {"var": name})
     if defaults:
-        variables |= st.tuples(st.sampled_from(NUMBER_FACTS), literals).map(lambda p: {"var": list(p)})
+        variables |= defaulted
+    if defaulted_only:
+        variables = defaulted
 
     def arithmetic(inner):
         pairs = st.tuples(inner, inner).map(list)
@@ -234,10 +263,13 @@ def _condition_strategy(*, defaults: bool, missing: bool):
     numbers = st.recursive(literals | variables, arithmetic, max_leaves=4)
     ordering = st.sampled_from([">", ">=", "<", "<="])
     equality = st.sampled_from(["==", "!=", "===", "!=="])
-    leaves = st.one_of(
+    comparisons = [
         st.tuples(ordering, numbers, numbers).map(lambda p: {p[0]: [p[1], p[2]]}),
         st.tuples(st.sampled_from(["<", "<="]), numbers, numbers, numbers).map(lambda p: {p[0]: list(p[1:])}),
         st.tuples(equality, numbers, numbers).map(lambda p: {p[0]: [p[1], p[2]]}),
+    ]
+    leaves = st.one_of(
+        *comparisons,
         # Mixed types (validation refuses them where it can see them; an if's branches can hide them):
         # equal only under jsonlogic.js's coercion.
         st.tuples(st.sampled_from(["==", "!="]), numbers, st.sampled_from(["100", "0", "abc", "100.00"])).map(
@@ -258,6 +290,8 @@ def _condition_strategy(*, defaults: bool, missing: bool):
             else []
         ),
     )
+    if defaulted_only:
+        leaves = st.one_of(*comparisons, numbers.map(lambda n: {"!!": [n]}))
 
     def logic(inner):
         few = st.lists(inner, min_size=1, max_size=3)
@@ -377,3 +411,52 @@ def test_a_decided_outcome_never_changes_when_a_missing_fact_is_filled_in(case):
     before = truth(apply(rule, partial))
     assume(before is not None)
     assert truth(apply(rule, full)) is before
+
+
+# ---- the departure of var defaults, filtered here and nowhere else ---------------------------------------
+
+defaulted_conditions = _condition_strategy(defaults=True, missing=False, defaulted_only=True)
+
+
+@st.composite
+def null_or_absent_facts(draw):
+    """Number facts present, null, or absent (the key left out), as a facts row or a typed-in profile."""
+    facts = {}
+    for name in NUMBER_FACTS:
+        state = draw(st.sampled_from(["present", "null", "absent"]), label=name)
+        if state != "absent":
+            facts[name] = draw(fact_values(name)) if state == "present" else None
+    return facts
+
+
+defaulted_cases = st.tuples(defaulted_conditions, null_or_absent_facts()).map(
+    lambda p: (with_ties(p[0], p[1]), p[1])
+)
+
+
+@settings(max_examples=300)
+@given(case=defaulted_cases)
+def test_a_var_default_stands_in_for_a_null_fact_as_for_an_absent_one_and_otherwise_as_the_oracle(case):
+    # Every fact is read with a default: the outcome is known unless a quotient or remainder is by zero.
+    # The oracle's var is jsonlogic.js's with the one documented departure (var_default_for_null_too).
+    rule, facts = case
+    ours = apply(rule, facts)
+    if truth(ours) is None:
+        assert _divides(rule)
+        return
+    assert truth(ours) is js_truthy(oracle(rule, facts))
+    assert compile_rule(rule)(facts) == ours
+
+
+def test_the_departure_of_var_defaults_is_only_a_null_fact():
+    # jsonlogic.js: the default stands in for an absent key, and a key holding null gives null.
+    as_js = {**ORACLE, "var": jsonlogic_js_var}
+    rule = {"var": ["rd_expense", 0]}
+    assert json_logic.jsonLogic(rule, {}, as_js) == 0
+    assert json_logic.jsonLogic(rule, {"rd_expense": None}, as_js) is None
+    assert json_logic.jsonLogic(rule, {"rd_expense": Decimal("3.5")}, as_js) == Decimal("3.5")
+    # Here a null fact takes the default too; present and absent facts read as jsonlogic.js reads them.
+    assert apply(rule, {}) == 0
+    assert apply(rule, {"rd_expense": None}) == 0
+    assert apply(rule, {"rd_expense": Decimal("3.5")}) == Decimal("3.5")
+    assert oracle(rule, {"rd_expense": None}) == 0
