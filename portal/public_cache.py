@@ -15,11 +15,13 @@ gets their own when the copy is served; the CSP header carries no nonce and is a
 its middleware, so a stored page holds nothing that belongs to one visitor.
 """
 
+import datetime as dt
 import functools
 import hashlib
 import logging
 import re
 import time
+from collections.abc import Callable
 
 from django.apps import apps
 from django.conf import settings
@@ -36,6 +38,9 @@ from django.utils.translation import get_language
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "public:generation"
+# When content scheduled ahead (an article with a later publishing time) becomes public by the clock alone,
+# as a Unix time; 0 when nothing is scheduled. The first request after it moves the generation on.
+DUE_KEY = "public:due"
 # What the public pages and the figures read: a save or delete of one of these moves the generation on.
 # Bulk writes (``update()``, ``bulk_create``) send no signal; the services that make them call
 # ``portal.stats.invalidate()`` (which is ``invalidate`` here).
@@ -68,12 +73,34 @@ _TOKEN_LIKE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])")
 _STORED_HEADERS = ("Content-Type", "Content-Language")
 
 
+# Content that changes by the clock alone: model label -> the next moment one of its rows becomes public.
+_SCHEDULES: dict[str, Callable[[], dt.datetime | None]] = {}
+
+
+def register_schedule(label: str, next_change: Callable[[], dt.datetime | None]) -> None:
+    """``next_change`` says when the next row of ``label`` scheduled ahead becomes public (or None)."""
+    _SCHEDULES[label] = next_change
+
+
+def _set_due() -> None:
+    moments = [moment for next_change in _SCHEDULES.values() if (moment := next_change()) is not None]
+    cache.set(DUE_KEY, min(moments).timestamp() if moments else 0, None)
+
+
 # The generation
 
 
 def generation() -> int:
-    """The current public generation; a lost key starts again from the clock, above every earlier value."""
-    value = cache.get(GENERATION_KEY)
+    """The current public generation; a lost key starts again from the clock, above every earlier value.
+
+    Once scheduled content is due, the first request moves the generation on and finds the next moment.
+    """
+    values = cache.get_many([GENERATION_KEY, DUE_KEY])
+    value, due = values.get(GENERATION_KEY), values.get(DUE_KEY)
+    if due and time.time() >= due:
+        _bump()
+        _set_due()
+        value = None
     if value is None:
         cache.add(GENERATION_KEY, time.time_ns(), None)
         value = cache.get(GENERATION_KEY)
@@ -104,6 +131,18 @@ def invalidate(using: str = DEFAULT_DB_ALIAS) -> None:
 
 def _on_change(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     invalidate(using=using)
+    if sender._meta.label in _SCHEDULES:
+        _schedule_changed(using)
+
+
+def _schedule_changed(using: str) -> None:
+    """A row that may be scheduled ahead changed: find the next due moment now and after the commit."""
+    try:
+        _set_due()
+        if connections[using].in_atomic_block:
+            transaction.on_commit(_set_due, using=using, robust=True)
+    except Exception:
+        logger.warning("public cache: the next scheduled change could not be kept", exc_info=True)
 
 
 def connect_signals() -> None:

@@ -12,7 +12,10 @@ class ContentConfig(AppConfig):
         from policies.sections import register_policy_section
         from portal import public_cache
         from portal.content.sections import policy_interpretations
+        from portal.content.selectors import next_article_publication
 
         register_policy_section(policy_interpretations)
         # Saving anything a public page or figure shows moves the public cache's generation on.
         public_cache.connect_signals()
+        # An article published for later appears on the public pages at its time, not a TTL after.
+        public_cache.register_schedule("content.Article", next_article_publication)

@@ -1,10 +1,11 @@
 """Reads of the public content: published news, the FAQ matcher, indicators by period."""
 
+import datetime as dt
 import threading
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from portal.content import matching, ranking
@@ -31,6 +32,12 @@ _PUBLIC_POLICY_STATES = ("published", "expired", "repealed")
 def articles_published(*, now=None) -> QuerySet[Article]:
     """Articles a visitor may read: published, and their publishing time has come."""
     return Article.objects.filter(status=ArticleStatus.PUBLISHED, publish_at__lte=now or timezone.now())
+
+
+def next_article_publication(*, now=None) -> dt.datetime | None:
+    """When the next article scheduled ahead becomes public: the public pages' cache ends then."""
+    later = Article.objects.filter(status=ArticleStatus.PUBLISHED, publish_at__gt=now or timezone.now())
+    return later.aggregate(first=Min("publish_at"))["first"]
 
 
 def synonyms() -> matching.Synonyms:
