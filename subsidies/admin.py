@@ -566,20 +566,21 @@ class SchemeAdmin(admin.ModelAdmin):
         "title",
         "policy",
         "mode",
+        "beneficiary",
         "status",
         "period",
         money_column(Scheme, "budget"),
         money_column(Scheme, "committed"),
         "allocation",
     )
-    list_filter = ("mode", "status", "allocation", "period")
+    list_filter = ("mode", "beneficiary", "status", "allocation", "period")
     search_fields = ("code", "title", "policy__title", "policy__code")
     list_select_related = ("policy",)
     autocomplete_fields = ()
     actions = ["allocate"]
     change_form_template = "admin/subsidies/scheme/change_form.html"
     fieldsets = (
-        (None, {"fields": ("policy", "code", "title", "mode", "status")}),
+        (None, {"fields": ("policy", "code", "title", "mode", "beneficiary", "status")}),
         (gettext_lazy("数据与批次"), {"fields": ("facts_year", "reference_date", "period")}),
         (
             gettext_lazy("资格规则"),
