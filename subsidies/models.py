@@ -477,11 +477,18 @@ class Award(models.Model):
         主购房人 masked (张*明（4101**********1234）); lists prefetch ``purchase__buyer_links__person``."""
         if self.purchase_id is None:
             return self.enterprise.name
-        links = sorted(self.purchase.buyer_links.all(), key=lambda link: link.position)
-        main = links[0] if links else None
+        main = self.main_buyer
         if main is None:
             return self.purchase.contract_no
-        return f"{main.person.masked_name}（{main.person.masked_id_number}）"
+        return f"{main.masked_name}（{main.masked_id_number}）"
+
+    @property
+    def main_buyer(self):
+        """A household award's 主购房人 (the buyer in position 1), or None for an enterprise's."""
+        if self.purchase_id is None:
+            return None
+        links = sorted(self.purchase.buyer_links.all(), key=lambda link: link.position)
+        return links[0].person if links else None
 
     @property
     def shown_status_label(self) -> str:
