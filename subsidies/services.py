@@ -728,11 +728,17 @@ HOUSEHOLD_EXPORT_COLUMNS = (
 
 def _batch_rows(batch: PaymentBatch) -> list[list]:
     # Account numbers and codes are text, never numbers: a number cell loses digits past the 15th.
-    awards = (
-        batch.awards.select_related("scheme", "enterprise", "purchase")
+    ids = list(batch.awards.order_by("pk").values_list("pk", flat=True))
+    # Read 500 at a time: a household batch prefetches its buyers, and SQLite refuses a prefetch of
+    # 1,000 awards' buyers as an expression tree too deep.
+    awards = [
+        award
+        for start in range(0, len(ids), 500)
+        for award in Award.objects.filter(pk__in=ids[start : start + 500])
+        .select_related("scheme", "enterprise", "purchase")
         .prefetch_related("purchase__buyer_links__person")
         .order_by("pk")
-    )
+    ]
     return [
         [
             index,
