@@ -222,3 +222,19 @@ def test_a_resident_reads_the_released_awards_of_every_purchase_they_bought_in_f
     assert [a.pk for a in mine] == [award.pk]  # not another household's, not a candidate under review
     assert labels == ["张*明（4101**********1233）"]
     assert [a.pk for a in selectors.household_awards_of(person=main)] == [award.pk]
+
+
+def test_the_residents_purge_keeps_a_purchase_a_subsidy_award_still_names(household, staff):
+    from portal.residents.services import resident_data_purge
+
+    _scheme, home, _main, _spouse = household
+    _released(staff)
+    HousePurchase.objects.filter(pk=home.pk).update(paid_at=AFTER_PUBLICITY)
+    unsubsidized = purchase(buyers=[PersonFactory()])
+    HousePurchase.objects.filter(pk=unsubsidized.pk).update(paid_at=AFTER_PUBLICITY)
+
+    counts = resident_data_purge(now=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+
+    assert (counts["purchases"], counts["persons"]) == (1, 1)
+    assert list(HousePurchase.objects.values_list("pk", flat=True)) == [home.pk]
+    assert Award.objects.get().purchase_id == home.pk
