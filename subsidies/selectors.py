@@ -61,8 +61,13 @@ def shown_status(*, today: dt.date | None = None) -> Case:
 
 
 def _with_scheme(qs: QuerySet[Award]) -> QuerySet[Award]:
-    return qs.select_related("scheme", "scheme__policy", "scheme__policy__department", "enterprise").annotate(
-        shown_status=shown_status()
+    # A household award's buyers are prefetched (one query, only when the page holds household awards).
+    return (
+        qs.select_related("scheme", "scheme__policy", "scheme__policy__department", "enterprise", "purchase")
+        .prefetch_related(
+            Prefetch("purchase__buyer_links", queryset=PurchaseBuyer.objects.select_related("person"))
+        )
+        .annotate(shown_status=shown_status())
     )
 
 
@@ -96,14 +101,9 @@ def household_awards_of(*, person) -> QuerySet[Award]:
         When(status__in=(AwardStatus.PUBLICIZED, AwardStatus.AWAITING), then=Value(0)), default=Value(1)
     )
     purchases = PurchaseBuyer.objects.filter(person=person).values("purchase_id")
-    return (
-        _with_scheme(Award.objects.filter(purchase_id__in=purchases, status__in=ENTERPRISE_VISIBLE))
-        .select_related("purchase")
-        .prefetch_related(
-            Prefetch("purchase__buyer_links", queryset=PurchaseBuyer.objects.select_related("person"))
-        )
-        .order_by(waiting_first, "-publicity_from", "-id")
-    )
+    return _with_scheme(
+        Award.objects.filter(purchase_id__in=purchases, status__in=ENTERPRISE_VISIBLE)
+    ).order_by(waiting_first, "-publicity_from", "-id")
 
 
 def award_detail(*, user, pk: int) -> Award:

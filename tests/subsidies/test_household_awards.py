@@ -238,3 +238,12 @@ def test_the_residents_purge_keeps_a_purchase_a_subsidy_award_still_names(househ
     assert (counts["purchases"], counts["persons"]) == (1, 1)
     assert list(HousePurchase.objects.values_list("pk", flat=True)) == [home.pk]
     assert Award.objects.get().purchase_id == home.pk
+
+
+def test_staff_read_a_household_award_through_the_api_masked(household, staff, client):
+    award = _released(staff)
+    client.force_login(staff)
+
+    row = next(r for r in client.get("/api/v1/awards/").json()["results"] if r["id"] == award.pk)
+
+    assert (row["enterprise"], row["household"]) == (None, "张*明（4101**********1233）")
