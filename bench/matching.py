@@ -2,6 +2,7 @@
 
     python bench/matching.py --enterprises 100000 --schemes 20            # through match_subsidies
     python bench/matching.py --enterprises 1000000 --schemes 100 --workers 2   # two Celery workers
+    python bench/matching.py --beneficiary households --purchases 1000000 --schemes 5   # house purchases
 
 Runs against the database ``DATABASE_URL`` names (SQLite by default). It owns only what it creates —
 enterprises whose USCC starts with ``BENCH_PREFIX`` and schemes under the policy ``bench`` — and refuses
@@ -15,6 +16,11 @@ the whole process, interpreter and Django start-up included); with ``--workers``
 of the matching processes; ``python_pairs_per_second`` ``facts_for`` + ``rules.apply`` per pair on a
 sample; ``sql_pairs_per_second`` enterprises × schemes / ``seconds``; ``ratio`` the second over the first;
 ``rematch_one_ms`` the median time to re-match one enterprise whose facts changed.
+
+``--beneficiary households``: the same match over house purchases (a synthetic deed-tax file of purchases,
+buyers and people, contract numbers starting with ``BENCH_CONTRACT``) against household schemes; keys
+``purchases``, ``schemes``, ``seconds``, ``awards``, ``undetermined``, ``rerun_seconds``,
+``rerun_new_awards``, ``command_seconds``, ``peak_rss_mb``, ``sql_pairs_per_second``.
 """
 
 import argparse
@@ -50,6 +56,8 @@ from portal.enterprises.models import (  # noqa: E402
     Park,
     make_uscc,
 )
+from portal.fields import encrypt  # noqa: E402
+from portal.residents.models import HousePurchase, Person  # noqa: E402
 from subsidies import matching, rules  # noqa: E402
 from subsidies.models import Award, MatchRun, RunStatus, Scheme  # noqa: E402
 from subsidies.schemes import schemes_import  # noqa: E402
@@ -493,6 +501,205 @@ def rematch_ms(repeat: int = 7) -> float:
     return statistics.median(times)
 
 
+# ---- households: a synthetic deed-tax file -----------------------------------------------------------------
+
+BENCH_CONTRACT = "BENCH"
+PERSON_COLUMNS = ("name", "id_number", "id_number_hash", "mobile", "mobile_hash", "created_at", "updated_at")
+PURCHASE_COLUMNS = (
+    "contract_no",
+    "address",
+    "floor_area",
+    "price",
+    "is_new_build",
+    "contract_date",
+    "deed_tax",
+    "deed_tax_paid_on",
+    "created_at",
+    "updated_at",
+)
+BUYER_COLUMNS = ("purchase_id", "person_id", "position")
+
+
+def _purchase(rng: random.Random, serial: int, now: dt.datetime) -> tuple:
+    area = Decimal(f"{rng.triangular(45, 200, 110):.2f}")
+    price = (area * Decimal(f"{rng.uniform(8000, 17000):.2f}")).quantize(Decimal("1"))
+    rate = Decimal("0.01") if area <= 90 else Decimal("0.015")
+    signed = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 210))
+    paid_on = None if rng.random() < 0.02 else signed + dt.timedelta(days=rng.randint(1, 40))
+    return (
+        f"{BENCH_CONTRACT}{serial:09d}",
+        "郑州高新区基准测试小区",
+        area,
+        price,
+        rng.random() < 0.95,
+        signed,
+        (price * rate).quantize(Decimal("0.01")),
+        paid_on,
+        now,
+        now,
+    )
+
+
+def build_purchases(count: int) -> None:
+    """Write `count` bench purchases, their buyers (a second one in half the households) and the people;
+    one buyer in twenty also bought another bench home (seeded)."""
+    rng = random.Random(SEED)
+    now = dt.datetime.now(dt.UTC)
+    # One token for every bench person: encrypting a million numbers would be most of the build.
+    token = encrypt("410105199001011233")
+    started = time.perf_counter()
+    with transaction.atomic():
+        people = count + count // 2
+        for low in range(1, people + 1, BATCH):
+            _write(
+                "residents_person",
+                PERSON_COLUMNS,
+                [
+                    (f"基准{serial}", token, f"bench{serial:012d}", "", "", now, now)
+                    for serial in range(low, min(low + BATCH, people + 1))
+                ],
+                {},
+            )
+        person_ids = list(
+            Person.objects.filter(id_number_hash__startswith="bench")
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        for low in range(1, count + 1, BATCH):
+            _write(
+                "residents_housepurchase",
+                PURCHASE_COLUMNS,
+                [_purchase(rng, serial, now) for serial in range(low, min(low + BATCH, count + 1))],
+                {},
+            )
+        purchase_ids = list(
+            HousePurchase.objects.filter(contract_no__startswith=BENCH_CONTRACT)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        links, spare = [], iter(person_ids[count:])
+        for index, purchase_id in enumerate(purchase_ids):
+            first = person_ids[rng.randrange(index)] if index and rng.random() < 0.05 else person_ids[index]
+            links.append((purchase_id, first, 1))
+            if rng.random() < 0.5:
+                second = next(spare, None)
+                if second is not None and second != first:
+                    links.append((purchase_id, second, 2))
+            if len(links) >= BATCH:
+                _write("residents_purchasebuyer", BUYER_COLUMNS, links, {})
+                links = []
+                say(f"  deed-tax file: {index + 1}/{count} purchases ({time.perf_counter() - started:.0f} s)")
+        _write("residents_purchasebuyer", BUYER_COLUMNS, links, {})
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _household_scheme(index: int) -> dict:
+    """One of five household rules (契税补贴 variants): dates, areas, prices, buyers, first homes."""
+    family = index % 5
+    step = index // 5
+    new_in_window = [
+        {"var": "is_new_build"},
+        {"<=": ["2023-01-01", {"var": "contract_date"}, "2023-06-30"]},
+        {"<=": [{"var": "deed_tax_paid_on"}, "2023-07-31"]},
+    ]
+    if family == 0:
+        eligibility, amount, cap = {"and": new_in_window}, {"*": [{"var": "deed_tax"}, Decimal("0.2")]}, 2600
+    elif family == 1:
+        eligibility = {"and": [*new_in_window, {"==": [{"var": "other_purchases"}, 0]}]}
+        amount, cap = {"*": [{"var": "deed_tax"}, Decimal("0.5")]}, 5000 + 1000 * step
+    elif family == 2:
+        eligibility = {"and": [{"var": "is_new_build"}, {">=": [{"var": "buyer_count"}, 2]}]}
+        amount, cap = 3000, None
+    elif family == 3:
+        eligibility = {"and": [{"<=": [{"var": "floor_area"}, 90]}, {"<=": [{"var": "price"}, 1000000]}]}
+        amount, cap = {"*": [{"var": "price"}, Decimal("0.01")]}, 8000
+    else:
+        eligibility = {
+            "and": [
+                {"<=": ["2023-04-01", {"var": "contract_date"}, "2023-06-30"]},
+                {">=": [{"var": "deed_tax"}, 10000 + 1000 * step]},
+            ]
+        }
+        amount, cap = {"*": [{"var": "deed_tax"}, Decimal("0.1")]}, None
+    return {
+        "code": f"bench-household-{index:03d}",
+        "policy": POLICY,
+        "title": f"基准测试契税补贴 {index}",
+        "mode": "automatic",
+        "beneficiary": "households",
+        "facts_year": 2023,
+        "reference_date": "2023-12-31",
+        "period": "2023",
+        "eligibility": eligibility,
+        "amount": amount,
+        "cap_per_enterprise": cap,
+        "budget": 10**10,
+        "allocation": "first_confirmed",
+        "status": "active",
+    }
+
+
+def build_household_schemes(count: int) -> None:
+    department, _ = Department.objects.get_or_create(code="bench", defaults={"name": "基准测试"})
+    Policy.objects.get_or_create(
+        code=POLICY,
+        defaults={
+            "title": "基准测试政策",
+            "department": department,
+            "status": PolicyStatus.PUBLISHED,
+            "published_on": dt.date(FACTS_YEAR + 1, 1, 1),
+        },
+    )
+    Scheme.objects.filter(policy__code=POLICY).exclude(
+        code__in=[f"bench-household-{i:03d}" for i in range(count)]
+    ).update(status="closed")
+    report = schemes_import(entries=[_household_scheme(index) for index in range(count)])
+    if report.errors:
+        raise SystemExit("\n".join(report.errors))
+
+
+def households(args) -> None:
+    """Match N bench purchases against M household schemes; print one JSON line."""
+    foreign = (
+        HousePurchase.objects.exclude(contract_no__startswith=BENCH_CONTRACT).exists()
+        or Enterprise.objects.exclude(uscc__startswith=BENCH_PREFIX).exists()
+        or Scheme.objects.exclude(policy__code=POLICY).exists()
+    )
+    if foreign:
+        raise SystemExit("this database holds data that is not the benchmark's: use an empty database")
+    if args.rebuild or HousePurchase.objects.count() != args.purchases:
+        say(f"building a deed-tax file of {args.purchases} purchases")
+        reset_matching()
+        with connection.cursor() as cursor:
+            for table in ("residents_purchasebuyer", "residents_housepurchase", "residents_person"):
+                cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        build_purchases(args.purchases)
+    build_household_schemes(args.schemes)
+    reset_matching()
+    say("matching through the management command")
+    seconds, command_seconds, first, peak = run_command()
+    awards = Award.objects.count()
+    rerun_seconds, rerun_command_seconds, second, peak_again = run_command()
+    result = {
+        "backend": connection.vendor,
+        "beneficiary": "households",
+        "purchases": args.purchases,
+        "schemes": args.schemes,
+        "seconds": round(seconds, 2),
+        "awards": awards,
+        "undetermined": sum(scheme["undetermined"] for scheme in first["schemes"]),
+        "peak_rss_mb": round(max(peak, peak_again), 1),
+        "sql_pairs_per_second": round(args.purchases * args.schemes / seconds, 1),
+        "mode": "command",
+        "command_seconds": round(command_seconds, 2),
+        "rerun_seconds": round(rerun_seconds, 2),
+        "rerun_command_seconds": round(rerun_command_seconds, 2),
+        "rerun_new_awards": sum(scheme["new"] for scheme in second["schemes"]),
+    }
+    print(json.dumps(result, ensure_ascii=False))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=100_000)
@@ -504,9 +711,14 @@ def main() -> None:
     parser.add_argument(
         "--rebuild", action="store_true", help="rebuild the registry even if its size matches"
     )
+    parser.add_argument("--beneficiary", choices=["enterprises", "households"], default="enterprises")
+    parser.add_argument("--purchases", type=int, default=100_000, help="with --beneficiary households")
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
+    if args.beneficiary == "households":
+        households(args)
+        return
     foreign = Enterprise.objects.exclude(uscc__startswith=BENCH_PREFIX).exists() or (
         Scheme.objects.exclude(policy__code=POLICY).exists()
     )

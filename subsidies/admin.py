@@ -5,6 +5,7 @@ Every action and every button calls a service; the admin never writes an award o
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from portal.admin_site import money_column, money_text
 from portal.paginators import LargeTableAdminMixin
+from portal.residents.models import PurchaseBuyer
 from subsidies import selectors, services
 from subsidies.forms import (
     RULE_ROWS,
@@ -115,7 +117,7 @@ class AwardEventInline(admin.TabularInline):
 @admin.register(Award)
 class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
     list_display = (
-        "enterprise",
+        "beneficiary",
         "scheme",
         "period",
         "status",
@@ -125,9 +127,16 @@ class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
         "publicity_to",
         "payment_batch",
     )
-    list_filter = ("status", "scheme", "period", "waitlisted", "scheme__mode")
-    search_fields = ("enterprise__uscc", "enterprise__name", "scheme__code", "scheme__title")
-    list_select_related = ("enterprise", "scheme", "payment_batch")
+    list_filter = ("status", "scheme__beneficiary", "scheme", "period", "waitlisted", "scheme__mode")
+    # Households by their contract number only: a buyer's name or ID number is never a search key here.
+    search_fields = (
+        "enterprise__uscc",
+        "enterprise__name",
+        "purchase__contract_no",
+        "scheme__code",
+        "scheme__title",
+    )
+    list_select_related = ("enterprise", "purchase", "scheme", "payment_batch")
     show_full_result_count = False
     list_per_page = 50
     inlines = [AwardEventInline]
@@ -135,6 +144,7 @@ class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
     readonly_fields = (
         "scheme",
         "enterprise",
+        "household",
         "period",
         "status",
         "computed_amount",
@@ -158,7 +168,7 @@ class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
         "reason",
     )
     fieldsets = (
-        (None, {"fields": ("scheme", "enterprise", "period", "status", "run", "created_at")}),
+        (None, {"fields": ("scheme", "enterprise", "household", "period", "status", "run", "created_at")}),
         (gettext_lazy("金额"), {"fields": ("computed_amount", "amount", "waitlisted")}),
         (gettext_lazy("判定说明"), {"fields": ("explanation_view", "facts")}),
         (
@@ -183,7 +193,36 @@ class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
     change_form_template = "admin/subsidies/award/change_form.html"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("scheme", "enterprise", "run", "payment_batch")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("scheme", "enterprise", "purchase", "run", "payment_batch")
+            .prefetch_related(
+                Prefetch("purchase__buyer_links", queryset=PurchaseBuyer.objects.select_related("person"))
+            )
+        )
+
+    @admin.display(description=gettext_lazy("兑现对象"))
+    def beneficiary(self, award):
+        return award.beneficiary_label
+
+    @admin.display(description=gettext_lazy("购房家庭"))
+    def household(self, award):
+        """The purchase and its buyers, masked (names and ID numbers are never shown whole here)."""
+        if not award.is_household:
+            return "—"
+        purchase = award.purchase
+        buyers = "、".join(
+            f"{link.person.masked_name}（{link.person.masked_id_number}）"
+            for link in sorted(purchase.buyer_links.all(), key=lambda link: link.position)
+        )
+        return format_html(
+            "{}<br>{}<br>{}",
+            _("网签合同号 %(no)s，%(area)s 平方米，合同日期 %(day)s")
+            % {"no": purchase.contract_no, "area": purchase.floor_area, "day": purchase.contract_date},
+            purchase.address,
+            _("购房人：%(buyers)s") % {"buyers": buyers or "—"},
+        )
 
     @admin.display(description=gettext_lazy("判定说明"))
     def explanation_view(self, award):
@@ -208,6 +247,11 @@ class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
         if not self.has_act_permission(request):
             raise PermissionDenied
         award = get_object_or_404(Award.objects.select_related("enterprise", "scheme"), pk=pk)
+        if award.is_household:
+            self.message_user(
+                request, _("购房家庭的兑现记录由购房人本人确认，不能在此代录。"), level=messages.WARNING
+            )
+            return redirect("admin:subsidies_award_change", award.pk)
         form = OfflineConfirmForm(request.POST or None, enterprise=award.enterprise)
         if request.method == "POST" and form.is_valid():
             try:
@@ -416,21 +460,27 @@ class MatchRunAdmin(RecordAdmin):
 
 @admin.register(Undetermined)
 class UndeterminedAdmin(RecordAdmin):
-    list_display = ("enterprise", "scheme", "run", "missing")
-    list_filter = ("run", "scheme")
-    search_fields = ("enterprise__uscc", "enterprise__name")
-    list_select_related = ("enterprise", "scheme", "run")
-    readonly_fields = ("run", "scheme", "enterprise", "missing")
+    list_display = ("enterprise", "purchase", "scheme", "run", "missing")
+    list_filter = ("run", "scheme__beneficiary", "scheme")
+    search_fields = ("enterprise__uscc", "enterprise__name", "purchase__contract_no")
+    list_select_related = ("enterprise", "purchase", "scheme", "run")
+    readonly_fields = ("run", "scheme", "enterprise", "purchase", "missing")
     show_full_result_count = False
 
 
 @admin.register(MatchFailure)
 class MatchFailureAdmin(RecordAdmin):
-    list_display = ("scheme", "enterprise", "message", "run", "id_from", "id_to", "created_at")
-    list_filter = ("run", "scheme")
-    search_fields = ("enterprise__uscc", "enterprise__name", "scheme__code", "message")
-    list_select_related = ("enterprise", "scheme", "run")
-    readonly_fields = ("run", "scheme", "enterprise", "id_from", "id_to", "message", "created_at")
+    list_display = ("scheme", "enterprise", "purchase", "message", "run", "id_from", "id_to", "created_at")
+    list_filter = ("run", "scheme__beneficiary", "scheme")
+    search_fields = (
+        "enterprise__uscc",
+        "enterprise__name",
+        "purchase__contract_no",
+        "scheme__code",
+        "message",
+    )
+    list_select_related = ("enterprise", "purchase", "scheme", "run")
+    readonly_fields = ("run", "scheme", "enterprise", "purchase", "id_from", "id_to", "message", "created_at")
     show_full_result_count = False
 
 
@@ -559,20 +609,21 @@ class SchemeAdmin(admin.ModelAdmin):
         "title",
         "policy",
         "mode",
+        "beneficiary",
         "status",
         "period",
         money_column(Scheme, "budget"),
         money_column(Scheme, "committed"),
         "allocation",
     )
-    list_filter = ("mode", "status", "allocation", "period")
+    list_filter = ("mode", "beneficiary", "status", "allocation", "period")
     search_fields = ("code", "title", "policy__title", "policy__code")
     list_select_related = ("policy",)
     autocomplete_fields = ()
     actions = ["allocate"]
     change_form_template = "admin/subsidies/scheme/change_form.html"
     fieldsets = (
-        (None, {"fields": ("policy", "code", "title", "mode", "status")}),
+        (None, {"fields": ("policy", "code", "title", "mode", "beneficiary", "status")}),
         (gettext_lazy("数据与批次"), {"fields": ("facts_year", "reference_date", "period")}),
         (
             gettext_lazy("资格规则"),

@@ -48,7 +48,9 @@ class EnterpriseBriefSerializer(serializers.Serializer):
 class AwardSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     scheme = SchemeBriefSerializer()
-    enterprise = EnterpriseBriefSerializer()
+    enterprise = EnterpriseBriefSerializer(allow_null=True)
+    # A household award's 主购房人, masked (张*明（4101**********1234）); null for an enterprise's.
+    household = serializers.SerializerMethodField()
     period = serializers.CharField()
     status = serializers.CharField()
     status_display = serializers.CharField(source="get_status_display")
@@ -62,6 +64,9 @@ class AwardSerializer(serializers.Serializer):
     bank_account = serializers.SerializerMethodField(help_text="只显示后 4 位")
     paid_at = serializers.DateTimeField(allow_null=True)
     reason = serializers.CharField()
+
+    def get_household(self, award) -> str | None:
+        return award.beneficiary_label if award.is_household else None
 
     @extend_schema(responses=ExplanationSerializer(allow_null=True))
     def get_explanation(self, award) -> dict | None:

@@ -33,6 +33,7 @@ from policies.models import Policy
 from portal.accounts.models import Notification, User
 from portal.enterprises.models import AnnualReport, Enterprise, Qualification, Source, make_uscc
 from portal.workdays.selectors import WorkCalendar
+from subsidies import demo_households as households
 from subsidies import services
 from subsidies.matching import match_run_execute
 from subsidies.models import (
@@ -229,6 +230,7 @@ def load(out) -> list[tuple[str, str]]:
     """Schemes, the H1 2023 history of their awards, and a list in publicity today; once."""
     if Award.objects.filter(scheme__code__in=AUTOMATIC_CODES).exists():
         out.write(_summary())
+        households.load(out)
         return []
     missing = sorted({s["policy"] for s in SCHEMES} - set(Policy.objects.values_list("code", flat=True)))
     if missing:
@@ -240,6 +242,8 @@ def load(out) -> list[tuple[str, str]]:
     with override_settings(EMAIL_BACKEND=locmem), transaction.atomic():
         _load()
     out.write(_summary())
+    # The households' deed-tax subsidy, over the residents demo's purchases (when they are loaded).
+    households.load(out)
     return []
 
 

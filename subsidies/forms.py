@@ -191,10 +191,31 @@ OPERATORS = [
 COMPARISON_OPS = {">=", ">", "<=", "<", "==", "!="}
 
 
-def _variable_choices():
-    from subsidies.variables import VARIABLES
+def _all_variables() -> dict:
+    """Both catalogues' variables by name (a household scheme's rows name purchase facts)."""
+    from subsidies.catalogues import catalogue
+    from subsidies.models import Beneficiary
 
-    return [("", "—")] + [(name, f"{v.label}（{name}）") for name, v in VARIABLES.items()]
+    return {name: v for kind in Beneficiary.values for name, v in catalogue(kind).variables.items()}
+
+
+def _variable_choices(*, numbers: bool = False):
+    """The builder's variables, grouped by whom they describe (validation refuses the other kind's)."""
+    from subsidies.catalogues import catalogue
+    from subsidies.models import Beneficiary
+
+    groups = [
+        (
+            str(Beneficiary(kind).label),
+            [
+                (name, f"{v.label}（{name}）")
+                for name, v in catalogue(kind).variables.items()
+                if not numbers or v.type == "number"
+            ],
+        )
+        for kind in Beneficiary.values
+    ]
+    return [("", "—"), *groups]
 
 
 class RuleBuilderError(ValueError):
@@ -224,7 +245,7 @@ def _literal(text: str, kind: str):
 
 def rows_to_rule(rows: list[dict], combinator: str):
     """JsonLogic from builder rows (variable, operator, value or another variable)."""
-    from subsidies.variables import VARIABLES
+    variables = _all_variables()
 
     clauses = []
     for row in rows:
@@ -233,7 +254,7 @@ def rows_to_rule(rows: list[dict], combinator: str):
             continue
         if not name or not op:
             raise ValidationError(_("每一条条件都要选择数据项和比较方式。"))
-        variable = VARIABLES[name]
+        variable = variables[name]
         var = {"var": name}
         other, value = row.get("other"), (row.get("value") or "").strip()
         if op in ("holds", "lacks"):
@@ -429,6 +450,7 @@ class SchemeForm(forms.ModelForm):
             "code",
             "title",
             "mode",
+            "beneficiary",
             "facts_year",
             "reference_date",
             "period",
@@ -443,12 +465,12 @@ class SchemeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from subsidies.variables import VARIABLES
-
-        numbers = [("", "—")] + [(n, f"{v.label}（{n}）") for n, v in VARIABLES.items() if v.type == "number"]
+        numbers = _variable_choices(numbers=True)
         self.fields["amount_variable"].choices = numbers
         self.fields["amount_minus"].choices = numbers
         self.fields["reference_date"].required = False
+        # Left out: the scheme keeps its kind (a new one pays enterprises).
+        self.fields["beneficiary"].required = False
         self.builder_note = ""
         if self.instance.pk and not self.is_bound:
             self._load(self.instance)
@@ -552,6 +574,7 @@ class SchemeForm(forms.ModelForm):
             "policy": cleaned["policy"].code,
             "title": cleaned["title"],
             "mode": cleaned["mode"],
+            "beneficiary": cleaned.get("beneficiary") or self.instance.beneficiary,
             "facts_year": cleaned["facts_year"],
             "reference_date": reference.isoformat() if reference else None,
             "period": cleaned["period"],

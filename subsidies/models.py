@@ -8,10 +8,22 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.fields import EncryptedTextField
 
+# Exactly one of an award's (or an undetermined pair's) enterprise and purchase is set.
+ONE_BENEFICIARY = Q(enterprise__isnull=False, purchase__isnull=True) | Q(
+    enterprise__isnull=True, purchase__isnull=False
+)
+
 
 class SchemeMode(models.TextChoices):
     AUTOMATIC = "automatic", _("免申即享")
     APPLICATION = "application", _("依申请")
+
+
+class Beneficiary(models.TextChoices):
+    """Whom a scheme pays: enterprises, or households (one house purchase each, 购房户)."""
+
+    ENTERPRISES = "enterprises", _("企业")
+    HOUSEHOLDS = "households", _("购房家庭")
 
 
 class SchemeStatus(models.TextChoices):
@@ -35,6 +47,10 @@ class Scheme(models.Model):
     title = models.CharField(_("方案名称"), max_length=200)
     mode = models.CharField(
         _("兑现方式"), max_length=16, choices=SchemeMode.choices, default=SchemeMode.AUTOMATIC
+    )
+    # Which variables catalogue its rules read, and what its awards belong to (Award.enterprise / .purchase).
+    beneficiary = models.CharField(
+        _("兑现对象"), max_length=16, choices=Beneficiary.choices, default=Beneficiary.ENTERPRISES
     )
     facts_year = models.PositiveSmallIntegerField(_("数据年度"))
     reference_date = models.DateField(
@@ -139,8 +155,12 @@ class MatchChunk(models.Model):
         MatchRun, verbose_name=_("比对批次"), on_delete=models.CASCADE, related_name="chunks"
     )
     index = models.PositiveIntegerField(_("序号"))
-    id_from = models.BigIntegerField(_("起始企业 id（含）"))
-    id_to = models.BigIntegerField(_("截止企业 id（含）"))
+    # The id range is of enterprises or of house purchases: a run has chunks of each kind it matches.
+    beneficiary = models.CharField(
+        _("兑现对象"), max_length=16, choices=Beneficiary.choices, default=Beneficiary.ENTERPRISES
+    )
+    id_from = models.BigIntegerField(_("起始 id（含）"))
+    id_to = models.BigIntegerField(_("截止 id（含）"))
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     inserted = models.PositiveIntegerField(_("新增"), default=0)
     # {scheme code: {"eligible", "undetermined", "new", "lost", "amount"}} for this chunk's enterprises.
@@ -172,19 +192,36 @@ class Undetermined(models.Model):
     )
     scheme = models.ForeignKey(Scheme, verbose_name=_("方案"), on_delete=models.CASCADE, related_name="+")
     enterprise = models.ForeignKey(
-        "enterprises.Enterprise", verbose_name=_("企业"), on_delete=models.CASCADE, related_name="+"
+        "enterprises.Enterprise",
+        verbose_name=_("企业"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    purchase = models.ForeignKey(
+        "residents.HousePurchase",
+        verbose_name=_("购房记录"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     missing = models.JSONField(_("缺失数据"), default=list, blank=True)
 
     class Meta:
-        verbose_name = _("待补充数据企业")
-        verbose_name_plural = _("待补充数据企业")
+        verbose_name = _("待补充数据对象")
+        verbose_name_plural = _("待补充数据对象")
         constraints = [
-            models.UniqueConstraint(fields=["run", "scheme", "enterprise"], name="undetermined_once_per_run")
+            models.UniqueConstraint(fields=["run", "scheme", "enterprise"], name="undetermined_once_per_run"),
+            models.UniqueConstraint(
+                fields=["run", "scheme", "purchase"], name="undetermined_purchase_once_per_run"
+            ),
+            models.CheckConstraint(condition=ONE_BENEFICIARY, name="undetermined_one_beneficiary"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.scheme_id} {self.enterprise_id}"
+        return f"{self.scheme_id} {self.enterprise_id or self.purchase_id}"
 
 
 class MatchFailure(models.Model):
@@ -205,9 +242,18 @@ class MatchFailure(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    # The chunk (id range) the scheme was set aside in: its other enterprises were not matched for it.
-    id_from = models.BigIntegerField(_("起始企业 id（含）"))
-    id_to = models.BigIntegerField(_("截止企业 id（含）"))
+    purchase = models.ForeignKey(
+        "residents.HousePurchase",
+        verbose_name=_("购房记录"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    # The chunk (id range) the scheme was set aside in: its other enterprises (or purchases) were not
+    # matched for it.
+    id_from = models.BigIntegerField(_("起始 id（含）"))
+    id_to = models.BigIntegerField(_("截止 id（含）"))
     message = models.TextField(_("错误信息"))
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
@@ -216,11 +262,15 @@ class MatchFailure(models.Model):
         verbose_name_plural = _("规则计算错误")
         ordering = ["-run_id", "scheme_id", "id_from"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "scheme", "id_from"], name="match_failure_once_per_chunk")
+            models.UniqueConstraint(fields=["run", "scheme", "id_from"], name="match_failure_once_per_chunk"),
+            models.CheckConstraint(
+                condition=Q(enterprise__isnull=True) | Q(purchase__isnull=True),
+                name="match_failure_at_most_one_beneficiary",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.run_id} {self.scheme_id} {self.enterprise_id}"
+        return f"{self.run_id} {self.scheme_id} {self.enterprise_id or self.purchase_id or ''}"
 
 
 class LostCandidate(models.Model):
@@ -304,7 +354,11 @@ class PaymentBatchExport(models.Model):
 
 
 class Award(models.Model):
-    """What one enterprise is due under one scheme for one period (兑现记录)."""
+    """What one enterprise or one household is due under one scheme for one period (兑现记录).
+
+    A household is a house purchase (its buyers): ``purchase`` is set for a household scheme's awards,
+    ``enterprise`` for the others, never both.
+    """
 
     # No single-column indexes on scheme and enterprise: the unique (scheme, enterprise, period) and the
     # (enterprise, status) indexes lead with them. A nightly run inserts ~200,000 awards at 1,000,000
@@ -315,8 +369,19 @@ class Award(models.Model):
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         verbose_name=_("企业"),
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="awards",
+        db_index=False,
+    )
+    purchase = models.ForeignKey(
+        "residents.HousePurchase",
+        verbose_name=_("购房记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subsidy_awards",
         db_index=False,
     )
     period = models.CharField(_("兑现批次"), max_length=16)
@@ -373,12 +438,22 @@ class Award(models.Model):
             models.UniqueConstraint(
                 fields=["scheme", "enterprise", "period"], name="award_once_per_scheme_period"
             ),
+            models.UniqueConstraint(
+                fields=["scheme", "purchase", "period"], name="award_purchase_once_per_scheme_period"
+            ),
+            models.CheckConstraint(condition=ONE_BENEFICIARY, name="award_one_beneficiary"),
             models.CheckConstraint(
                 condition=Q(amount__gte=0) & Q(computed_amount__gte=0), name="award_amount_not_negative"
             ),
         ]
         indexes = [
             models.Index(fields=["enterprise", "status"], name="award_enterprise_status_idx"),
+            # Partial: enterprise awards (most of them) do not write it.
+            models.Index(
+                fields=["purchase", "status"],
+                condition=Q(purchase__isnull=False),
+                name="award_purchase_status_idx",
+            ),
             # A plain index (a CharField's db_index would add a LIKE index no query uses).
             models.Index(fields=["status"], name="award_status_idx"),
             # The publicity lists (公示) read only the awards in publicity: a small part of millions.
@@ -390,7 +465,30 @@ class Award(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.scheme.code} {self.enterprise_id} {self.period}"
+        return f"{self.scheme.code} {self.enterprise_id or self.purchase_id} {self.period}"
+
+    @property
+    def is_household(self) -> bool:
+        return self.purchase_id is not None
+
+    @property
+    def beneficiary_label(self) -> str:
+        """Whom the award pays, as staff lists and messages name it: the enterprise, or the household's
+        主购房人 masked (张*明（4101**********1234）); lists prefetch ``purchase__buyer_links__person``."""
+        if self.purchase_id is None:
+            return self.enterprise.name
+        main = self.main_buyer
+        if main is None:
+            return self.purchase.contract_no
+        return f"{main.masked_name}（{main.masked_id_number}）"
+
+    @property
+    def main_buyer(self):
+        """A household award's 主购房人 (the buyer in position 1), or None for an enterprise's."""
+        if self.purchase_id is None:
+            return None
+        links = sorted(self.purchase.buyer_links.all(), key=lambda link: link.position)
+        return links[0].person if links else None
 
     @property
     def shown_status_label(self) -> str:

@@ -20,6 +20,7 @@ from portal import exports, stats
 from portal.accounts.models import SecurityEvent
 from portal.accounts.selectors import enterprise_members
 from portal.accounts.services import notify, security_event_record
+from portal.residents.models import HousePurchase, Person, PurchaseBuyer
 from portal.workdays.selectors import WorkCalendar
 from subsidies.matching import awards_explain
 from subsidies.models import (
@@ -181,7 +182,7 @@ def _lock_awards(ids: Iterable[int]) -> list[Award]:
         locked.extend(
             Award.objects.select_for_update(of=("self",))
             .filter(pk__in=chunk)
-            .select_related("scheme", "enterprise")
+            .select_related("scheme", "enterprise", "purchase")
             .order_by("pk")
         )
     if len(locked) != len(ids):
@@ -232,7 +233,7 @@ def awards_review_bulk(*, awards: Iterable[Award], user, approve: bool, reason: 
             raise AwardError(
                 _("%(enterprise)s 的“%(scheme)s”当前状态为“%(status)s”，不能%(action)s；未做任何修改。")
                 % {
-                    "enterprise": award.enterprise.name,
+                    "enterprise": award.beneficiary_label,
                     "scheme": award.scheme.title,
                     "status": award.get_status_display(),
                     "action": action,
@@ -398,8 +399,9 @@ def awards_release(*, awards: Iterable[Award], user) -> int:
 
 
 def _notify_released(awards: list[Award]) -> None:
+    # Enterprises are told here; households read their awards on the residents' pages.
     members: dict[int, list] = defaultdict(list)
-    for user in enterprise_members(enterprise_ids={a.enterprise_id for a in awards}):
+    for user in enterprise_members(enterprise_ids={a.enterprise_id for a in awards if a.enterprise_id}):
         members[user.enterprise_id].append(user)
     for award in awards:
         recipients = members.get(award.enterprise_id)
@@ -508,17 +510,10 @@ def award_confirm(
     """
     scheme = _locked_scheme(award.scheme_id)
     award = _locked_award(award.pk)
+    if award.is_household:
+        raise AwardError(_("购房家庭的兑现记录由购房人本人确认。"))
     _check_answerer(award, user, offline=offline)
-    today = timezone.localdate()
-    if award.status == AwardStatus.PUBLICIZED:
-        if award.publicity_to is None or today <= award.publicity_to:
-            raise AwardError(
-                _("公示期至 %(end)s 结束，公示期满后方可确认。") % {"end": award.publicity_to or "—"}
-            )
-        # The nightly job has not moved it on yet: the award's record says when its publicity ended.
-        _end_publicity([award])
-    if award.status != AwardStatus.AWAITING:
-        raise _illegal(award, _("确认"))
+    _check_confirmable(award)
     bank_name = (bank_name or "").strip()
     bank_account_name = (bank_account_name or "").strip()
     if not bank_name:
@@ -530,6 +525,35 @@ def award_confirm(
         )
     account = clean_bank_account(bank_account)
     note = _("线下确认，工作人员代录") if offline else _("企业确认接受兑现")
+    return _confirm(
+        scheme,
+        award,
+        user=user,
+        note=note,
+        bank_name=bank_name,
+        account_name=bank_account_name,
+        account=account,
+    )
+
+
+def _check_confirmable(award: Award) -> None:
+    """Refuse a (locked) award that cannot be confirmed now; end a publicity the nightly job has not."""
+    today = timezone.localdate()
+    if award.status == AwardStatus.PUBLICIZED:
+        if award.publicity_to is None or today <= award.publicity_to:
+            raise AwardError(
+                _("公示期至 %(end)s 结束，公示期满后方可确认。") % {"end": award.publicity_to or "—"}
+            )
+        # The nightly job has not moved it on yet: the award's record says when its publicity ended.
+        _end_publicity([award])
+    if award.status != AwardStatus.AWAITING:
+        raise _illegal(award, _("确认"))
+
+
+def _confirm(
+    scheme: Scheme, award: Award, *, user, note: str, bank_name: str, account_name: str, account: str
+) -> Award:
+    """Commit the budget to a (locked) confirmable award and record its account: both kinds' confirmation."""
     if scheme.allocation == Allocation.FIRST_CONFIRMED:
         queue = Award.objects.filter(scheme=scheme, status=AwardStatus.CONFIRMED, waitlisted=True).exists()
         award.waitlisted = queue or scheme.committed + award.amount > scheme.budget
@@ -546,7 +570,7 @@ def award_confirm(
     award.confirmed_at = timezone.now()
     award.confirmed_by = user
     award.bank_name = bank_name
-    award.bank_account_name = bank_account_name
+    award.bank_account_name = account_name
     award.bank_account = account
     award.save(
         update_fields=[
@@ -563,12 +587,66 @@ def award_confirm(
     return award
 
 
+def _check_buyer(award: Award, person: Person) -> None:
+    if not award.is_household:
+        raise AwardError(_("这条兑现记录属于企业，由企业法定代表人确认。"))
+    if not PurchaseBuyer.objects.filter(purchase_id=award.purchase_id, person=person).exists():
+        raise AwardError(_("只有该购房记录的购房人本人可以确认或放弃这笔补贴。"))
+
+
+@transaction.atomic
+def household_award_confirm(
+    *,
+    award: Award,
+    person: Person,
+    bank_name: str,
+    bank_account: str,
+    user=None,
+) -> Award:
+    """意愿确认 of a household award: one of the purchase's buyers accepts it and gives a bank card.
+
+    The card is in the buyer's own name (the account name is the confirming buyer's name, not typed),
+    stored encrypted like an enterprise's account and shown masked. ``user``: the login that acted (the
+    buyer's own, or staff recording a confirmation handed in on paper), kept as ``confirmed_by``.
+    """
+    scheme = _locked_scheme(award.scheme_id)
+    award = _locked_award(award.pk)
+    _check_buyer(award, person)
+    _check_confirmable(award)
+    bank_name = (bank_name or "").strip()
+    if not bank_name:
+        raise AwardError(_("请填写开户银行。"))
+    account = clean_bank_account(bank_account)
+    note = _("购房人 %(name)s 确认接受补贴") % {"name": person.masked_name}
+    if user is not None and user.is_staff:
+        note += _("（线下确认，工作人员代录）")
+    return _confirm(
+        scheme, award, user=user, note=note, bank_name=bank_name, account_name=person.name, account=account
+    )
+
+
+@transaction.atomic
+def household_award_decline(*, award: Award, person: Person, reason: str, user=None) -> Award:
+    """放弃 of a household award by one of its buyers, saying why."""
+    scheme = _locked_scheme(award.scheme_id)
+    award = _locked_award(award.pk)
+    _check_buyer(award, person)
+    return _decline(scheme, award, user=user, reason=reason)
+
+
 @transaction.atomic
 def award_decline(*, award: Award, user, reason: str = "", offline: bool = False) -> Award:
     """放弃: the enterprise's owner declines a publicized or confirmed (unpaid) award, saying why."""
     scheme = _locked_scheme(award.scheme_id)
     award = _locked_award(award.pk)
+    if award.is_household:
+        raise AwardError(_("购房家庭的兑现记录由购房人本人放弃。"))
     _check_answerer(award, user, offline=offline)
+    return _decline(scheme, award, user=user, reason=reason)
+
+
+def _decline(scheme: Scheme, award: Award, *, user, reason: str) -> Award:
+    """A (locked) award declined: its budget released, out of any batch, the waitlist moved on."""
     if award.status not in (AwardStatus.PUBLICIZED, AwardStatus.AWAITING, AwardStatus.CONFIRMED):
         raise _illegal(award, _("放弃"))
     reason = (reason or "").strip()
@@ -599,6 +677,8 @@ def payment_batch_create(*, awards: Iterable[Award], user, title: str) -> Paymen
     locked = _lock_awards(a.pk for a in awards)
     if not locked:
         raise AwardError(_("请选择要拨付的兑现记录。"))
+    if len({award.is_household for award in locked}) > 1:
+        raise AwardError(_("企业和购房家庭的兑现记录须分批拨付（拨付清单格式不同）；未创建批次。"))
     for award in locked:
         problem = None
         if award.status != AwardStatus.CONFIRMED:
@@ -612,7 +692,7 @@ def payment_batch_create(*, awards: Iterable[Award], user, title: str) -> Paymen
         if problem:
             raise AwardError(
                 _("%(enterprise)s 的“%(scheme)s”%(problem)s，不能拨付；未创建批次。")
-                % {"enterprise": award.enterprise.name, "scheme": award.scheme.title, "problem": problem}
+                % {"enterprise": award.beneficiary_label, "scheme": award.scheme.title, "problem": problem}
             )
     batch = PaymentBatch.objects.create(
         title=title, created_by=user, total=sum((a.amount for a in locked), Decimal("0"))
@@ -636,18 +716,31 @@ EXPORT_COLUMNS = (
 )
 
 
-# Rows read per round trip while a batch's file is written: a 20,000-award batch in ten queries.
-EXPORT_CHUNK = 2000
+# A household batch names the household by its 主购房人 (masked: the account name is the payee) and
+# its purchase contract.
+HOUSEHOLD_EXPORT_COLUMNS = (
+    gettext_lazy("序号"),
+    gettext_lazy("主购房人"),
+    gettext_lazy("网签合同号"),
+    *EXPORT_COLUMNS[3:],
+)
+# Rows read per round trip while a batch's file is written. 500, not more: a household batch prefetches
+# its buyers, and SQLite refuses a prefetch of 1,000 awards' buyers as an expression tree too deep.
+EXPORT_CHUNK = 500
 
 
 def _batch_rows(batch: PaymentBatch) -> Iterator[list]:
     # Account numbers and codes are text, never numbers: a number cell loses digits past the 15th.
-    awards = batch.awards.select_related("scheme", "enterprise").order_by("pk")
+    awards = (
+        batch.awards.select_related("scheme", "enterprise", "purchase")
+        .prefetch_related("purchase__buyer_links__person")
+        .order_by("pk")
+    )
     for index, award in enumerate(awards.iterator(chunk_size=EXPORT_CHUNK), start=1):
         yield [
             index,
-            award.enterprise.name,
-            award.enterprise.uscc,
+            award.beneficiary_label,
+            award.purchase.contract_no if award.is_household else award.enterprise.uscc,
             award.bank_name,
             award.bank_account_name,
             award.bank_account,
@@ -682,7 +775,8 @@ def payment_batch_export(*, batch: PaymentBatch, fmt: str, user) -> exports.Down
         batch.status = PaymentBatch.Status.EXPORTED
         batch.exported_at = timezone.now()
         batch.save(update_fields=["status", "exported_at"])
-    header = [str(c) for c in EXPORT_COLUMNS]
+    household = batch.awards.filter(purchase__isnull=False).exists()
+    header = [str(c) for c in (HOUSEHOLD_EXPORT_COLUMNS if household else EXPORT_COLUMNS)]
     filename = f"payment-batch-{batch.pk}.{fmt}"
     if fmt == "csv":
         return exports.csv_download(filename=filename, header=header, rows=_batch_rows(batch))
@@ -738,6 +832,10 @@ def payment_batch_mark_paid(*, batch: PaymentBatch, user, reference: str) -> Pay
     _move_all(
         awards, to=AwardStatus.PAID, user=user, note=_("回单号 %(ref)s") % {"ref": reference}, paid_at=now
     )
+    # A household's subsidy paid: the retention clock of its buyers' data starts (residents' records).
+    purchases = [award.purchase_id for award in awards if award.purchase_id is not None]
+    for chunk in _chunks(purchases):
+        HousePurchase.objects.filter(pk__in=chunk).update(paid_at=now)
     batch.status = PaymentBatch.Status.PAID
     batch.paid_at = now
     batch.paid_reference = reference

@@ -62,6 +62,19 @@ SECTIONS = (
             Figure("subsidy_paid_amount", _("惠企政策资金拨付"), "money", _("万元"), _("各类兑现方式合计")),
         ),
     ),
+    (
+        _("惠民政策"),
+        (
+            Figure(
+                "household_subsidy_amount",
+                _("发放契税补贴"),
+                "money",
+                _("万元"),
+                _("本期拨付到购房家庭的补贴"),
+            ),
+            Figure("household_subsidy_households", _("契税补贴惠及"), "count", _("户")),
+        ),
+    ),
 )
 FIGURES = {figure.key: figure for _title, figures in SECTIONS for figure in figures}
 HEADLINE_KEYS = ("enterprises", "enterprise_visits", "problem_resolution_rate", "auto_subsidy_amount")

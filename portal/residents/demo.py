@@ -1,7 +1,9 @@
 """The demo deed-tax records: 10,400 household purchases in the zone in H1 2023 (the report's 1.04 万户).
 
 Drawn from a seeded generator, so every run writes the same purchases and buyers. The household subsidy is
-matched and paid by the subsidy engine's own demo; this module holds only what the tax bureau's file holds.
+matched and paid by the subsidy engine's own demo; this module holds only what the tax bureau's file holds:
+the file as the bureau handed it over in mid-June 2023 (contracts signed by 14 June, the deed tax paid
+within a week of signing), almost all of it new commercial housing.
 """
 
 import datetime as dt
@@ -16,6 +18,8 @@ PURCHASE_COUNT = 10_400
 SEED = 20230630
 FIRST_DAY = dt.date(2023, 1, 1)
 LAST_DAY = dt.date(2023, 6, 30)
+# The file was handed over in mid-June: the last contracts in it were signed by this day of June.
+LAST_JUNE_DAY = 14
 CONTRACT_PREFIX = "ZZGX2023"
 # Rows per INSERT; 1,000 keeps the 10,400 purchases and ~16,000 buyers at about 45 statements.
 BATCH_SIZE = 1000
@@ -61,7 +65,7 @@ ESTATES = ["锦苑", "雅居", "华府", "翠园", "名门", "怡景", "书香�
 def _day(rng: random.Random) -> dt.date:
     # Spring sells more than January and February (the Spring Festival falls in January 2023).
     month = rng.choices(range(1, 7), weights=[11, 12, 19, 20, 19, 19])[0]
-    last = (dt.date(2023, month + 1, 1) - dt.timedelta(days=1)).day
+    last = LAST_JUNE_DAY if month == 6 else (dt.date(2023, month + 1, 1) - dt.timedelta(days=1)).day
     return dt.date(2023, month, rng.randint(1, last))
 
 
@@ -97,7 +101,8 @@ def generate():
     earlier: list[Person] = []
     for serial in range(1, PURCHASE_COUNT + 1):
         contract_date = _day(rng)
-        is_new_build = rng.random() < 0.9
+        # The zone's purchases are nearly all new commercial housing; resales are rare.
+        is_new_build = rng.random() < 0.999
         area = Decimal(str(round(rng.triangular(58, 180, 118), 2)))
         unit_price = rng.uniform(9000, 16500) if is_new_build else rng.uniform(7500, 14000)
         price = (area * Decimal(str(round(unit_price, 2)))).quantize(Decimal("1"))
@@ -106,7 +111,7 @@ def generate():
         rate = Decimal("0.01") if area <= 90 else Decimal("0.02") if second_home else Decimal("0.015")
         deed_tax = (price * rate).quantize(Decimal("0.01"))
         # A few have filed but not yet paid: the subsidy engine must see them as undetermined, not ineligible.
-        paid_on = None if rng.random() < 0.02 else contract_date + dt.timedelta(days=rng.randint(3, 75))
+        paid_on = None if rng.random() < 0.0015 else contract_date + dt.timedelta(days=rng.randint(1, 7))
         estate = rng.choice(ESTATES)
         purchase = HousePurchase(
             contract_no=f"{CONTRACT_PREFIX}{serial:06d}",

@@ -415,12 +415,16 @@ def resident_data_purge(*, now: dt.datetime | None = None, dry_run: bool = False
     """Delete paid households' data ``RESIDENT_DATA_RETENTION_YEARS`` after payment, and old SMS codes."""
     now = now or timezone.now()
     cutoff = _years_before(now, settings.RESIDENT_DATA_RETENTION_YEARS)
-    purchase_ids = list(HousePurchase.objects.filter(paid_at__lte=cutoff).values_list("id", flat=True))
+    # A purchase a subsidy award still names is kept: the award's foreign key protects it (the payment
+    # record outlives the retention period), and so are its buyers.
+    due = HousePurchase.objects.filter(paid_at__lte=cutoff, subsidy_awards__isnull=True)
+    purchase_ids = list(due.values_list("id", flat=True).distinct())
     # A buyer goes only when every purchase of theirs goes: one unpaid or recently paid purchase keeps them.
     person_ids = list(
         Person.objects.filter(purchase_links__purchase__paid_at__lte=cutoff)
         .exclude(purchase_links__purchase__paid_at__isnull=True)
         .exclude(purchase_links__purchase__paid_at__gt=cutoff)
+        .exclude(purchase_links__purchase__subsidy_awards__isnull=False)
         .values_list("id", flat=True)
         .distinct()
     )

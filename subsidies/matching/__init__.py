@@ -54,6 +54,16 @@ system if the process dies. A run found ``running`` by the next start is therefo
 — its pending chunks run, its done chunks are kept — unless its chunks are queued to Celery workers and
 it made progress in the last ``STALE_AFTER``; then the start is refused with a ``MatchError``.
 
+Two kinds of beneficiary (``Scheme.beneficiary``): enterprises, and households (one house purchase each,
+its buyers). A run's chunks are id ranges of one kind (``MatchChunk.beneficiary``): purchases are split
+too when a household scheme is active, and a chunk evaluates only its kind's schemes. Everything that
+differs comes from ``subsidies.catalogues``: the records the facts relation is built over, the variables
+catalogue (``subsidies.household_variables`` for purchases), and the column of the awards (and
+undetermined pairs, failures) naming the beneficiary (``purchase_id``). The statements, the three-valued
+rules, fingerprints, failures and explanations are the same. A household chunk's fingerprint hashes its
+computed facts (a purchase's facts count its buyers' other purchases, outside the chunk). A run narrowed
+to enterprises (a facts change) matches the enterprise schemes only.
+
 The SQL here is built from the compiler's output and this package's own table and column names; values
 always travel as parameters (hence the ``noqa: S608``).
 

@@ -18,7 +18,6 @@ from subsidies.matching.fingerprints import (
 from subsidies.matching.plan import _execute, _Plan, _Scope
 from subsidies.matching.schemes import LIVE_UNPAID, PENDING_EXPLANATION
 from subsidies.models import Award, AwardStatus
-from subsidies.variables import facts_queryset
 
 # A chunk's working tables, private to its database session and dropped at its end.
 TEMP_TABLES = ("subsidies_m_f", "subsidies_m_h", "subsidies_m_c", "subsidies_m_p")
@@ -39,6 +38,8 @@ def _chunk_statements(
     if not plan.schemes:
         return {}, ""
     in_selected = ", ".join(str(sid) for sid in selected) or "0"
+    # The awards' column naming the beneficiary: enterprise_id or purchase_id (a name of ours, not input).
+    owner = plan.catalogue.column
     collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
     now = timezone.now()
     postgres = connection.vendor == "postgresql"
@@ -51,11 +52,11 @@ def _chunk_statements(
         facts_digest = before = ""
         if fingerprint:
             facts_digest = _facts_digest(cursor, plan, scope)
-            before = _fingerprint(plan, facts_digest, _awards_digest(cursor, scope))
+            before = _fingerprint(plan, facts_digest, _awards_digest(cursor, plan, scope))
             previous = None if dry_run else _same_chunk(before)
             if previous is not None:
                 return _take_over(cursor, plan, scope, previous, run_id=run_id), before
-        facts = facts_queryset(
+        facts = plan.catalogue.facts_queryset(
             plan.needs,
             id_from=scope.id_from,
             id_to=scope.id_to,
@@ -119,7 +120,7 @@ def _chunk_statements(
             "CREATE TEMP TABLE subsidies_m_p AS "  # noqa: S608
             "SELECT r.eid, r.sid, r.amount, r.received, r.facts, r.has_award FROM ("
             " SELECT c.eid, c.sid, c.amount, c.received, c.facts,"
-            "  EXISTS (SELECT 1 FROM subsidies_award a WHERE a.scheme_id = c.sid AND a.enterprise_id = c.eid"
+            f"  EXISTS (SELECT 1 FROM subsidies_award a WHERE a.scheme_id = c.sid AND a.{owner} = c.eid"
             "   AND a.period = s.period) AS has_award,"
             "  ROW_NUMBER() OVER (PARTITION BY c.eid, s.period, CASE WHEN s.exclusive_group = '' THEN"
             "   'scheme:' || s.code ELSE 'group:' || s.exclusive_group END"
@@ -127,7 +128,7 @@ def _chunk_statements(
             " FROM subsidies_m_c c JOIN subsidies_scheme s ON s.id = c.sid"
             " WHERE c.ok AND c.amount > 0 AND (s.exclusive_group = '' OR NOT EXISTS ("
             "  SELECT 1 FROM subsidies_award a JOIN subsidies_scheme o ON o.id = a.scheme_id"
-            "  WHERE a.enterprise_id = c.eid AND a.period = s.period"
+            f"  WHERE a.{owner} = c.eid AND a.period = s.period"
             "  AND o.exclusive_group = s.exclusive_group"
             "  AND a.scheme_id <> c.sid AND a.status <> %s))"
             ") r WHERE r.rn = 1",
@@ -159,7 +160,7 @@ def _chunk_statements(
             _execute(cursor, f"DROP TABLE {table}")
         after = before
         if fingerprint and not dry_run:
-            after = _fingerprint(plan, facts_digest, _awards_digest(cursor, scope))
+            after = _fingerprint(plan, facts_digest, _awards_digest(cursor, plan, scope))
     codes = {scheme.pk: scheme.code for scheme in plan.schemes}
     counts = {
         codes[sid]: {**counts, "amount": format(counts["amount"], "f")} for sid, counts in stats.items()
@@ -200,9 +201,10 @@ def _write(cursor, plan: _Plan, scope: _Scope, stats: dict, *, in_selected: str,
             "CASE WHEN s.top_up THEN json_set(p.facts, '$._group_received',"
             " printf('%%.2f', p.received / 100.0)) ELSE p.facts END"
         )
+    owner = plan.catalogue.column
     _execute(
         cursor,
-        "INSERT INTO subsidies_award (scheme_id, enterprise_id, period, status, computed_amount, amount,"  # noqa: S608
+        f"INSERT INTO subsidies_award (scheme_id, {owner}, period, status, computed_amount, amount,"  # noqa: S608
         " waitlisted, explanation, facts, run_id, created_at, bank_name, bank_account_name, bank_account,"
         " reason)"
         f" SELECT p.sid, p.eid, s.period, %s, p.amount, p.amount, {false}, {explanation}, {facts}, %s, %s,"
@@ -216,7 +218,7 @@ def _write(cursor, plan: _Plan, scope: _Scope, stats: dict, *, in_selected: str,
         stats[sid]["new"] += 1
     _execute(
         cursor,
-        "INSERT INTO subsidies_undetermined (run_id, scheme_id, enterprise_id, missing)"  # noqa: S608
+        f"INSERT INTO subsidies_undetermined (run_id, scheme_id, {owner}, missing)"  # noqa: S608
         f" SELECT %s, c.sid, c.eid, COALESCE(c.missing, {nulls_in_facts}) FROM subsidies_m_c c"
         f" WHERE (c.ok IS NULL OR c.amount IS NULL) AND c.sid IN ({in_selected})"
         " ON CONFLICT DO NOTHING",
@@ -224,8 +226,9 @@ def _write(cursor, plan: _Plan, scope: _Scope, stats: dict, *, in_selected: str,
     )
     statuses = ", ".join(["%s"] * len(LIVE_UNPAID))
     # The chunk's awards by the (enterprise, status) index; SQLite is told, as it may prefer the status one.
-    scope_sql, scope_params = scope.sql("a.enterprise_id")
-    indexed = "" if connection.vendor == "postgresql" else " INDEXED BY award_enterprise_status_idx"
+    scope_sql, scope_params = scope.sql(f"a.{owner}")
+    index = plan.catalogue.awards_index
+    indexed = "" if connection.vendor == "postgresql" or not index else f" INDEXED BY {index}"
     _execute(
         cursor,
         "INSERT INTO subsidies_lostcandidate (run_id, award_id)"  # noqa: S608
@@ -233,7 +236,7 @@ def _write(cursor, plan: _Plan, scope: _Scope, stats: dict, *, in_selected: str,
         f" WHERE {scope_sql} AND a.scheme_id IN ({in_selected}) AND a.period = s.period"
         f" AND a.status IN ({statuses})"
         " AND NOT EXISTS (SELECT 1 FROM subsidies_m_c c"
-        "  WHERE c.eid = a.enterprise_id AND c.sid = a.scheme_id)"
+        f"  WHERE c.eid = a.{owner} AND c.sid = a.scheme_id)"
         # Lost once: the diff says what changed since, not again every night the award stays unmet.
         " AND NOT EXISTS (SELECT 1 FROM subsidies_lostcandidate l WHERE l.award_id = a.id)"
         " ON CONFLICT DO NOTHING RETURNING award_id",

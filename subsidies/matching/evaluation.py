@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from portal.enterprises.models import Enterprise
 from subsidies import rules
+from subsidies.catalogues import catalogue, catalogue_of
 from subsidies.matching.schemes import RECEIVED, _active_schemes, context_of, scheme_rules
-from subsidies.models import Award, AwardStatus, Scheme
+from subsidies.models import Award, AwardStatus, Beneficiary, Scheme
 from subsidies.rules.compiler import (
     award_amount,
     compile_amount,
@@ -25,10 +26,6 @@ from subsidies.variables import (
     Context,
     Record,
     facts_from_record,
-    facts_queryset,
-    needs_of,
-    resolver,
-    variable_specs,
 )
 
 # The outcome of a scheme whose rule cannot be computed on an enterprise's facts (不可计算).
@@ -140,7 +137,7 @@ def _evaluate(
 ) -> tuple[Explanation, Decimal | None]:
     eligibility, amount_rule = scheme_rules(scheme)
     context = context_of(scheme)
-    explanation = rules.explain(eligibility, facts, variable_specs(context=context))
+    explanation = rules.explain(eligibility, facts, catalogue_of(scheme).variable_specs(context=context))
     if facts.get("blacklisted"):
         return Explanation("ineligible", [_blacklist_clause(), *explanation.trace]), None
     if explanation.outcome != "eligible":
@@ -194,7 +191,7 @@ def explain_for(*, scheme: Scheme, enterprise: Enterprise) -> Explanation:
             "ineligible", [*explanation.trace, _superseded_clause(scheme, held.scheme, amount, held.amount)]
         )
     companions = (
-        _active_schemes()
+        _active_schemes(scheme.beneficiary)
         .filter(exclusive_group=scheme.exclusive_group, period=scheme.period)
         .exclude(pk=scheme.pk)
     )
@@ -242,17 +239,25 @@ def evaluate_profile(
 
 
 def sql_evaluate(
-    *, rule: Any, context: Context, enterprise_ids: Sequence[int], amount: bool = False, value: bool = False
+    *,
+    rule: Any,
+    context: Context,
+    enterprise_ids: Sequence[int],
+    amount: bool = False,
+    value: bool = False,
+    beneficiary: str = Beneficiary.ENTERPRISES,
 ) -> dict[int, Any]:
     """A rule as the database evaluates it for these enterprises (the compiled path): {id: result}.
 
     A condition gives True / False / None (unknown); an amount rule (``amount``) a Decimal or None;
-    ``value`` gives the rule's own value, whatever its type.
+    ``value`` gives the rule's own value, whatever its type. ``beneficiary=households``: the ids are
+    house purchases and the rule reads the household catalogue.
     """
     rule = rules.normalize(rule)
-    facts = facts_queryset([needs_of(context, rule)], enterprise_ids=list(enterprise_ids))
+    owner = catalogue(beneficiary)
+    facts = owner.facts_queryset([owner.needs_of(context, rule)], enterprise_ids=list(enterprise_ids))
     facts_sql, facts_params = facts.query.sql_with_params()
-    resolve = resolver(context)
+    resolve = owner.resolver(context)
     kind = "number" if amount else "boolean"
     if value:
         expression, kind = compile_value(rule, resolve)
@@ -260,7 +265,7 @@ def sql_evaluate(
         expression = compile_amount(rule, resolve)
     else:
         expression = compile_condition(rule, resolve)
-    sql, params = Query(Enterprise).get_compiler(connection=connection).compile(expression)
+    sql, params = Query(owner.model).get_compiler(connection=connection).compile(expression)
     with connection.cursor() as cursor:
         cursor.execute(
             f'WITH f AS MATERIALIZED ({facts_sql}) SELECT "f"."eid", {sql} FROM f',  # noqa: S608 - generated SQL, values as params

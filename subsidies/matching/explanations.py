@@ -3,10 +3,10 @@
 from collections.abc import Iterable
 
 from subsidies import rules
+from subsidies.catalogues import catalogue_of
 from subsidies.matching.schemes import _schemes_of, context_of, scheme_rules
 from subsidies.models import Award
 from subsidies.rules.explain import Explanation
-from subsidies.variables import facts_from_json, variable_specs
 
 
 def award_explanation(award: Award) -> Explanation:
@@ -28,8 +28,9 @@ def award_explanation(award: Award) -> Explanation:
     if frozen is not None:
         scheme = _schemes_of({"schemes": [frozen]})[0]
     eligibility, _amount = scheme_rules(scheme)
-    facts = facts_from_json(award.facts or {})
-    return rules.explain(eligibility, facts, variable_specs(context=context_of(scheme)))
+    kind = catalogue_of(scheme)
+    facts = kind.facts_from_json(award.facts or {})
+    return rules.explain(eligibility, facts, kind.variable_specs(context=context_of(scheme)))
 
 
 def awards_explain(*, awards: Iterable[Award]) -> int:

@@ -6,25 +6,26 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
 from portal.accounts.services import notify
-from portal.enterprises.models import Enterprise
+from subsidies.catalogues import catalogue
 from subsidies.matching.chunks import _chunk_statements
 from subsidies.matching.evaluation import _evaluated
-from subsidies.matching.plan import _plan, _run_plan, _Scope
+from subsidies.matching.plan import _of_kind, _plan, _run_plan, _Scope
 from subsidies.matching.schemes import _schemes_of, context_of
-from subsidies.models import MatchFailure, MatchRun, Scheme
-from subsidies.variables import Record, facts_from_record
+from subsidies.models import Beneficiary, MatchFailure, MatchRun, Scheme
 
 
-def _guarded_chunk(run: MatchRun, scope: _Scope) -> tuple[dict, str, list[MatchFailure]]:
+def _guarded_chunk(
+    run: MatchRun, scope: _Scope, beneficiary: str = Beneficiary.ENTERPRISES
+) -> tuple[dict, str, list[MatchFailure]]:
     """The chunk's statements, with any scheme whose rule fails in them set aside and recorded.
 
     One statement evaluates every rule, so a rule that raises (an overflow, a number beyond what the
     award column holds) would fail them all: the chunk is run again without that scheme, and the scheme,
     the first enterprise it fails on and the message are returned for ``MatchFailure``.
     """
-    snapshot = run.rules
+    snapshot = _of_kind(run.rules, beneficiary)
     failures: list[MatchFailure] = []
-    plan = _run_plan(run)
+    plan = _run_plan(run, beneficiary)
     while True:
         try:
             with transaction.atomic():
@@ -40,7 +41,7 @@ def _guarded_chunk(run: MatchRun, scope: _Scope) -> tuple[dict, str, list[MatchF
         except DatabaseError as error:
             ids = {failure.scheme_id for failure in failures}
             entries = [entry for entry in snapshot.get("schemes", []) if entry["id"] not in ids]
-            found = _failing(entries, scope, run=run, error=error)
+            found = _failing(entries, scope, run=run, error=error, beneficiary=beneficiary)
             if not found:
                 raise
             failures.extend(found)
@@ -49,12 +50,12 @@ def _guarded_chunk(run: MatchRun, scope: _Scope) -> tuple[dict, str, list[MatchF
                 "schemes": [entry for entry in snapshot["schemes"] if entry["id"] not in ids],
                 "selected": [sid for sid in snapshot.get("selected", []) if sid not in ids],
             }
-            plan = _plan(snapshot)
+            plan = _plan(snapshot, beneficiary)
 
 
-def _fails(entries: list[dict], scope: _Scope, *, run: MatchRun) -> DatabaseError | None:
+def _fails(entries: list[dict], scope: _Scope, *, run: MatchRun, beneficiary: str) -> DatabaseError | None:
     """The error these schemes' statements raise on these enterprises (tried and rolled back), or None."""
-    plan = _plan({"schemes": entries, "selected": [entry["id"] for entry in entries]})
+    plan = _plan({"schemes": entries, "selected": [entry["id"] for entry in entries]}, beneficiary)
     try:
         with transaction.atomic():
             _chunk_statements(plan, scope, run_id=run.pk, dry_run=True, fingerprint=False)
@@ -65,7 +66,7 @@ def _fails(entries: list[dict], scope: _Scope, *, run: MatchRun) -> DatabaseErro
 
 
 def _failing(
-    entries: list[dict], scope: _Scope, *, run: MatchRun, error: DatabaseError
+    entries: list[dict], scope: _Scope, *, run: MatchRun, error: DatabaseError, beneficiary: str
 ) -> list[MatchFailure]:
     """The schemes whose statements fail on the chunk, each with the first enterprise it fails on.
 
@@ -74,16 +75,17 @@ def _failing(
     """
     if not entries:
         return []
-    failed = _fails(entries, scope, run=run)
+    failed = _fails(entries, scope, run=run, beneficiary=beneficiary)
     if failed is None:
         return []
     if len(entries) > 1:
         half = len(entries) // 2
-        return _failing(entries[:half], scope, run=run, error=failed) + _failing(
-            entries[half:], scope, run=run, error=failed
+        return _failing(entries[:half], scope, run=run, error=failed, beneficiary=beneficiary) + _failing(
+            entries[half:], scope, run=run, error=failed, beneficiary=beneficiary
         )
+    kind = catalogue(beneficiary)
     ids = list(
-        Enterprise.objects.filter(pk__gte=scope.id_from, pk__lte=scope.id_to)
+        kind.model.objects.filter(pk__gte=scope.id_from, pk__lte=scope.id_to)
         .filter(**({"pk__in": scope.enterprise_ids} if scope.enterprise_ids is not None else {}))
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -91,29 +93,30 @@ def _failing(
     while len(ids) > 1:
         first = ids[: len(ids) // 2]
         narrowed = _Scope(first[0], first[-1], scope.enterprise_ids)
-        found = _fails(entries, narrowed, run=run)
+        found = _fails(entries, narrowed, run=run, beneficiary=beneficiary)
         if found is not None:
             ids, failed = first, found
         else:
             ids = ids[len(first) :]
     (scheme,) = _schemes_of({"schemes": entries})
-    enterprise = Enterprise.objects.filter(pk__in=ids[:1]).first()
+    found_in = kind.model.objects.filter(pk__in=ids[:1]).first()
     return [
         MatchFailure(
             run=run,
             scheme_id=scheme.pk,
-            enterprise=enterprise,
             id_from=scope.id_from,
             id_to=scope.id_to,
-            message=_failure_message(scheme, enterprise, failed),
+            message=_failure_message(scheme, found_in, failed),
+            **{kind.field: found_in},
         )
     ]
 
 
-def _failure_message(scheme: Scheme, enterprise: Enterprise | None, error: DatabaseError) -> str:
+def _failure_message(scheme: Scheme, beneficiary, error: DatabaseError) -> str:
     """Why the rule failed, in Python's words when Python fails on it too, else the database's."""
-    if enterprise is not None:
-        facts = facts_from_record(Record.load(enterprise), context_of(scheme))
+    if beneficiary is not None:
+        kind = catalogue(scheme.beneficiary)
+        facts = kind.facts_from_record(kind.record.load(beneficiary), context_of(scheme))
         _explanation, problem = _evaluated(scheme, facts)
         if problem:
             return problem

@@ -7,7 +7,7 @@ from django.db import connection, models
 
 from portal.enterprises.models import AnnualReport, Enterprise, Qualification
 from subsidies.matching.plan import _execute, _Plan, _Scope
-from subsidies.models import MatchChunk, RunStatus
+from subsidies.models import Beneficiary, MatchChunk, RunStatus
 from subsidies.variables import VARIABLES
 
 
@@ -68,6 +68,8 @@ def _facts_digest(cursor, plan: _Plan, scope: _Scope) -> str:
     """Hash of what the chunk's facts are computed from: its enterprises' fact columns, their annual
     reports of the years the rules read, and their qualifications (with the rules' dates, in the plan's
     digest, these determine every fact). Cheaper than hashing the computed facts."""
+    if plan.catalogue.kind != Beneficiary.ENTERPRISES:
+        return _computed_facts_digest(cursor, plan, scope)
     years = sorted({VARIABLES[name].year(need.context) for need in plan.needs for name in need.names})
     sources = [
         (Enterprise, ("x.id",), _ENTERPRISE_INPUTS, ""),
@@ -111,9 +113,33 @@ def _facts_digest(cursor, plan: _Plan, scope: _Scope) -> str:
     return hashlib.sha256((value or "").encode()).hexdigest()
 
 
-def _awards_digest(cursor, scope: _Scope) -> str:
-    """Hash of the chunk's enterprises' awards: which exist, in what status, for how much."""
-    scope_sql, scope_params = scope.sql("a.enterprise_id")
+def _computed_facts_digest(cursor, plan: _Plan, scope: _Scope) -> str:
+    """Hash of the chunk's facts relation itself (households: a purchase's facts also count the buyers'
+    purchases outside the chunk, so its own rows alone do not determine them)."""
+    facts = plan.catalogue.facts_queryset(
+        plan.needs, id_from=scope.id_from, id_to=scope.id_to, enterprise_ids=scope.enterprise_ids
+    )
+    facts_sql, facts_params = facts.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT concat_ws('/', COUNT(*),"  # noqa: S608 - generated SQL, values as params
+            f" SUM(hashint8extended(hash_record_extended(f.*, 0), 0)::numeric)) FROM ({facts_sql}) f"
+        )
+    else:
+        names = [*facts.query.values_select, *facts.query.annotation_select]
+        row = ", ".join(f'f."{name}"' for name in names)
+        sql = (
+            f"SELECT group_concat(r, '|') FROM (SELECT json_array({row}) AS r"  # noqa: S608
+            f" FROM ({facts_sql}) f ORDER BY f.eid)"
+        )
+    return _digest(cursor, sql, facts_params)
+
+
+def _awards_digest(cursor, plan: _Plan, scope: _Scope) -> str:
+    """Hash of the chunk's beneficiaries' awards: which exist, in what status, for how much."""
+    scope_sql, scope_params = scope.sql(f"a.{plan.catalogue.column}")
+    index = plan.catalogue.awards_index
+    indexed = f" INDEXED BY {index}" if index else ""
     if connection.vendor == "postgresql":
         sql = (
             "SELECT md5(string_agg(concat_ws(':', a.id, a.scheme_id, a.period, a.status, a.amount,"  # noqa: S608
@@ -123,7 +149,7 @@ def _awards_digest(cursor, scope: _Scope) -> str:
         sql = (
             "SELECT group_concat(r, '|') FROM (SELECT a.id || ':' || a.scheme_id || ':' || a.period || ':' ||"  # noqa: S608
             " a.status || ':' || quote(a.amount) || ':' || a.waitlisted AS r"
-            f" FROM subsidies_award a INDEXED BY award_enterprise_status_idx WHERE {scope_sql} ORDER BY a.id)"
+            f" FROM subsidies_award a{indexed} WHERE {scope_sql} ORDER BY a.id)"
         )
     return _digest(cursor, sql, scope_params)
 
@@ -144,11 +170,12 @@ def _same_chunk(fingerprint: str) -> MatchChunk | None:
 
 def _take_over(cursor, plan: _Plan, scope: _Scope, previous: MatchChunk, *, run_id: int) -> dict[str, dict]:
     """Nothing changed since ``previous``: its counts (nothing new, nothing lost) and undetermined list."""
-    scope_sql, scope_params = scope.sql("u.enterprise_id")
+    owner = plan.catalogue.column
+    scope_sql, scope_params = scope.sql(f"u.{owner}")
     _execute(
         cursor,
-        "INSERT INTO subsidies_undetermined (run_id, scheme_id, enterprise_id, missing)"  # noqa: S608
-        f" SELECT %s, u.scheme_id, u.enterprise_id, u.missing FROM subsidies_undetermined u"
+        f"INSERT INTO subsidies_undetermined (run_id, scheme_id, {owner}, missing)"  # noqa: S608
+        f" SELECT %s, u.scheme_id, u.{owner}, u.missing FROM subsidies_undetermined u"
         f" WHERE u.run_id = %s AND {scope_sql} ON CONFLICT DO NOTHING",
         [run_id, previous.run_id, *scope_params],
     )

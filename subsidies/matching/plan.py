@@ -11,10 +11,10 @@ from django.db import connection
 from django.db.models import CharField
 from django.db.models.sql import Query
 
-from portal.enterprises.models import Enterprise
 from subsidies import rules
+from subsidies.catalogues import Catalogue, catalogue
 from subsidies.matching.schemes import RECEIVED, _schemes_of, context_of, scheme_rules
-from subsidies.models import MatchRun, Scheme
+from subsidies.models import Beneficiary, MatchRun, Scheme
 from subsidies.rules.compiler import SQL, AwardAmount, Column, NumberField, compile_amount, compile_condition
 from subsidies.variables import (
     BOOLEAN,
@@ -24,18 +24,17 @@ from subsidies.variables import (
     VARIABLES,
     Context,
     Needs,
-    needs_of,
-    resolver,
 )
 
 # Changes whenever the way matching computes its results changes, so older chunks are not taken over.
-ENGINE_VERSION = "4"
+ENGINE_VERSION = "5"
 
 
 @dataclass
 class _Plan:
-    """A run's schemes with their rules compiled to SQL over the facts table ``f``."""
+    """A run's schemes of one kind of beneficiary, their rules compiled to SQL over the facts table ``f``."""
 
+    catalogue: Catalogue
     schemes: list[Scheme]
     selected: set[int]
     needs: list
@@ -49,11 +48,25 @@ class _Plan:
     digest: str = ""
 
 
-def _plan(snapshot: dict) -> _Plan:
+def _of_kind(snapshot: dict, beneficiary: str) -> dict:
+    """The part of a run's frozen rules that pays one kind of beneficiary."""
+    entries = [
+        entry
+        for entry in snapshot.get("schemes", [])
+        if entry.get("beneficiary", Beneficiary.ENTERPRISES) == beneficiary
+    ]
+    ids = {entry["id"] for entry in entries}
+    return {"schemes": entries, "selected": [sid for sid in snapshot.get("selected", []) if sid in ids]}
+
+
+def _plan(snapshot: dict, beneficiary: str = Beneficiary.ENTERPRISES) -> _Plan:
+    """The plan of the snapshot's schemes that pay this kind of beneficiary (the others are left out)."""
+    snapshot = _of_kind(snapshot, beneficiary)
+    kind = catalogue(beneficiary)
     schemes, selected = _schemes_of(snapshot), set(snapshot.get("selected", []))
     merged: dict[Context, Needs] = {}
     for scheme in schemes:
-        need = needs_of(context_of(scheme), *scheme_rules(scheme))
+        need = kind.needs_of(context_of(scheme), *scheme_rules(scheme))
         current = merged.get(need.context)
         if current is not None:
             need = Needs(
@@ -62,27 +75,31 @@ def _plan(snapshot: dict) -> _Plan:
                 current.qualification_codes | need.qualification_codes,
             )
         merged[need.context] = need
-    plan = _Plan(schemes=schemes, selected=selected, needs=list(merged.values()))
-    frozen = json.dumps([ENGINE_VERSION, connection.vendor, snapshot], sort_keys=True, default=str)
+    plan = _Plan(catalogue=kind, schemes=schemes, selected=selected, needs=list(merged.values()))
+    frozen = json.dumps(
+        [ENGINE_VERSION, connection.vendor, beneficiary, snapshot], sort_keys=True, default=str
+    )
     plan.digest = hashlib.sha256(frozen.encode()).hexdigest()
-    compiler = Query(Enterprise).get_compiler(connection=connection)
+    compiler = Query(kind.model).get_compiler(connection=connection)
     guarded = []
     for scheme in schemes:
-        sign, detail = _branch(scheme, compiler)
+        sign, detail = _branch(scheme, compiler, kind)
         plan.signs.append(sign)
         plan.details[scheme.pk] = detail
-        guarded.append((sign, _guard(scheme_rules(scheme)[0])))
+        # Guards index rules by the enterprise's own text facts; households are matched unindexed.
+        guard = _guard(scheme_rules(scheme)[0]) if beneficiary == Beneficiary.ENTERPRISES else None
+        guarded.append((sign, guard))
     plan.hits = _hits_expression(guarded, compiler)
     return plan
 
 
-def _facts_json(scheme: Scheme, names: Iterable[str]) -> SQL:
+def _facts_json(scheme: Scheme, names: Iterable[str], kind: Catalogue) -> SQL:
     """The facts snapshot stored with an award: every variable the scheme reads, numbers as exact text."""
     context = context_of(scheme)
-    resolve = resolver(context)
+    resolve = kind.resolver(context)
     pg, lite, parts, params, lite_params = [], [], [], [], []
     for name in sorted(names):
-        variable = VARIABLES[name]
+        variable = kind.variables[name]
         pg.append("%s")
         lite.append("%s")
         params.append(name)
@@ -120,10 +137,10 @@ def _facts_json(scheme: Scheme, names: Iterable[str]) -> SQL:
     )
 
 
-def _missing_json(scheme: Scheme, names: Iterable[str]) -> SQL:
+def _missing_json(scheme: Scheme, names: Iterable[str], kind: Catalogue) -> SQL:
     """The variables the scheme reads that an enterprise lacks, as a JSON list (text on SQLite)."""
-    resolve = resolver(context_of(scheme))
-    scalars = [name for name in sorted(names) if VARIABLES[name].type != LIST]
+    resolve = kind.resolver(context_of(scheme))
+    scalars = [name for name in sorted(names) if kind.variables[name].type != LIST]
     if not scalars:
         return SQL("CAST('[]' AS jsonb)", vendors={"sqlite": "'[]'"})
     cases = " || ".join(f"CASE WHEN {{{i}}} IS NULL THEN %s ELSE '' END" for i in range(len(scalars)))
@@ -136,14 +153,14 @@ def _missing_json(scheme: Scheme, names: Iterable[str]) -> SQL:
     )
 
 
-def _received(scheme: Scheme) -> SQL | None:
-    """What the enterprise already received in the scheme's group in earlier periods (级差 base)."""
+def _received(scheme: Scheme, kind: Catalogue) -> SQL | None:
+    """What the beneficiary already received in the scheme's group in earlier periods (级差 base)."""
     if not (scheme.top_up and scheme.exclusive_group):
         return None
     statuses = ", ".join(f"'{status}'" for status in RECEIVED)
     where = (
         "FROM subsidies_award a JOIN subsidies_scheme g ON g.id = a.scheme_id "
-        'WHERE a.enterprise_id = "f"."eid" '
+        f'WHERE a.{kind.column} = "f"."eid" '
         f"AND g.exclusive_group = %s AND a.period < %s{{collate}} AND a.status IN ({statuses})"
     )
     return SQL(
@@ -250,13 +267,13 @@ def _hit_facts() -> str:
     return 'JOIN subsidies_m_f "f" ON "f"."eid" = h.eid'
 
 
-def _branch(scheme: Scheme, compiler) -> tuple[tuple[str, list], tuple[str, list]]:
+def _branch(scheme: Scheme, compiler, kind: Catalogue) -> tuple[tuple[str, list], tuple[str, list]]:
     """A scheme's SQL: its outcome sign (stage 1), and the SELECT of its hits' details (stage 2)."""
     eligibility, amount_rule = scheme_rules(scheme)
-    resolve = resolver(context_of(scheme))
+    resolve = kind.resolver(context_of(scheme))
     names = rules.variables_used(eligibility) | rules.variables_used(amount_rule)
-    names = {name for name in names if name in VARIABLES}
-    received = _received(scheme)
+    names = {name for name in names if name in kind.variables}
+    received = _received(scheme, kind)
     sid = int(scheme.pk)
     ok_sql, ok_params = compiler.compile(compile_condition(eligibility, resolve))
     sign = (
@@ -269,8 +286,8 @@ def _branch(scheme: Scheme, compiler) -> tuple[tuple[str, list], tuple[str, list
             compile_amount(amount_rule, resolve), cap=scheme.cap_per_enterprise, received=received
         ),
         "received": received if received is not None else SQL("CAST(0 AS numeric)", vendors={"sqlite": "0"}),
-        "facts": _facts_json(scheme, names),
-        "missing": _missing_json(scheme, names),
+        "facts": _facts_json(scheme, names, kind),
+        "missing": _missing_json(scheme, names, kind),
     }
     sql, params = {}, {}
     for key, expression in pieces.items():
@@ -316,12 +333,13 @@ def _execute(cursor, sql: str, params: Sequence = ()) -> None:
 _plans: dict[tuple, _Plan] = {}
 
 
-def _run_plan(run: MatchRun) -> _Plan:
-    """The run's compiled plan, kept per process for runs with the same rules (compiling 100 costs)."""
-    key = (connection.vendor, json.dumps(run.rules, sort_keys=True, default=str))
+def _run_plan(run: MatchRun, beneficiary: str = Beneficiary.ENTERPRISES) -> _Plan:
+    """The run's compiled plan for one kind, kept per process for runs with the same rules (compiling 100
+    costs)."""
+    key = (connection.vendor, beneficiary, json.dumps(run.rules, sort_keys=True, default=str))
     plan = _plans.get(key)
     if plan is None:
         if len(_plans) > 8:
             _plans.clear()
-        plan = _plans[key] = _plan(run.rules)
+        plan = _plans[key] = _plan(run.rules, beneficiary)
     return plan

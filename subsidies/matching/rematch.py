@@ -26,6 +26,7 @@ from subsidies.matching.schemes import (
 from subsidies.models import (
     Award,
     AwardStatus,
+    Beneficiary,
     LostCandidate,
     MatchFailure,
     MatchRun,
@@ -49,7 +50,7 @@ def enterprise_rematch(*, enterprise_ids: Iterable[int]) -> MatchRun | None:
     from subsidies.services import award_revoke
 
     ids = sorted({int(i) for i in enterprise_ids})
-    if not ids or not _active_schemes().exists():
+    if not ids or not _active_schemes(Beneficiary.ENTERPRISES).exists():
         return None
     with transaction.atomic():
         run = _rematch_python(ids) if len(ids) <= PYTHON_REMATCH_LIMIT else _rematch_sql(ids)
@@ -87,7 +88,7 @@ def _zero_counts() -> dict:
 
 def _rematch_python(ids: list[int]) -> MatchRun | None:
     """Re-match a few enterprises in Python, deciding as the chunk statements decide; write only changes."""
-    schemes, _selected = _select_schemes(None)
+    schemes, _selected = _select_schemes(None, beneficiary=Beneficiary.ENTERPRISES)
     new_awards, undetermined, lost_ids, failures = [], [], [], []
     totals = {scheme.code: _zero_counts() for scheme in schemes}
     already_lost = set(

@@ -15,11 +15,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.enterprises.models import Enterprise
+from subsidies.catalogues import catalogue
 from subsidies.matching.failures import _guarded_chunk, _notify_failures
 from subsidies.matching.plan import _Scope
 from subsidies.matching.schemes import MatchError, _select_schemes, _snapshot
-from subsidies.models import MatchChunk, MatchFailure, MatchRun, RunStatus
+from subsidies.models import Beneficiary, MatchChunk, MatchFailure, MatchRun, RunStatus
 
 # At most this many chunks per run, so a nightly run is at most MAX_CHUNKS + 1 Celery tasks. Each chunk
 # plans two statements of every rule (~40 ms for 100 schemes on PostgreSQL): 25 keeps that near 1 s for
@@ -36,9 +36,11 @@ LOCK_KEY = 4_710_012_023
 Progress = Callable[[str], None]
 
 
-def _chunk_bounds(enterprise_ids: Sequence[int] | None) -> list[tuple[int, int]]:
-    """Keyset id ranges of at most ~total/MAX_CHUNKS enterprises (at least MIN_CHUNK) each."""
-    queryset = Enterprise.objects.order_by("id")
+def _chunk_bounds(
+    enterprise_ids: Sequence[int] | None, beneficiary: str = Beneficiary.ENTERPRISES
+) -> list[tuple[int, int]]:
+    """Keyset id ranges of at most ~total/MAX_CHUNKS enterprises (or purchases; at least MIN_CHUNK) each."""
+    queryset = catalogue(beneficiary).model.objects.order_by("id")
     if enterprise_ids is not None:
         queryset = queryset.filter(id__in=list(enterprise_ids))
     total = queryset.count()
@@ -66,8 +68,9 @@ def chunk_execute(*, chunk_id: int) -> bool:
         if chunk.done_at is not None:
             return False
         run = chunk.run
+        # A run narrowed to enterprises (a facts change) has no household chunks.
         scope = _Scope(chunk.id_from, chunk.id_to, run.enterprise_ids or None)
-        stats, fingerprint, failures = _guarded_chunk(run, scope)
+        stats, fingerprint, failures = _guarded_chunk(run, scope, chunk.beneficiary)
         MatchFailure.objects.bulk_create(failures)
         chunk.stats = stats
         chunk.fingerprint = fingerprint
@@ -186,8 +189,17 @@ def _create_run(
     dry_run: bool,
     queued: bool,
 ) -> MatchRun:
-    schemes, selected = _select_schemes(scheme_codes)  # refuses unknown codes before anything is written
-    bounds = _chunk_bounds(enterprise_ids)
+    # A run narrowed to some enterprises (a facts change) matches the enterprise schemes only.
+    only = Beneficiary.ENTERPRISES if enterprise_ids else None
+    # Refuses unknown codes before anything is written.
+    schemes, selected = _select_schemes(scheme_codes, beneficiary=only)
+    # Enterprises are always split (a run with no scheme of theirs still lists their lost candidates);
+    # purchases only when a household scheme is matched.
+    bounds = [(Beneficiary.ENTERPRISES, low, high) for low, high in _chunk_bounds(enterprise_ids)]
+    if any(scheme.beneficiary == Beneficiary.HOUSEHOLDS for scheme in schemes):
+        bounds += [
+            (Beneficiary.HOUSEHOLDS, low, high) for low, high in _chunk_bounds(None, Beneficiary.HOUSEHOLDS)
+        ]
     if connection.vendor == "postgresql" and trigger != "facts":
         # Fresh statistics of the awards, so the chunks' lookups into them are planned on what is there.
         with connection.cursor() as cursor:
@@ -203,8 +215,8 @@ def _create_run(
     )
     MatchChunk.objects.bulk_create(
         [
-            MatchChunk(run=run, index=index, id_from=low, id_to=high)
-            for index, (low, high) in enumerate(bounds)
+            MatchChunk(run=run, index=index, beneficiary=kind, id_from=low, id_to=high)
+            for index, (kind, low, high) in enumerate(bounds)
         ]
     )
     return run

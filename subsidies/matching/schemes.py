@@ -9,8 +9,9 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from subsidies import rules
-from subsidies.models import AwardStatus, Scheme, SchemeMode, SchemeStatus
-from subsidies.variables import VARIABLES, Context
+from subsidies.catalogues import catalogue_of
+from subsidies.models import AwardStatus, Beneficiary, Scheme, SchemeMode, SchemeStatus
+from subsidies.variables import Context
 
 # Statuses of an award not yet paid and still live: what a lost candidate can be.
 LIVE_UNPAID = (
@@ -45,10 +46,14 @@ def scheme_rules(scheme: Scheme) -> tuple[Any, Any]:
 _parsed_rules: dict[tuple[str, str], tuple] = {}
 
 
-def _rules_key(scheme: Scheme) -> tuple[str, str]:
-    return tuple(
-        json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
-        for value in (scheme.eligibility, scheme.amount_rule)
+def _rules_key(scheme: Scheme) -> tuple[str, ...]:
+    # The beneficiary too: the same rule text reads another catalogue.
+    return (
+        scheme.beneficiary or Beneficiary.ENTERPRISES,
+        *(
+            json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+            for value in (scheme.eligibility, scheme.amount_rule)
+        ),
     )
 
 
@@ -58,8 +63,9 @@ def _parsed(scheme: Scheme) -> tuple[Any, Any, frozenset[str], Callable, Callabl
     if key in _parsed_rules:
         return _parsed_rules[key]
     eligibility, amount = rules.normalize(scheme.eligibility), rules.normalize(scheme.amount_rule)
+    variables = catalogue_of(scheme).variables
     names = frozenset(
-        name for name in rules.variables_used(eligibility) | rules.variables_used(amount) if name in VARIABLES
+        name for name in rules.variables_used(eligibility) | rules.variables_used(amount) if name in variables
     )
     parsed = (eligibility, amount, names, rules.compile_rule(eligibility), rules.compile_rule(amount))
     if len(_parsed_rules) > 1000:
@@ -68,14 +74,20 @@ def _parsed(scheme: Scheme) -> tuple[Any, Any, frozenset[str], Callable, Callabl
     return parsed
 
 
-def _active_schemes():
-    return Scheme.objects.filter(mode=SchemeMode.AUTOMATIC, status=SchemeStatus.ACTIVE).order_by("code")
+def _active_schemes(beneficiary: str | None = None):
+    """The active automatic schemes (of one kind of beneficiary, or of both)."""
+    schemes = Scheme.objects.filter(mode=SchemeMode.AUTOMATIC, status=SchemeStatus.ACTIVE)
+    if beneficiary is not None:
+        schemes = schemes.filter(beneficiary=beneficiary)
+    return schemes.order_by("code")
 
 
-def _select_schemes(scheme_codes: Sequence[str] | None) -> tuple[list[Scheme], set[int]]:
+def _select_schemes(
+    scheme_codes: Sequence[str] | None, beneficiary: str | None = None
+) -> tuple[list[Scheme], set[int]]:
     """(schemes evaluated, ids of those reported): a selection brings its exclusive-group companions."""
     # Loaded every time (a hundred rows): what the database holds now, however it was last changed.
-    active = list(_active_schemes())
+    active = list(_active_schemes(beneficiary))
     if not scheme_codes:
         return active, {scheme.pk for scheme in active}
     by_code = {scheme.code: scheme for scheme in active}
@@ -90,6 +102,7 @@ def _select_schemes(scheme_codes: Sequence[str] | None) -> tuple[list[Scheme], s
 
 _SNAPSHOT = (
     "code",
+    "beneficiary",
     "title",
     "facts_year",
     "reference_date",
@@ -118,7 +131,9 @@ def _schemes_of(snapshot: dict) -> list[Scheme]:
     """The snapshot's schemes as (unsaved) Scheme objects carrying the frozen rules."""
     schemes = []
     for entry in snapshot.get("schemes", []):
-        values = {name: entry[name] for name in _SNAPSHOT}
+        # Runs frozen before households were matched name no beneficiary: theirs were enterprises.
+        values = {name: entry[name] for name in _SNAPSHOT if name != "beneficiary"}
+        values["beneficiary"] = entry.get("beneficiary", Beneficiary.ENTERPRISES)
         values["reference_date"] = dt.date.fromisoformat(entry["reference_date"])
         cap = entry["cap_per_enterprise"]
         values["cap_per_enterprise"] = None if cap is None else Decimal(cap)

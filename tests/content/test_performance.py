@@ -65,7 +65,7 @@ def test_every_key_of_the_stats_api_has_a_label():
         "enterprises", "enterprise_visits", "problems_collected", "problems_resolved",
         "problem_resolution_rate", "filings", "filing_avg_working_days", "four_permits_same_day_projects",
         "acceptances_online", "acceptances_offline", "auto_subsidy_policies", "auto_subsidy_amount",
-        "subsidy_paid_amount",
+        "subsidy_paid_amount", "household_subsidy_amount", "household_subsidy_households",
     }  # fmt: skip
     assert set(figures.FIGURES) == keys
     sample = {
@@ -74,8 +74,15 @@ def test_every_key_of_the_stats_api_has_a_label():
         "auto_subsidy_amount": "10000.00",
         "subsidy_paid_amount": "50331700.00",
     }
+    sample["household_subsidy_amount"] = "26140000.00"
+    sample["household_subsidy_households"] = 10373
     items = {i["key"]: i for s in figures.present(sample) for i in s["items"]}
     assert items["subsidy_paid_amount"]["value"] == "5,033.17"
+    assert (items["household_subsidy_amount"]["label"], items["household_subsidy_amount"]["value"]) == (
+        "发放契税补贴",
+        "2,614.00",
+    )
+    assert items["household_subsidy_households"]["value"] == "10,373"
     assert items["acceptances_offline"]["label"] == "线下联合验收"
     assert items["four_permits_same_day_projects"]["label"] == "“拿地即开工”四证齐发项目"
 

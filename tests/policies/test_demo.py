@@ -45,7 +45,7 @@ def test_the_demo_has_the_five_automatic_policies_of_the_subsidy_engine_in_force
 
 
 def test_the_demo_has_the_application_mode_policies(demo_catalogue):
-    codes = ["talent-housing-2023", "deed-tax-2023", "tech-loan-interest-2023", "first-set-equipment-2023"]
+    codes = ["talent-housing-2023", "tech-loan-interest-2023", "first-set-equipment-2023"]
 
     assert sorted(
         Policy.objects.published()

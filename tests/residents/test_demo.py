@@ -49,7 +49,8 @@ def test_the_demo_households_look_like_the_tax_bureaus_file():
     assert set(sizes) == {1, 2, 3}
     assert 0.45 < sizes[2] / 10_400 < 0.6
     new_builds = HousePurchase.objects.filter(is_new_build=True).count()
-    assert 0.87 < new_builds / 10_400 < 0.93
+    # Nearly all new commercial housing (the zone's deed-tax subsidy pays 1.04 万 of them).
+    assert 0.99 < new_builds / 10_400 < 1
     # Some buyers bought twice in the half-year, and a few have filed but not yet paid their deed tax.
     assert Person.objects.annotate(n=Count("purchase_links")).filter(n=2).exists()
     assert 0 < HousePurchase.objects.filter(deed_tax_paid_on__isnull=True).count() < 400

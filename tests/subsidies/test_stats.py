@@ -41,6 +41,8 @@ def test_figures_count_granted_automatic_awards_created_and_awards_paid_in_the_p
         "auto_subsidy_policies": 3,
         "auto_subsidy_amount": "600070.50",
         "subsidy_paid_amount": "201050.00",
+        "household_subsidy_amount": "0.00",
+        "household_subsidy_households": 0,
     }
 
 
@@ -49,6 +51,8 @@ def test_an_empty_period_gives_zeros():
         "auto_subsidy_policies": 0,
         "auto_subsidy_amount": "0.00",
         "subsidy_paid_amount": "0.00",
+        "household_subsidy_amount": "0.00",
+        "household_subsidy_households": 0,
     }
 
 
@@ -68,3 +72,27 @@ def test_a_revocation_refreshes_the_cached_figures():
     award_revoke(award=granted, reason="数据更正")
 
     assert portal_stats.figures(**H1)["auto_subsidy_amount"] == "0.00"
+
+
+def test_household_awards_paid_in_the_period_are_counted_apart_from_the_enterprises():
+    from tests.subsidies.household_factories import household_scheme, purchase
+
+    scheme = household_scheme()
+    homes = [purchase(), purchase(), purchase()]
+
+    def paid(home, day, amount):
+        made = Award.objects.create(
+            scheme=scheme, purchase=home, period=day, status="paid", computed_amount=amount, amount=amount
+        )
+        Award.objects.filter(pk=made.pk).update(created_at=at(day), paid_at=at(day))
+
+    paid(homes[0], "2023-06-30", Decimal("2600.00"))
+    paid(homes[1], "2023-03-01", Decimal("1234.56"))
+    paid(homes[2], "2023-07-01", Decimal("2000.00"))  # paid after the period
+    award("2023-03-01", status="paid", paid="2023-03-02", amount=Decimal("100.00"))  # an enterprise's
+
+    figures = stats.figures(**H1)
+
+    assert (figures["household_subsidy_amount"], figures["household_subsidy_households"]) == ("3834.56", 2)
+    assert (figures["subsidy_paid_amount"], figures["auto_subsidy_policies"]) == ("100.00", 1)
+    assert portal_stats.figures(**H1)["household_subsidy_households"] == 2
