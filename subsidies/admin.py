@@ -10,6 +10,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -216,11 +217,15 @@ class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
             f"{link.person.masked_name}（{link.person.masked_id_number}）"
             for link in sorted(purchase.buyer_links.all(), key=lambda link: link.position)
         )
+        place = purchase.address
+        if purchase.personal_data_cleared_at:
+            cleared = timezone.localdate(purchase.personal_data_cleared_at)
+            place = _("个人信息已于 %(day)s 按保存期限清除") % {"day": cleared.isoformat()}
         return format_html(
             "{}<br>{}<br>{}",
             _("网签合同号 %(no)s，%(area)s 平方米，合同日期 %(day)s")
             % {"no": purchase.contract_no, "area": purchase.floor_area, "day": purchase.contract_date},
-            purchase.address,
+            place,
             _("购房人：%(buyers)s") % {"buyers": buyers or "—"},
         )
 

@@ -149,6 +149,9 @@ class HousePurchase(models.Model):
     deed_tax_paid_on = models.DateField(_("契税完税日期"), null=True, blank=True)
     # Set by the household subsidy's payment; the retention clock of the buyers' data starts here.
     paid_at = models.DateTimeField(_("补贴发放时间"), null=True, blank=True)
+    # A purchase a subsidy award names outlives the retention period as the payment's record, without
+    # its address and buyers (resident_data_purge); this says when they were cleared.
+    personal_data_cleared_at = models.DateTimeField(_("个人信息清除时间"), null=True, blank=True)
     buyers = models.ManyToManyField(
         Person, through="PurchaseBuyer", related_name="purchases", verbose_name=_("购房人")
     )

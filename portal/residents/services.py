@@ -415,16 +415,23 @@ def resident_data_purge(*, now: dt.datetime | None = None, dry_run: bool = False
     """Delete paid households' data ``RESIDENT_DATA_RETENTION_YEARS`` after payment, and old SMS codes."""
     now = now or timezone.now()
     cutoff = _years_before(now, settings.RESIDENT_DATA_RETENTION_YEARS)
-    # A purchase a subsidy award still names is kept: the award's foreign key protects it (the payment
-    # record outlives the retention period), and so are its buyers.
-    due = HousePurchase.objects.filter(paid_at__lte=cutoff, subsidy_awards__isnull=True)
-    purchase_ids = list(due.values_list("id", flat=True).distinct())
-    # A buyer goes only when every purchase of theirs goes: one unpaid or recently paid purchase keeps them.
+    paid_long_ago = HousePurchase.objects.filter(paid_at__lte=cutoff)
+    # A purchase no award names goes. One a subsidy award names stays as the payment's record (the award's
+    # foreign key protects it, and accounting records outlive this retention), but without the personal
+    # data: its address, its buyers, and the payee's name and account on the award.
+    purchase_ids = list(
+        paid_long_ago.filter(subsidy_awards__isnull=True).values_list("id", flat=True).distinct()
+    )
+    cleared_ids = list(
+        paid_long_ago.filter(subsidy_awards__isnull=False, personal_data_cleared_at__isnull=True)
+        .values_list("id", flat=True)
+        .distinct()
+    )
+    # A buyer goes only when every purchase of theirs is due: one unpaid or recently paid purchase keeps them.
     person_ids = list(
         Person.objects.filter(purchase_links__purchase__paid_at__lte=cutoff)
         .exclude(purchase_links__purchase__paid_at__isnull=True)
         .exclude(purchase_links__purchase__paid_at__gt=cutoff)
-        .exclude(purchase_links__purchase__subsidy_awards__isnull=False)
         .values_list("id", flat=True)
         .distinct()
     )
@@ -432,12 +439,24 @@ def resident_data_purge(*, now: dt.datetime | None = None, dry_run: bool = False
         Person.objects.filter(id__in=person_ids).exclude(mobile_hash="").values_list("mobile_hash", flat=True)
     )
     codes = SmsCode.objects.filter(Q(sent_at__lt=now - SMS_CODE_KEEP) | Q(mobile_hash__in=mobile_hashes))
-    counts = {"purchases": len(purchase_ids), "persons": len(person_ids), "sms_codes": codes.count()}
+    counts = {
+        "purchases": len(purchase_ids),
+        "purchases_cleared": len(cleared_ids),
+        "persons": len(person_ids),
+        "sms_codes": codes.count(),
+    }
     if dry_run:
         return counts
+    from subsidies.models import Award
+
     with transaction.atomic():
         for start in range(0, len(purchase_ids), BATCH_SIZE):
             HousePurchase.objects.filter(id__in=purchase_ids[start : start + BATCH_SIZE]).delete()
+        for start in range(0, len(cleared_ids), BATCH_SIZE):
+            batch = cleared_ids[start : start + BATCH_SIZE]
+            HousePurchase.objects.filter(id__in=batch).update(address="", personal_data_cleared_at=now)
+            PurchaseBuyer.objects.filter(purchase_id__in=batch).delete()
+            Award.objects.filter(purchase_id__in=batch).update(bank_account_name="", bank_account="")
         for start in range(0, len(person_ids), BATCH_SIZE):
             Person.objects.filter(id__in=person_ids[start : start + BATCH_SIZE]).delete()
         codes.delete()

@@ -38,7 +38,7 @@ def test_the_purge_deletes_households_paid_more_than_three_years_ago_and_keeps_t
 
     counts = services.resident_data_purge(now=NOW)
 
-    assert counts == {"purchases": 1, "persons": 1, "sms_codes": 1}
+    assert counts == {"purchases": 1, "purchases_cleared": 0, "persons": 1, "sms_codes": 1}
     assert set(HousePurchase.objects.values_list("pk", flat=True)) == {recent.pk, unpaid.pk}
     assert set(Person.objects.values_list("pk", flat=True)) == {recent_buyer.pk, unpaid_buyer.pk}
     assert SmsCode.objects.count() == 0
@@ -86,7 +86,8 @@ def test_the_purge_command_dry_run_counts_and_deletes_nothing():
         call_command("purge_resident_data", "--dry-run", stdout=out)
     assert (
         out.getvalue().strip()
-        == "将删除：购房记录 1 条，居民 1 人，短信验证码 0 条（保存期限：补贴发放后 3 年）。"
+        == "将删除：购房记录 1 条，居民 1 人，已发放补贴的购房记录中的个人信息 0 条，短信验证码 0 条"
+        "（保存期限：补贴发放后 3 年）。"
     )
     assert HousePurchase.objects.count() == 1
 

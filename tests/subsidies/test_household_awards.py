@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.db import connection
 
-from portal.residents.models import HousePurchase
+from portal.residents.models import HousePurchase, Person
 from subsidies import matching, selectors
 from subsidies.models import Award, AwardStatus, Beneficiary
 from subsidies.services import (
@@ -76,7 +76,9 @@ def test_a_household_award_goes_from_match_to_paid_through_the_shared_services(h
         batch = payment_batch_create(awards=[award], user=staff, title="2023 年契税补贴第一批")
         rows = list(
             csv.reader(
-                io.StringIO(payment_batch_export(batch=batch, fmt="csv", user=staff).decode("utf-8-sig"))
+                io.StringIO(
+                    payment_batch_export(batch=batch, fmt="csv", user=staff).read().decode("utf-8-sig")
+                )
             )
         )
         payment_batch_mark_paid(batch=batch, user=staff, reference="HD2023082001")
@@ -224,20 +226,33 @@ def test_a_resident_reads_the_released_awards_of_every_purchase_they_bought_in_f
     assert [a.pk for a in selectors.household_awards_of(person=main)] == [award.pk]
 
 
-def test_the_residents_purge_keeps_a_purchase_a_subsidy_award_still_names(household, staff):
+def test_the_residents_purge_keeps_a_subsidized_purchase_as_the_payment_record_without_personal_data(
+    household, staff
+):
     from portal.residents.services import resident_data_purge
 
-    _scheme, home, _main, _spouse = household
-    _released(staff)
+    _scheme, home, main, spouse = household
+    award = _released(staff)
+    Award.objects.filter(pk=award.pk).update(bank_account_name="张三明", bank_account="6222020200112233445")
     HousePurchase.objects.filter(pk=home.pk).update(paid_at=AFTER_PUBLICITY)
     unsubsidized = purchase(buyers=[PersonFactory()])
     HousePurchase.objects.filter(pk=unsubsidized.pk).update(paid_at=AFTER_PUBLICITY)
+    now = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
 
-    counts = resident_data_purge(now=dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    counts = resident_data_purge(now=now)
 
-    assert (counts["purchases"], counts["persons"]) == (1, 1)
+    assert (counts["purchases"], counts["purchases_cleared"], counts["persons"]) == (1, 1, 3)
+    # The payment's record stays: the award, its amount, the purchase's contract; the people do not.
     assert list(HousePurchase.objects.values_list("pk", flat=True)) == [home.pk]
-    assert Award.objects.get().purchase_id == home.pk
+    home.refresh_from_db()
+    assert (home.address, home.personal_data_cleared_at) == ("", now)
+    assert not Person.objects.filter(pk__in=[main.pk, spouse.pk]).exists()
+    award = Award.objects.get()
+    assert (award.purchase_id, award.amount) == (home.pk, award.computed_amount)
+    assert (award.bank_account_name, award.bank_account) == ("", "")
+    assert award.beneficiary_label == home.contract_no
+    # Run again: nothing left to clear.
+    assert resident_data_purge(now=now)["purchases_cleared"] == 0
 
 
 def test_staff_read_a_household_award_through_the_api_masked(household, staff, client):

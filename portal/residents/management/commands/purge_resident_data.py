@@ -15,6 +15,7 @@ class Command(BaseCommand):
         verb = "将删除" if options["dry_run"] else "已删除"
         self.stdout.write(
             f"{verb}：购房记录 {counts['purchases']} 条，居民 {counts['persons']} 人，"
+            f"已发放补贴的购房记录中的个人信息 {counts['purchases_cleared']} 条，"
             f"短信验证码 {counts['sms_codes']} 条"
             f"（保存期限：补贴发放后 {settings.RESIDENT_DATA_RETENTION_YEARS} 年）。"
         )
