@@ -38,11 +38,10 @@ def resident(request):
     person = current_person(request)
     if person is None:
         return None
-    return {
-        "order": 20,
-        "template": "subsidies/resident_block.html",
-        "awards": list(selectors.household_awards_of(person=person)),
-    }
+    awards = list(selectors.household_awards_of(person=person))
+    for award in awards:
+        award.status_label = selectors.household_status_label(award.shown_status)
+    return {"order": 20, "template": "subsidies/resident_block.html", "awards": awards}
 
 
 def home(request):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Case, CharField, Count, F, Max, Min, Prefetch, QuerySet, Sum, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from portal.enterprises.models import Park, QualificationCode
 from portal.fields import Unreadable
@@ -104,6 +104,18 @@ def household_awards_of(*, person) -> QuerySet[Award]:
     return _with_scheme(
         Award.objects.filter(purchase_id__in=purchases, status__in=ENTERPRISE_VISIBLE)
     ).order_by(waiting_first, "-publicity_from", "-id")
+
+
+# A household award's statuses in a buyer's words: the model's labels name the enterprise (企业已确认).
+_HOUSEHOLD_STATUS_LABELS = {
+    AwardStatus.CONFIRMED: gettext_lazy("已确认"),
+    AwardStatus.DECLINED: gettext_lazy("已放弃"),
+}
+
+
+def household_status_label(status: str) -> str:
+    """A household award's status (the one shown today, or an event's) as a buyer reads it."""
+    return str(_HOUSEHOLD_STATUS_LABELS.get(status) or AwardStatus(status).label)
 
 
 def household_award_detail(*, person, pk: int) -> Award:

@@ -163,6 +163,10 @@ def _resident_detail(request, award: Award, *, confirm_form=None, decline_form=N
     policy = award.scheme.policy
     explanation = selectors.explanation_of(award)
     award_url = reverse("subsidies:resident-award", args=[award.pk])
+    award.status_label = selectors.household_status_label(award.shown_status)
+    events = list(award.events.all())
+    for event in events:
+        event.status_label = selectors.household_status_label(event.to_status)
     context = {
         "award": award,
         "person": person,
@@ -177,7 +181,7 @@ def _resident_detail(request, award: Award, *, confirm_form=None, decline_form=N
         "privacy_url": f"{reverse('residents:privacy')}?{urlencode({'next': award_url})}",
         "confirm_form": confirm_form or HouseholdConfirmForm(person=person),
         "decline_form": decline_form or DeclineForm(),
-        "events": award.events.all(),
+        "events": events,
     }
     return render(request, "subsidies/resident_award.html", context, status=status)
 

@@ -196,6 +196,8 @@ def test_a_buyer_confirms_with_a_bank_card_and_sees_it_masked(client, household)
     assert "**** **** 4567" in page
     assert "6216610000001234567" not in page
     assert 'id="confirm-form"' not in page
+    assert '<span class="status s-confirmed">已确认</span>' in page
+    assert "企业已确认" not in page
     assert "已确认，待拨付" in client.get("/resident/").content.decode()
 
 
@@ -215,7 +217,9 @@ def test_declining_asks_for_a_reason_and_the_acknowledgement(client, household):
     assert done["Location"] == f"/resident/awards/{award.pk}/"
     award.refresh_from_db()
     assert (award.status, award.reason) == (AwardStatus.DECLINED, "已享受其他补贴")
-    assert "您已放弃这笔补贴" in client.get(done["Location"]).content.decode()
+    page = client.get(done["Location"]).content.decode()
+    assert "您已放弃这笔补贴" in page
+    assert '<span class="status s-declined">已放弃</span>' in page
 
 
 def test_the_forms_need_the_csrf_token(household):
