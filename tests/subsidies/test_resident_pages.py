@@ -257,3 +257,20 @@ def test_the_home_and_award_page_cost_the_same_queries_however_many_subsidies(cl
 
     assert _queries(client, "/resident/") == one_home
     assert _queries(client, f"/resident/awards/{awards[0].pk}/") == one_page
+
+
+def test_in_english_mode_the_award_page_and_its_errors_are_in_english(client, household):
+    award, _home, main, _spouse = household
+    _logged_in(client, main, privacy_accepted=True)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    page = client.get(f"/resident/awards/{award.pk}/").content.decode()
+    refused = client.post(
+        f"/resident/awards/{award.pk}/confirm/",
+        {"bank_name": "中国银行", "bank_account_name": "李娜", "bank_account": CARD, "agree": "on"},
+    ).content.decode()
+
+    assert "What happens next" in page
+    assert "Accept the subsidy" in page
+    assert "Must be your own name" in page
+    assert "The account name must be your own name &quot;张三明&quot;" in refused
