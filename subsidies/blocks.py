@@ -1,8 +1,10 @@
-"""免申即享 on shared pages: the enterprise's awards on /me/, the publicity lists on the home page."""
+"""免申即享 on shared pages: the enterprise's awards on /me/, a resident's household subsidies on /resident/,
+the publicity lists on the home page."""
 
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from portal.residents.access import current_person
 from subsidies import selectors
 from subsidies.models import AwardStatus
 
@@ -29,6 +31,17 @@ def dashboard(request):
         "latest": list(awards[:3]),
         "is_owner": user.is_enterprise_owner,
     }
+
+
+def resident(request):
+    """The household subsidies of every purchase the resident is a buyer of, on the resident home."""
+    person = current_person(request)
+    if person is None:
+        return None
+    awards = list(selectors.household_awards_of(person=person))
+    for award in awards:
+        award.status_label = selectors.household_status_label(award.shown_status)
+    return {"order": 20, "template": "subsidies/resident_block.html", "awards": awards}
 
 
 def home(request):

@@ -51,6 +51,51 @@ class ConfirmForm(forms.Form):
         return name
 
 
+class HouseholdConfirmForm(forms.Form):
+    """意愿确认 of a household award: the buyer's own bank card."""
+
+    bank_name = forms.CharField(
+        label=_("开户银行"),
+        max_length=100,
+        help_text=_("写到支行，如“中国银行郑州高新区支行”。"),
+        error_messages={"required": _("请填写开户银行。")},
+    )
+    bank_account_name = forms.CharField(
+        label=_("账户名称"),
+        max_length=200,
+        help_text=_("须为您本人姓名：补贴只拨付到购房人本人名下的银行卡。"),
+        error_messages={"required": _("请填写账户名称。")},
+    )
+    bank_account = forms.CharField(
+        label=_("银行卡号"),
+        max_length=40,
+        help_text=_("8 至 30 位数字，可含空格。"),
+        error_messages={"required": _("请填写银行卡号。")},
+    )
+    agree = forms.BooleanField(
+        label=_("本人确认购房信息属实，同意按上述金额接受补贴，并对银行卡信息的真实性负责。"),
+        error_messages={"required": _("请勾选确认声明。")},
+    )
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person = person
+        if not self.is_bound:
+            self.initial.setdefault("bank_account_name", person.name)
+
+    def clean_bank_account(self) -> str:
+        return _bank_account(self.cleaned_data["bank_account"])
+
+    def clean_bank_account_name(self) -> str:
+        name = self.cleaned_data["bank_account_name"].strip()
+        if name != self.person.name:
+            message = _("账户名称须为您本人姓名“%(name)s”：补贴只拨付到购房人本人名下的银行卡。") % {
+                "name": self.person.name
+            }
+            raise ValidationError(message, code="account_name")
+        return name
+
+
 class DeclineForm(forms.Form):
     """放弃兑现: a reason and an explicit acknowledgement that it cannot be undone."""
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Case, CharField, Count, F, Max, Min, Prefetch, QuerySet, Sum, Value, When
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from portal.enterprises.models import Park, QualificationCode
 from portal.fields import Unreadable
@@ -106,6 +106,30 @@ def household_awards_of(*, person) -> QuerySet[Award]:
     ).order_by(waiting_first, "-publicity_from", "-id")
 
 
+# A household award's statuses in a buyer's words: the model's labels name the enterprise (企业已确认).
+_HOUSEHOLD_STATUS_LABELS = {
+    AwardStatus.CONFIRMED: gettext_lazy("已确认"),
+    AwardStatus.DECLINED: gettext_lazy("已放弃"),
+}
+
+
+def household_status_label(status: str) -> str:
+    """A household award's status (the one shown today, or an event's) as a buyer reads it."""
+    return str(_HOUSEHOLD_STATUS_LABELS.get(status) or AwardStatus(status).label)
+
+
+def household_award_detail(*, person, pk: int) -> Award:
+    """One household award of a purchase the person is a buyer of, with its events; Award.DoesNotExist
+    otherwise (another household's, or an enterprise's)."""
+    return (
+        household_awards_of(person=person)
+        .prefetch_related(
+            Prefetch("events", queryset=AwardEvent.objects.select_related("actor").order_by("at", "id"))
+        )
+        .get(pk=pk)
+    )
+
+
 def award_detail(*, user, pk: int) -> Award:
     """One award the user may see, with its events; Award.DoesNotExist otherwise (another enterprise's)."""
     return (
@@ -148,16 +172,23 @@ def readable(text: str) -> str:
     return _LONG_DECIMAL_RE.sub(lambda match: match.group(1) + "…", text)
 
 
-def explanation_lines(explanation: Explanation | None) -> list[dict]:
+def explanation_lines(explanation: Explanation | None, *, household: bool = False) -> list[dict]:
     """The trace of an explanation as lines to show: status (pass / fail / unknown), readable text, and
-    whether it is folded away (a branch of an ``or`` that another branch already met)."""
+    whether it is folded away (a branch of an ``or`` that another branch already met).
+
+    ``household``: the lines are read by a buyer, so a yes/no fact speaks of the house bought
+    (所购房屋是新建商品房), not of an enterprise (the trace's sentences address an enterprise).
+    """
     if explanation is None:
         return []
     hidden = folded(explanation.trace)
-    return [
-        {"status": clause.status, "text": readable(clause.text), "folded": clause.path in hidden}
-        for clause in explanation.trace
-    ]
+    lines = []
+    for clause in explanation.trace:
+        text = readable(clause.text)
+        if household:
+            text = text.replace("贵企业", "所购房屋")
+        lines.append({"status": clause.status, "text": text, "folded": clause.path in hidden})
+    return lines
 
 
 def _show_fact(value, unit: str) -> str:

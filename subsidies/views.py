@@ -1,4 +1,5 @@
-"""Award pages: the enterprise's awards (/me/awards/), the public publicity lists and the calculator."""
+"""Award pages: the enterprise's awards (/me/awards/), a resident's household subsidies (/resident/awards/),
+the public publicity lists and the calculator."""
 
 from urllib.parse import urlencode
 
@@ -12,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.fields import Unreadable
+from portal.residents.access import resident_required
 from subsidies import selectors, services
-from subsidies.forms import CalculatorForm, ConfirmForm, DeclineForm
+from subsidies.forms import CalculatorForm, ConfirmForm, DeclineForm, HouseholdConfirmForm
 from subsidies.models import Award, AwardStatus
 
 PAGE_SIZE = 20
@@ -143,6 +145,106 @@ def award_decline(request, pk: int):
             messages.success(request, _("已放弃该项兑现。"))
             return redirect("subsidies:award", pk=award.pk)
     return _detail(request, award, decline_form=form, status=400)
+
+
+# — A resident's household subsidies (购房补贴) ——————————————————————————————————————————————————————————
+
+
+def _household_award_or_404(request, pk: int) -> Award:
+    # Another household's award, or an enterprise's, is not found: the page does not say it exists.
+    try:
+        return selectors.household_award_detail(person=request.person, pk=pk)
+    except Award.DoesNotExist:
+        raise Http404(_("没有找到这条补贴记录。")) from None
+
+
+def _resident_detail(request, award: Award, *, confirm_form=None, decline_form=None, status: int = 200):
+    person = request.person
+    policy = award.scheme.policy
+    explanation = selectors.explanation_of(award)
+    award_url = reverse("subsidies:resident-award", args=[award.pk])
+    award.status_label = selectors.household_status_label(award.shown_status)
+    events = list(award.events.all())
+    for event in events:
+        event.status_label = selectors.household_status_label(event.to_status)
+    context = {
+        "award": award,
+        "person": person,
+        "explanation": explanation,
+        "lines": selectors.explanation_lines(explanation, household=True),
+        "contact_phone": policy.guide_phone or policy.department.phone,
+        "contact_office": policy.guide_office,
+        "masked_account": selectors.mask_account(award.bank_account),
+        "account_unreadable": isinstance(award.bank_account, Unreadable),
+        "publicity_over": award.shown_status == AwardStatus.AWAITING,
+        "scaled": award.amount != award.computed_amount,
+        "privacy_url": f"{reverse('residents:privacy')}?{urlencode({'next': award_url})}",
+        "confirm_form": confirm_form or HouseholdConfirmForm(person=person),
+        "decline_form": decline_form or DeclineForm(),
+        "events": events,
+    }
+    return render(request, "subsidies/resident_award.html", context, status=status)
+
+
+@resident_required
+def resident_award(request, pk: int):
+    """One household subsidy: how much, why in plain sentences, what happens next, and the answer forms."""
+    return _resident_detail(request, _household_award_or_404(request, pk))
+
+
+@resident_required
+@require_POST
+def resident_award_confirm(request, pk: int):
+    """意愿确认 by a buyer, with a bank card in their own name; the privacy notice is accepted first."""
+    award = _household_award_or_404(request, pk)
+    if request.person.privacy_accepted_at is None:
+        # Back to the award page afterwards, not to this POST-only address: the card is typed again there.
+        messages.info(request, _("请先阅读并同意《个人信息处理告知书》，再确认补贴并填写银行卡。"))
+        next_url = reverse("subsidies:resident-award", args=[award.pk])
+        return redirect(f"{reverse('residents:privacy')}?{urlencode({'next': next_url})}")
+    form = HouseholdConfirmForm(request.POST, person=request.person)
+    if form.is_valid():
+        try:
+            award = services.household_award_confirm(
+                award=award,
+                person=request.person,
+                bank_name=form.cleaned_data["bank_name"],
+                bank_account=form.cleaned_data["bank_account"],
+                user=request.user,
+            )
+        except services.AwardError as exc:
+            messages.error(request, str(exc))
+        else:
+            if award.waitlisted:
+                messages.warning(
+                    request, _("已确认。该方案预算已用尽，您的补贴已列入候补，预算释放后按确认先后拨付。")
+                )
+            else:
+                messages.success(
+                    request,
+                    _("已确认，补贴资金将拨付至尾号 %(tail)s 的银行卡。") % {"tail": award.bank_account[-4:]},
+                )
+            return redirect("subsidies:resident-award", pk=award.pk)
+    return _resident_detail(request, award, confirm_form=form, status=400)
+
+
+@resident_required
+@require_POST
+def resident_award_decline(request, pk: int):
+    """放弃 by a buyer, with a reason and the acknowledgement that it cannot be undone."""
+    award = _household_award_or_404(request, pk)
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            services.household_award_decline(
+                award=award, person=request.person, reason=form.cleaned_data["reason"], user=request.user
+            )
+        except services.AwardError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已放弃这笔补贴。"))
+            return redirect("subsidies:resident-award", pk=award.pk)
+    return _resident_detail(request, award, decline_form=form, status=400)
 
 
 def publicity(request):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -18,6 +19,7 @@ from tests.factories import AnnualReportFactory, EnterpriseFactory, Qualificatio
 from tests.oidc.op import ID_NUMBER, USCC, provider_now, running_provider
 from tests.residents.factories import PersonFactory, PurchaseBuyerFactory
 from tests.subsidies.award_factories import AwardSchemeFactory
+from tests.subsidies.household_factories import household_scheme
 
 
 @pytest.fixture
@@ -84,13 +86,29 @@ def test_an_enterprise_owner_logs_in_with_the_provincial_identity_and_confirms_a
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_resident_logs_in_with_the_provincial_identity_and_sees_their_purchase(page, screenshot, provider):
+def test_a_resident_logs_in_with_the_provincial_identity_and_confirms_the_household_subsidy(
+    page, screenshot, provider
+):
     person = PersonFactory(id_number=ID_NUMBER, name="李秀英")
     other = PersonFactory(name="王德明")
-    buyer = PurchaseBuyerFactory(person=person, purchase__address="郑州高新区梧桐街 8 号 2 单元 301")
+    buyer = PurchaseBuyerFactory(
+        person=person,
+        purchase__address="郑州高新区梧桐街 8 号 2 单元 301",
+        purchase__contract_no="ZZ2023-000123",
+        purchase__deed_tax=Decimal("24691.36"),
+    )
     PurchaseBuyerFactory(purchase=buyer.purchase, person=other, position=2)
+    household_scheme(publicity_days=5, cap_per_enterprise=Decimal("50000.00"), title="新建商品住房契税补贴")
+    staff = StaffFactory()
+    now = provider_now(provider)
+    # Released a month ago: its publicity period is over, the subsidy waits for a buyer's confirmation.
+    with time_machine.travel(now - dt.timedelta(days=30), tick=False):
+        run = match_run_execute()
+        awards_review_bulk(awards=list(run.awards.all()), user=staff, approve=True)
+        run_release(run=run, user=staff)
+    award = Award.objects.get()
 
-    with time_machine.travel(provider_now(provider), tick=True):
+    with time_machine.travel(now, tick=True):
         page.goto("/accounts/login/")
         page.click("text=自然人登录（居民）")
         _sign_in_at_the_provider(page, provider, "resident")
@@ -103,15 +121,46 @@ def test_a_resident_logs_in_with_the_provincial_identity_and_sees_their_purchase
         assert "王德明" not in page.content()
         assert ID_NUMBER not in page.content()
         assert "0371-12345" in page.locator("#resident-help").inner_text()
+        subsidies = page.locator("#household-awards").inner_text()
+        assert "新建商品住房契税补贴" in subsidies
+        assert "12,345.68 元" in subsidies
+        assert "公示期满待确认" in subsidies
+        assert _blocking_violations(page) == []
         assert screenshot("home").exists()
 
-        page.click("#privacy-pending a")
+        page.click("#household-awards >> text=查看并确认补贴")
+        page.wait_for_url(f"**/resident/awards/{award.pk}/")
+        assert "12,345.68 元" in page.locator("#summary").inner_text()
+        assert "所购房屋是新建商品房" in page.locator("#why").inner_text()
+        assert "0371-12345" in page.locator("#contact").inner_text()
+        assert _blocking_violations(page) == []
+        assert screenshot("subsidy").exists()
+
+        # The card form comes after the privacy notice, which leads back here.
+        page.click("#privacy-first a")
+        page.wait_for_url("**/resident/privacy/?next=*")
         page.check("input[name=agree]")
         page.click("#privacy-form button[type=submit]")
-        page.wait_for_url("**/resident/")
+        page.wait_for_url(f"**/resident/awards/{award.pk}/")
         assert screenshot("privacy-accepted").exists()
 
+        page.fill("input[name=bank_name]", "中国银行郑州高新区支行")
+        assert page.input_value("input[name=bank_account_name]") == "李秀英"
+        page.fill("input[name=bank_account]", "6216 6100 0000 1234 567")
+        page.check("#confirm-form input[name=agree]")
+        assert _blocking_violations(page) == []
+        page.click("#confirm-form button[type=submit]")
+        page.wait_for_selector(".message.success")
+        assert "尾号 4567" in page.locator(".message.success").inner_text()
+        assert page.locator("#summary .status").inner_text() == "已确认"
+        assert "**** **** 4567" in page.locator("#bank-account").inner_text()
+        assert "6216610000001234567" not in page.content()
+        assert _blocking_violations(page) == []
+        assert screenshot("confirmed").exists()
+
     assert Person.objects.get(pk=person.pk).privacy_accepted_at is not None
+    award.refresh_from_db()
+    assert (award.status, award.bank_account_name) == (AwardStatus.CONFIRMED, "李秀英")
 
 
 def _blocking_violations(page) -> list:
