@@ -462,6 +462,13 @@ class Award(models.Model):
                 condition=Q(status=AwardStatus.PUBLICIZED),
                 name="award_in_publicity_idx",
             ),
+            # Confirming an award of a first-confirmed scheme asks whether anyone is already waitlisted:
+            # without this, a scan of the scheme's awards (10,000 households: 6 ms a confirmation).
+            models.Index(
+                fields=["scheme"],
+                condition=Q(status=AwardStatus.CONFIRMED, waitlisted=True),
+                name="award_waitlisted_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -525,5 +532,8 @@ class AwardEvent(models.Model):
 
 
 # Schemes (their rules and budgets) and payment batches are kept in the audit log; awards have AwardEvent.
-auditlog.register(Scheme, exclude_fields=["updated_at"])
+# ``committed`` is the running total of confirmed awards, moved by every confirmation, decline and
+# revocation: each of those is an AwardEvent already, and a log entry per confirmation would bury the
+# staff edits of rules and budgets the scheme log is for.
+auditlog.register(Scheme, exclude_fields=["updated_at", "committed"])
 auditlog.register(PaymentBatch)
