@@ -50,7 +50,10 @@ def test_a_visitor_switches_on_elder_mode_in_the_header_and_it_stays_on_from_pag
     page.goto("/policies/")
     assert page.evaluate("getComputedStyle(document.body).fontSize") == "16px"
 
-    page.click("header button:has-text('长辈模式')")
+    # The switch is a form: wait for the page it comes back to to load (its stylesheet included) before
+    # reading computed styles; the new document's class shows before its CSS applies on a slow machine.
+    with page.expect_navigation(wait_until="load"):
+        page.click("header button:has-text('长辈模式')")
 
     page.wait_for_selector("html.elder")
     assert page.url.endswith("/policies/")
@@ -65,7 +68,8 @@ def test_a_visitor_switches_on_elder_mode_in_the_header_and_it_stays_on_from_pag
     assert blocking == []
     assert screenshot("elder-320").exists()
 
-    page.click("header button:has-text('长辈模式')")
+    with page.expect_navigation(wait_until="load"):
+        page.click("header button:has-text('长辈模式')")
     page.wait_for_selector("html:not(.elder)")
     assert page.evaluate("getComputedStyle(document.body).fontSize") == "15px"
 
