@@ -177,24 +177,26 @@ def _review_and_release(run: MatchRun, staff: User) -> None:
 
 def _confirm_all(run: MatchRun, rng: random.Random) -> None:
     """Each household's 主购房人 confirms with a card in their name, the day after publicity ends."""
-    ids = list(Award.objects.filter(run=run).order_by("id").values_list("id", flat=True))
-    awards = (
-        award
-        for start in range(0, len(ids), 500)
-        for award in Award.objects.filter(pk__in=ids[start : start + 500])
+    awards = list(
+        Award.objects.filter(run=run)
         .select_related("purchase")
         .prefetch_related("purchase__buyer_links__person")
         .order_by("id")
     )
+    services.household_awards_confirm(
+        confirmations=[
+            services.HouseholdConfirmation(
+                award=award,
+                person=award.main_buyer,
+                bank_name=rng.choice(BANKS),
+                bank_account=f"6217{rng.randint(0, 10**15 - 1):015d}",
+            )
+            for award in awards
+        ]
+    )
     for index, award in enumerate(awards):
-        services.household_award_confirm(
-            award=award,
-            person=award.main_buyer,
-            bank_name=rng.choice(BANKS),
-            bank_account=f"6217{rng.randint(0, 10**15 - 1):015d}",
-        )
-        moment = _at(CONFIRMED, 8 + index % 12, index % 60)
-        Award.objects.filter(pk=award.pk).update(confirmed_at=moment)
+        award.confirmed_at = _at(CONFIRMED, 8 + index % 12, index % 60)
+    Award.objects.bulk_update(awards, fields=["confirmed_at"], batch_size=services.UPDATE_BATCH_SIZE)
     AwardEvent.objects.filter(award__run=run, to_status=AwardStatus.CONFIRMED).update(at=_at(CONFIRMED, 12))
     AwardEvent.objects.filter(award__run=run, to_status=AwardStatus.AWAITING).update(at=_at(CONFIRMED, 0, 5))
 

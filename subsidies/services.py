@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import transaction
@@ -50,6 +51,8 @@ UNPAID = (
 PUBLICIZABLE = (AwardStatus.APPROVED, AwardStatus.PUBLICIZED, AwardStatus.AWAITING)
 # Awards locked or updated per statement in bulk paths: well under SQLite's bound-variable limit.
 BATCH_SIZE = 1000
+# Rows per bulk UPDATE … CASE statement: its cost grows with rows × cases, so these batches stay small.
+UPDATE_BATCH_SIZE = 100
 BANK_ACCOUNT_RE = re.compile(r"^\d{8,30}$")
 
 
@@ -470,9 +473,12 @@ def _end_publicity(awards: list[Award]) -> None:
     """Move (locked) publicized awards whose publicity has ended to 公示期满待确认, with their events."""
     by_end: dict = defaultdict(list)
     for award in awards:
-        by_end[award.publicity_to].append(award)
-    for end, group in sorted(by_end.items()):
-        note = _("公示期至 %(end)s 届满，等待企业确认") % {"end": end}
+        by_end[(award.publicity_to, award.is_household)].append(award)
+    for (end, household), group in sorted(by_end.items()):
+        if household:
+            note = _("公示期至 %(end)s 届满，等待购房人确认") % {"end": end}
+        else:
+            note = _("公示期至 %(end)s 届满，等待企业确认") % {"end": end}
         _move_all(group, to=AwardStatus.AWAITING, note=note)
 
 
@@ -513,7 +519,8 @@ def award_confirm(
     if award.is_household:
         raise AwardError(_("购房家庭的兑现记录由购房人本人确认。"))
     _check_answerer(award, user, offline=offline)
-    _check_confirmable(award)
+    if _check_confirmable(award):
+        _end_publicity([award])
     bank_name = (bank_name or "").strip()
     bank_account_name = (bank_account_name or "").strip()
     if not bank_name:
@@ -525,55 +532,89 @@ def award_confirm(
         )
     account = clean_bank_account(bank_account)
     note = _("线下确认，工作人员代录") if offline else _("企业确认接受兑现")
-    return _confirm(
-        scheme,
-        award,
+    _confirm(
+        {scheme.pk: scheme},
+        [_Answer(award, note, bank_name, bank_account_name, account)],
         user=user,
-        note=note,
-        bank_name=bank_name,
-        account_name=bank_account_name,
-        account=account,
     )
+    return award
 
 
-def _check_confirmable(award: Award) -> None:
-    """Refuse a (locked) award that cannot be confirmed now; end a publicity the nightly job has not."""
-    today = timezone.localdate()
+def _check_confirmable(award: Award) -> bool:
+    """Refuse a (locked) award that cannot be confirmed now; True when its publicity must be ended first.
+
+    A publicity the nightly job has not ended yet is ended by the confirmation: the award's record says
+    when it ended.
+    """
     if award.status == AwardStatus.PUBLICIZED:
-        if award.publicity_to is None or today <= award.publicity_to:
+        if award.publicity_to is None or timezone.localdate() <= award.publicity_to:
             raise AwardError(
                 _("公示期至 %(end)s 结束，公示期满后方可确认。") % {"end": award.publicity_to or "—"}
             )
-        # The nightly job has not moved it on yet: the award's record says when its publicity ended.
-        _end_publicity([award])
+        return True
     if award.status != AwardStatus.AWAITING:
         raise _illegal(award, _("确认"))
+    return False
 
 
-def _confirm(
-    scheme: Scheme, award: Award, *, user, note: str, bank_name: str, account_name: str, account: str
-) -> Award:
-    """Commit the budget to a (locked) confirmable award and record its account: both kinds' confirmation."""
-    if scheme.allocation == Allocation.FIRST_CONFIRMED:
-        queue = Award.objects.filter(scheme=scheme, status=AwardStatus.CONFIRMED, waitlisted=True).exists()
-        award.waitlisted = queue or scheme.committed + award.amount > scheme.budget
-        if award.waitlisted:
-            note += _("；预算已用尽，列入候补")
-    elif scheme.committed + award.amount > scheme.budget:
-        raise AwardError(
-            _("“%(scheme)s”预算余额不足，暂不能确认，请联系主管部门。") % {"scheme": scheme.title}
+@dataclass(frozen=True)
+class _Answer:
+    """One checked confirmation of a locked award: the event's note and the account to be paid."""
+
+    award: Award
+    note: str
+    bank_name: str
+    account_name: str
+    account: str
+
+
+def _confirm(schemes: dict[int, Scheme], answers: list[_Answer], *, user) -> None:
+    """Commit the budget to (locked) confirmable awards, in the order given, and record their accounts.
+
+    Both kinds' confirmation, one or ten thousand: a first-confirmed scheme waitlists an award once its
+    budget is spent or others wait before it; another scheme refuses the award that does not fit. Each
+    (locked) scheme row is written once, the awards and their events in a few statements.
+    """
+    waiting = {
+        pk: scheme.allocation == Allocation.FIRST_CONFIRMED
+        and Award.objects.filter(scheme=scheme, status=AwardStatus.CONFIRMED, waitlisted=True).exists()
+        for pk, scheme in schemes.items()
+    }
+    committed = set()
+    now = timezone.now()
+    events = []
+    for answer in answers:
+        award, note = answer.award, answer.note
+        scheme = schemes[award.scheme_id]
+        if scheme.allocation == Allocation.FIRST_CONFIRMED:
+            award.waitlisted = waiting[scheme.pk] or scheme.committed + award.amount > scheme.budget
+            if award.waitlisted:
+                waiting[scheme.pk] = True
+                note += _("；预算已用尽，列入候补")
+        elif scheme.committed + award.amount > scheme.budget:
+            raise AwardError(
+                _("“%(scheme)s”预算余额不足，暂不能确认，请联系主管部门。") % {"scheme": scheme.title}
+            )
+        if not award.waitlisted:
+            scheme.committed += award.amount
+            committed.add(scheme.pk)
+        events.append(
+            AwardEvent(
+                award=award, from_status=award.status, to_status=AwardStatus.CONFIRMED, actor=user, note=note
+            )
         )
-    if not award.waitlisted:
-        scheme.committed += award.amount
-        scheme.save(update_fields=["committed", "updated_at"])
-    _record(award, to=AwardStatus.CONFIRMED, user=user, note=note)
-    award.confirmed_at = timezone.now()
-    award.confirmed_by = user
-    award.bank_name = bank_name
-    award.bank_account_name = account_name
-    award.bank_account = account
-    award.save(
-        update_fields=[
+        award.status = AwardStatus.CONFIRMED
+        award.confirmed_at = now
+        award.confirmed_by = user
+        award.bank_name = answer.bank_name
+        award.bank_account_name = answer.account_name
+        award.bank_account = answer.account
+    for pk in sorted(committed):
+        schemes[pk].save(update_fields=["committed", "updated_at"])
+    AwardEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+    Award.objects.bulk_update(
+        [answer.award for answer in answers],
+        fields=[
             "status",
             "waitlisted",
             "confirmed_at",
@@ -581,17 +622,20 @@ def _confirm(
             "bank_name",
             "bank_account_name",
             "bank_account",
-        ]
+        ],
+        batch_size=UPDATE_BATCH_SIZE,
     )
     stats.invalidate()
-    return award
 
 
-def _check_buyer(award: Award, person: Person) -> None:
-    if not award.is_household:
-        raise AwardError(_("这条兑现记录属于企业，由企业法定代表人确认。"))
-    if not PurchaseBuyer.objects.filter(purchase_id=award.purchase_id, person=person).exists():
-        raise AwardError(_("只有该购房记录的购房人本人可以确认或放弃这笔补贴。"))
+@dataclass(frozen=True)
+class HouseholdConfirmation:
+    """One buyer's 意愿确认 of one household award, with the bank card (in the buyer's name) to be paid."""
+
+    award: Award
+    person: Person
+    bank_name: str
+    bank_account: str
 
 
 @transaction.atomic
@@ -609,20 +653,76 @@ def household_award_confirm(
     stored encrypted like an enterprise's account and shown masked. ``user``: the login that acted (the
     buyer's own, or staff recording a confirmation handed in on paper), kept as ``confirmed_by``.
     """
-    scheme = _locked_scheme(award.scheme_id)
-    award = _locked_award(award.pk)
-    _check_buyer(award, person)
+    confirmation = HouseholdConfirmation(award, person, bank_name, bank_account)
+    return household_awards_confirm(confirmations=[confirmation], user=user)[0]
+
+
+@transaction.atomic
+def household_awards_confirm(*, confirmations: list[HouseholdConfirmation], user=None) -> list[Award]:
+    """意愿确认 of many household awards at once, in the order they were handed in (first confirmed first).
+
+    Each is checked as one confirmation is; one refusal refuses them all (nothing is written) and names
+    the purchase it is about. The scheme rows are locked first, then the awards, as everywhere.
+    """
+    if not confirmations:
+        return []
+    ids = [c.award.pk for c in confirmations]
+    if len(set(ids)) != len(ids):
+        raise AwardError(_("同一兑现记录只能确认一次，请去掉重复的确认。"))
+    schemes = {
+        s.pk: s
+        for s in Scheme.objects.select_for_update().filter(pk__in={c.award.scheme_id for c in confirmations})
+    }
+    locked = {a.pk: a for a in _lock_awards(ids)}
+    buyers = _buyers_of({a.purchase_id for a in locked.values() if a.purchase_id})
+    answers = []
+    for confirmation in confirmations:
+        award = locked[confirmation.award.pk]
+        try:
+            answers.append(_household_answer(award, confirmation, buyers, staff=bool(user and user.is_staff)))
+        except AwardError as refusal:
+            if len(confirmations) == 1:
+                raise
+            raise AwardError(
+                _("购房合同 %(contract)s：%(reason)s")
+                % {"contract": award.purchase.contract_no if award.purchase else award.pk, "reason": refusal}
+            ) from refusal
+    _end_publicity([a.award for a in answers if a.award.status == AwardStatus.PUBLICIZED])
+    _confirm(schemes, answers, user=user)
+    return [answer.award for answer in answers]
+
+
+def _buyers_of(purchase_ids: set[int]) -> set[tuple[int, int]]:
+    """The (purchase, person) pairs of these purchases' buyers."""
+    pairs: set[tuple[int, int]] = set()
+    for chunk in _chunks(sorted(purchase_ids)):
+        pairs.update(
+            PurchaseBuyer.objects.filter(purchase_id__in=chunk).values_list("purchase_id", "person_id")
+        )
+    return pairs
+
+
+def _check_buyer(award: Award, person: Person, buyers: set[tuple[int, int]]) -> None:
+    if not award.is_household:
+        raise AwardError(_("这条兑现记录属于企业，由企业法定代表人确认。"))
+    if (award.purchase_id, person.pk) not in buyers:
+        raise AwardError(_("只有该购房记录的购房人本人可以确认或放弃这笔补贴。"))
+
+
+def _household_answer(
+    award: Award, confirmation: HouseholdConfirmation, buyers: set[tuple[int, int]], *, staff: bool
+) -> _Answer:
+    person = confirmation.person
+    _check_buyer(award, person, buyers)
     _check_confirmable(award)
-    bank_name = (bank_name or "").strip()
+    bank_name = (confirmation.bank_name or "").strip()
     if not bank_name:
         raise AwardError(_("请填写开户银行。"))
-    account = clean_bank_account(bank_account)
+    account = clean_bank_account(confirmation.bank_account)
     note = _("购房人 %(name)s 确认接受补贴") % {"name": person.masked_name}
-    if user is not None and user.is_staff:
+    if staff:
         note += _("（线下确认，工作人员代录）")
-    return _confirm(
-        scheme, award, user=user, note=note, bank_name=bank_name, account_name=person.name, account=account
-    )
+    return _Answer(award, note, bank_name, person.name, account)
 
 
 @transaction.atomic
@@ -630,7 +730,7 @@ def household_award_decline(*, award: Award, person: Person, reason: str, user=N
     """放弃 of a household award by one of its buyers, saying why."""
     scheme = _locked_scheme(award.scheme_id)
     award = _locked_award(award.pk)
-    _check_buyer(award, person)
+    _check_buyer(award, person, _buyers_of({award.purchase_id} - {None}))
     return _decline(scheme, award, user=user, reason=reason)
 
 

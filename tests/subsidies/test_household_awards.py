@@ -11,13 +11,15 @@ from django.db import connection
 
 from portal.residents.models import HousePurchase, Person
 from subsidies import matching, selectors
-from subsidies.models import Award, AwardStatus, Beneficiary
+from subsidies.models import Allocation, Award, AwardStatus, Beneficiary
 from subsidies.services import (
     AwardError,
     award_confirm,
     awards_review_bulk,
+    HouseholdConfirmation,
     household_award_confirm,
     household_award_decline,
+    household_awards_confirm,
     payment_batch_create,
     payment_batch_export,
     payment_batch_mark_paid,
@@ -145,6 +147,72 @@ def test_a_household_cannot_confirm_during_its_publicity(household, staff):
         household_award_confirm(
             award=award, person=main, bank_name="建设银行", bank_account="6217000000001234567"
         )
+
+
+def _three_households(staff, **scheme_fields):
+    """Three purchases of the 2,000 元 subsidy each, released; their awards and 主购房人 in purchase order."""
+    household_scheme(publicity_days=5, **scheme_fields)
+    buyers = [PersonFactory() for _ in range(3)]
+    for buyer in buyers:
+        purchase(buyers=[buyer], deed_tax=Decimal("4000.00"))
+    with time_machine.travel(RELEASED_ON, tick=False):
+        run = matching.match_run_execute()
+        awards_review_bulk(awards=list(run.awards.all()), user=staff, approve=True)
+        run_release(run=run, user=staff)
+    awards = list(Award.objects.select_related("purchase").order_by("purchase_id"))
+    return awards, buyers
+
+
+def _card(award, person, account="6217000000001234567"):
+    return HouseholdConfirmation(award=award, person=person, bank_name="建设银行", bank_account=account)
+
+
+def test_many_households_confirmed_at_once_wait_in_the_order_handed_in_as_one_by_one_would(staff):
+    awards, buyers = _three_households(
+        staff, allocation=Allocation.FIRST_CONFIRMED, budget=Decimal("4000.00")
+    )
+    handed_in = [2, 0, 1]
+
+    with time_machine.travel(AFTER_PUBLICITY, tick=False):
+        confirmed = household_awards_confirm(confirmations=[_card(awards[i], buyers[i]) for i in handed_in])
+
+    assert [a.pk for a in confirmed] == [awards[i].pk for i in handed_in]
+    by_pk = {a.pk: a for a in Award.objects.all()}
+    assert [(by_pk[awards[i].pk].status, by_pk[awards[i].pk].waitlisted) for i in handed_in] == [
+        (AwardStatus.CONFIRMED, False),
+        (AwardStatus.CONFIRMED, False),
+        (AwardStatus.CONFIRMED, True),
+    ]
+    scheme = awards[0].scheme
+    scheme.refresh_from_db()
+    assert scheme.committed == Decimal("4000.00")
+    last = by_pk[awards[1].pk]
+    assert [(e.to_status, e.note) for e in last.events.order_by("id")][-2:] == [
+        (AwardStatus.AWAITING, f"公示期至 {last.publicity_to} 届满，等待购房人确认"),
+        (AwardStatus.CONFIRMED, f"购房人 {buyers[1].masked_name} 确认接受补贴；预算已用尽，列入候补"),
+    ]
+
+
+def test_one_refused_confirmation_among_many_refuses_them_all_and_names_its_contract(staff):
+    awards, buyers = _three_households(staff)
+
+    with time_machine.travel(AFTER_PUBLICITY, tick=False):
+        with pytest.raises(AwardError, match=f"购房合同 {awards[1].purchase.contract_no}：银行账号应为"):
+            household_awards_confirm(
+                confirmations=[
+                    _card(awards[0], buyers[0]),
+                    _card(awards[1], buyers[1], account="12-34"),
+                    _card(awards[2], buyers[2]),
+                ]
+            )
+        with pytest.raises(AwardError, match="同一兑现记录只能确认一次"):
+            household_awards_confirm(confirmations=[_card(awards[0], buyers[0])] * 2)
+        with pytest.raises(AwardError, match=f"购房合同 {awards[2].purchase.contract_no}：只有该购房记录"):
+            household_awards_confirm(confirmations=[_card(awards[0], buyers[0]), _card(awards[2], buyers[0])])
+
+    assert {(a.status, a.bank_account) for a in Award.objects.all()} == {(AwardStatus.PUBLICIZED, "")}
+    assert all(a.events.count() == 2 for a in Award.objects.all())
+    assert awards[0].scheme.__class__.objects.get().committed == 0
 
 
 def test_a_buyer_declines_a_household_award_saying_why(household, staff):
