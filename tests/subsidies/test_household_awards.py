@@ -14,9 +14,9 @@ from subsidies import matching, selectors
 from subsidies.models import Allocation, Award, AwardStatus, Beneficiary
 from subsidies.services import (
     AwardError,
+    HouseholdConfirmation,
     award_confirm,
     awards_review_bulk,
-    HouseholdConfirmation,
     household_award_confirm,
     household_award_decline,
     household_awards_confirm,
