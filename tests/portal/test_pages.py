@@ -31,9 +31,6 @@ def test_the_api_schema_and_docs_are_served_locally(client, staff):
     assert "cdn" not in page.lower()
 
 
-# The whole demo (10,373 household confirmations through the services) on PostgreSQL beside a busy
-# worker can pass the suite's 10-minute limit; it is not a timing test.
-@pytest.mark.timeout(1800)
 def test_load_demo_twice_gives_the_same_counts(capsys, settings):
     settings.DEBUG = True
     call_command("load_demo")

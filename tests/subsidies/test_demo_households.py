@@ -16,9 +16,6 @@ from tests.subsidies.award_factories import AwardPolicyFactory
 pytestmark = pytest.mark.django_db
 
 
-# The whole demo (10,373 household confirmations through the services) on PostgreSQL beside a busy
-# worker can pass the suite's 10-minute limit; it is not a timing test.
-@pytest.mark.timeout(1800)
 def test_the_deed_tax_subsidy_of_h1_2023_is_paid_to_about_ten_thousand_households_once():
     from portal.accounts import demo as accounts_demo
 
