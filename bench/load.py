@@ -46,18 +46,17 @@ BENCH_ENV = {
 SETUP = """
 import django, json
 django.setup()
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.sessions.backends.db import SessionStore
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
 from policies.models import Policy
 from subsidies.models import Award
 user = get_user_model().objects.get(username="bench-owner")
-session = SessionStore()
-session[SESSION_KEY] = str(user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-session.create()
+# Logged in the way the portal logs a user in (its login signal stamps the session's start and last use).
+client = Client()
+client.force_login(user)
 print(json.dumps({
-    "session": session.session_key,
+    "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
     "award": Award.objects.filter(enterprise_id=user.enterprise_id, status="paid").order_by("pk").first().pk,
     "policy": Policy.objects.filter(status="published").order_by("pk").first().code,
 }))

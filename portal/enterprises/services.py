@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from portal import tabular
+from portal import stats, tabular
 from portal.enterprises import imports
 from portal.enterprises.models import (
     ENTERPRISE_FACTS,
@@ -34,10 +34,12 @@ def facts_listener_register(listener: Callable[[list[int]], None]) -> None:
 
 
 def facts_changed(*, enterprise_ids: Iterable[int]) -> None:
-    """Tell the listeners, after commit, which enterprises' facts changed."""
+    """Tell the listeners, after commit, which enterprises' facts changed; public figures count again."""
     ids = sorted(set(enterprise_ids))
     if not ids:
         return
+    # Bulk writes send no save signals: the registry's public figures and pages are computed again here.
+    stats.invalidate()
     for listener in _facts_listeners:
         transaction.on_commit(lambda listener=listener: listener(ids))
 

@@ -282,3 +282,12 @@ def test_staff_upload_a_file_in_admin_and_see_the_report(client, staff):
     assert "导入被拒绝：1 行有错误" in page
     assert "第 3 行：未知园区：火星" in page
     assert Enterprise.objects.count() == 0
+
+
+def test_an_import_moves_the_public_figures_on_at_once(client):
+    params = {"from": "2023-01-01", "to": "2023-06-30"}
+    before = client.get("/api/v1/stats/", params).json()["enterprises"]
+
+    services.enterprises_import(data=as_csv(HEADERS_EN, [row(1), row(2)]), filename="e.csv")
+
+    assert client.get("/api/v1/stats/", params).json()["enterprises"] == before + 2
