@@ -40,7 +40,8 @@ lint: venv
 
 # Recompile the translations after editing locale/*/LC_MESSAGES/django.po (needs GNU gettext).
 messages: venv
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=node_modules \
+	  --ignore=tests/oidc/node_modules --ignore=test-output
 	$(PY) manage.py compilemessages --ignore=.venv
 
 # Benchmarks (not tests): each prints one JSON line. On the database DATABASE_URL names (SQLite by default).
