@@ -177,12 +177,16 @@ def _review_and_release(run: MatchRun, staff: User) -> None:
 
 def _confirm_all(run: MatchRun, rng: random.Random) -> None:
     """Each household's 主购房人 confirms with a card in their name, the day after publicity ends."""
-    awards = list(
-        Award.objects.filter(run=run)
+    ids = list(Award.objects.filter(run=run).order_by("id").values_list("id", flat=True))
+    # Read in slices: one prefetch of ten thousand buyers is a statement too large for SQLite.
+    awards = [
+        award
+        for start in range(0, len(ids), 500)
+        for award in Award.objects.filter(pk__in=ids[start : start + 500])
         .select_related("purchase")
         .prefetch_related("purchase__buyer_links__person")
         .order_by("id")
-    )
+    ]
     services.household_awards_confirm(
         confirmations=[
             services.HouseholdConfirmation(
