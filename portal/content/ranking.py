@@ -1,11 +1,13 @@
 """The FAQ's instant answers (秒回复) ranked by intent: BM25 over jieba words, synonyms and pinyin.
 
-Each question is three fields (the question, the staff's keywords, the answer), each indexed with bm25s;
-a query's score is the weighted sum of the three. Both sides are read the same way (``Analyser``):
-jieba's search-mode words, the known terms (keywords, synonyms) found on word boundaries, one token per
-synonym group found (so 高企 in a query meets 高新技术企业 in an answer, and R&D meets 研发), and the
-pinyin of every Chinese word (so "gaoqi rending" and a homophone typo such as 加计扣出 still match).
-Visitors' votes (有帮助 / 没有帮助) move a question's score by at most ``VOTE_BOOST`` either way.
+Each question is four fields (the question, the staff's keywords, the answer, and the visitors'
+wordings learned from their 有帮助 votes), each indexed with bm25s; a query's score is the weighted
+sum of the four. Both sides are read the same way (``Analyser``): jieba's search-mode words, the known
+terms (keywords, synonyms) found on word boundaries, one token per synonym group found (so 高企 in a
+query meets 高新技术企业 in an answer, and R&D meets 研发), and the pinyin of every Chinese word (so
+"gaoqi rending" and a homophone typo such as 加计扣出 still match). Visitors' votes (有帮助 / 没有帮助)
+move a question's score by at most ``VOTE_BOOST`` either way; the 没有帮助 votes of visitors who typed
+the very same query demote the question for that query (``query_demotion``).
 No model or database access here: callers pass texts in and get ranked keys out.
 """
 
@@ -27,11 +29,16 @@ from portal.search import MAX_QUERY_LENGTH, _segmenter
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # How much a word found in each field says about the question (tuned on the training part of the set).
-FIELD_WEIGHTS = {"question": 1.0, "keywords": 0.9, "answer": 0.35}
+# A learned wording is a visitor's own question for the answer: it weighs what the question does.
+FIELD_WEIGHTS = {"question": 1.0, "keywords": 0.9, "answer": 0.35, "learned": 1.0}
 # The most the votes move a score: ±10 % for a question every voter found (un)helpful.
 VOTE_BOOST = 0.2
 # Votes count like this many neutral ones before they move anything (Laplace smoothing).
 VOTE_PRIOR = 4
+# Each 没有帮助 (less the 有帮助) from visitors who typed this very query takes this share off the
+# question's score for that query, down to ``QUERY_DEMOTION_FLOOR`` of it.
+QUERY_DEMOTION = 0.25
+QUERY_DEMOTION_FLOOR = 0.25
 # A question whose score is below this share of the best one is not worth showing.
 RELATIVE_FLOOR = 0.2
 # How much more a question asking what the visitor asks weighs (an amount, a procedure, a condition …),
@@ -92,6 +99,7 @@ class Entry:
     keywords: str
     answer: str
     order: tuple = ()
+    learned: tuple[str, ...] = ()  # visitors' wordings learned from their votes (LearnedPhrasing)
 
 
 @dataclass(frozen=True)
@@ -181,10 +189,12 @@ class FaqIndex:
         self.doc_tokens: list[set[str]] = [set() for _ in self.entries]
         self.doc_words: list[set[str]] = [set() for _ in self.entries]  # as written, for marking
         for name in FIELD_WEIGHTS:
-            corpus = [self.analyser.tokens(getattr(entry, name)) for entry in self.entries]
+            texts = [_field_text(entry, name) for entry in self.entries]
+            corpus = [self.analyser.tokens(text) for text in texts]
             for index, tokens in enumerate(corpus):
                 self.doc_tokens[index].update(tokens)
-                self.doc_words[index].update(self.analyser.surface(getattr(self.entries[index], name)))
+                if name != "learned":  # marking is for the words on the page, not the visitors' wordings
+                    self.doc_words[index].update(self.analyser.surface(texts[index]))
             retriever = bm25s.BM25()
             if self.entries:
                 retriever.index([tokens or [""] for tokens in corpus], show_progress=False)
@@ -229,8 +239,19 @@ class FaqIndex:
                 total += weight * self.fields[name].get_scores(known)
         return total
 
-    def search(self, query: str, *, votes: Mapping[object, tuple[int, int]] | None = None, limit: int = 5):
-        """The best questions for ``query``, best first: at most ``limit``, none sharing nothing with it."""
+    def search(
+        self,
+        query: str,
+        *,
+        votes: Mapping[object, tuple[int, int]] | None = None,
+        query_votes: Mapping[object, tuple[int, int]] | None = None,
+        limit: int = 5,
+    ):
+        """The best questions for ``query``, best first: at most ``limit``, none sharing nothing with it.
+
+        ``votes`` are each question's 有帮助 and 没有帮助 votes; ``query_votes`` the ones given by visitors
+        who typed this very query (``query_key``).
+        """
         if not self.entries or not query.strip():
             return []
         tokens = self.query_tokens(query)
@@ -244,9 +265,12 @@ class FaqIndex:
                 if scores[index] > 0 and shared:
                     scores[index] *= 1 + max(self.intent_boost[intent] for intent in shared)
         votes = votes or {}
+        query_votes = query_votes or {}
         for index, entry in enumerate(self.entries):
             if scores[index] > 0 and entry.key in votes:
                 scores[index] *= vote_factor(*votes[entry.key])
+            if scores[index] > 0 and entry.key in query_votes:
+                scores[index] *= query_demotion(*query_votes[entry.key])
         top = float(scores.max())
         if top <= 0:
             return []
@@ -272,6 +296,17 @@ class FaqIndex:
             for group in self.analyser.group_of.get(word, ()):
                 words.update(self.analyser.groups[group])
         return words
+
+
+def _field_text(entry: Entry, name: str) -> str:
+    if name == "learned":
+        return "，".join(entry.learned)  # a comma between wordings: no word runs from one into the next
+    return getattr(entry, name)
+
+
+def query_key(query: str) -> str:
+    """A query as the votes remember it: normalised, spaces collapsed, cut to ``MAX_QUERY_LENGTH``."""
+    return " ".join(normalise(query).split())[:MAX_QUERY_LENGTH]
 
 
 def _intent_boosts(offered: Sequence[frozenset[str]]) -> dict[str, float]:
@@ -312,12 +347,28 @@ def vote_factor(helpful: int, unhelpful: int) -> float:
     return 1 + VOTE_BOOST * (share - 0.5) * (1 - math.exp(-(helpful + unhelpful) / 10))
 
 
-def demo_index() -> FaqIndex:
-    """The demo's questions and synonyms indexed, keyed by question text (for the benchmark and tests)."""
+def query_demotion(helpful: int, unhelpful: int) -> float:
+    """How much of a question's score is left for a query its visitors found it no help for."""
+    return max(QUERY_DEMOTION_FLOOR, 1 - QUERY_DEMOTION * max(0, unhelpful - helpful))
+
+
+def demo_index(*, learned: Mapping[str, Sequence[str]] | None = None) -> FaqIndex:
+    """The demo's questions and synonyms indexed, keyed by question text (for the benchmark and tests).
+
+    ``learned``: wordings learned from votes, by question text.
+    """
     from portal.content.demo_faqs import CATEGORIES, FAQS, SYNONYMS
 
+    learned = learned or {}
     entries = [
-        Entry(key=question, question=question, keywords=keywords, answer=answer, order=(rank, position))
+        Entry(
+            key=question,
+            question=question,
+            keywords=keywords,
+            answer=answer,
+            order=(rank, position),
+            learned=tuple(learned.get(question, ())),
+        )
         for rank, (slug, _name, _desk) in enumerate(CATEGORIES)
         for position, (question, keywords, answer) in enumerate(FAQS[slug])
     ]
