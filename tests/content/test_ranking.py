@@ -52,7 +52,7 @@ def test_the_instant_answers_meet_the_target_on_the_questions_tuned_against(demo
 def test_the_held_out_questions_never_tuned_against_are_mostly_answered_in_the_first_three(
     demo_index, question_set
 ):
-    # Measured 0.82 / 0.97 on the 117 held-out questions (60 of them written to avoid the FAQ's words):
+    # Measured 0.83 / 0.97 on the 117 held-out questions (60 of them written to avoid the FAQ's words):
     # below the 90 % / 98 % target, which the whole set meets (0.92 / 0.98).
     top1, top3 = accuracy(demo_index, [row for row in question_set if row["part"] == "holdout"])
 
@@ -220,6 +220,11 @@ def test_a_web_process_loads_the_word_dictionary_at_start_up_not_on_its_first_se
         ("高企认定奖励多少钱", {"amount", "benefit"}),
         ("审批要多少天", {"time"}),  # a number of days is a time, not an amount
         ("高企几月份报", {"time"}),
+        ("加计扣除怎么报", {"procedure"}),
+        ("高企认定标准", {"eligibility"}),
+        ("怎样才算科小", {"eligibility"}),
+        ("补贴标准是多少", {"amount"}),  # a standard amount, not a standard to meet
+        ("身份证要原件还是复印件", {"materials"}),
         ("怎么申请研发补贴", {"procedure"}),
         ("这个有没有补贴", {"benefit"}),
         ("我们符合条件吗", {"eligibility"}),
