@@ -206,8 +206,9 @@ def faq_phrasing_learn(*, faq: Faq, query: str) -> LearnedPhrasing | None:
             faq_index_changed()
             return None
         if phrasing.sessions != votes["yes"]:
+            # A count for staff only: an update, so the public pages' cache is not thrown away for it.
+            LearnedPhrasing.objects.filter(pk=phrasing.pk).update(sessions=votes["yes"])
             phrasing.sessions = votes["yes"]
-            phrasing.save(update_fields=["sessions"])
         return phrasing
     if not held or LearnedPhrasing.objects.filter(faq=faq).count() >= LEARNED_MAX_PER_FAQ:
         return None

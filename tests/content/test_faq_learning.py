@@ -177,3 +177,14 @@ def test_a_learned_wording_weighs_like_the_question_in_the_index():
 
     assert [hit.key for hit in ranking.FaqIndex(entries).search("萝卜章")] == ["seal"]
     assert ranking.FaqIndex(entries).search("萝卜章")[0].words == frozenset()
+
+
+def test_a_wording_learned_shows_on_the_cached_faq_page_at_once(client, seal):
+    nothing = "暂时没有与“萝卜章去哪弄”相符的常见问题。"
+    assert nothing in client.get("/faq/", {"q": "萝卜章去哪弄"}).content.decode()
+    assert nothing in client.get("/faq/", {"q": "萝卜章去哪弄"}).content.decode()  # the cached copy
+
+    vote(seal, q="萝卜章去哪弄")
+    vote(seal, q="萝卜章去哪弄")
+
+    assert nothing not in client.get("/faq/", {"q": "萝卜章去哪弄"}).content.decode()
