@@ -53,6 +53,7 @@ PUBLIC_MODELS = (
     "content.FaqCategory",
     "content.Faq",
     "content.SynonymGroup",
+    "content.LearnedPhrasing",  # a learned wording changes what /faq/?q= answers
     "content.Indicator",
     "subsidies.Scheme",
     "subsidies.Award",

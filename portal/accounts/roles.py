@@ -44,7 +44,7 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "policies": dict.fromkeys(("category", "policy", "attachment"), ALL) | {"subscription": READ},
         "enterprises": dict.fromkeys(("enterprise", "annualreport", "qualification"), ALL),
         "content": dict.fromkeys(("article", "faqcategory", "faq", "synonymgroup", "indicator"), ALL)
-        | {"faqfeedback": READ},
+        | {"faqfeedback": READ, "learnedphrasing": ("view", "delete")},
         "workdays": {"calendaryear": ALL, "calendarday": ALL},
         "accounts": {"notification": READ, "importrecord": READ},
     },

@@ -18,6 +18,7 @@ from portal.content.models import (
     FaqCategory,
     FaqFeedback,
     Indicator,
+    LearnedPhrasing,
     SynonymGroup,
 )
 from portal.importing import import_run
@@ -136,16 +137,40 @@ class FaqAdmin(admin.ModelAdmin):
 
 @admin.register(FaqFeedback)
 class FaqFeedbackAdmin(admin.ModelAdmin):
-    list_display = ("faq", "helpful", "created_at")
+    list_display = ("faq", "helpful", "query", "created_at")
     list_filter = ("helpful",)
     list_select_related = ("faq",)
-    search_fields = ("faq__question",)
+    search_fields = ("faq__question", "query")
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(LearnedPhrasing)
+class LearnedPhrasingAdmin(admin.ModelAdmin):
+    """The wordings the instant answers learned from visitors' votes: seen, and deleted when wrong."""
+
+    list_display = ("text", "faq", "sessions", "created_at")
+    list_filter = ("faq__category",)
+    list_select_related = ("faq",)
+    search_fields = ("text", "faq__question")
+    readonly_fields = ("faq", "text", "sessions", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        services.learned_phrasing_delete(phrasing=obj)
+
+    def delete_queryset(self, request, queryset):
+        for phrasing in queryset:
+            services.learned_phrasing_delete(phrasing=phrasing)
 
 
 @admin.register(SynonymGroup)

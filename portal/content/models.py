@@ -153,6 +153,8 @@ class FaqFeedback(models.Model):
     faq = models.ForeignKey(Faq, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="feedback")
     helpful = models.BooleanField(_("有帮助"))
     session_key = models.CharField(_("会话"), max_length=64)
+    # What the visitor had typed when this answer was offered (normalised); empty when they came by browsing.
+    query = models.CharField(_("访客的提问"), max_length=100, blank=True, default="")
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
@@ -161,9 +163,34 @@ class FaqFeedback(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["faq", "session_key"], name="faq_feedback_once_per_session")
         ]
+        indexes = [models.Index(fields=["query", "faq"], name="faq_feedback_query_idx")]
 
     def __str__(self) -> str:
         return f"{self.faq}：{'有帮助' if self.helpful else '没有帮助'}"
+
+
+class LearnedPhrasing(models.Model):
+    """Visitors' wording of a question (学到的问法), learned from their 有帮助 votes; matched like it.
+
+    Learned once ``LEARN_MIN_SESSIONS`` different visitors typed it and found the answer helpful; at most
+    ``LEARNED_MAX_PER_FAQ`` per question. Staff delete the ones that should not count.
+    """
+
+    faq = models.ForeignKey(
+        Faq, verbose_name=_("问题"), on_delete=models.CASCADE, related_name="learned_phrasings"
+    )
+    text = models.CharField(_("问法"), max_length=100)
+    sessions = models.PositiveIntegerField(_("认可的访客数"), default=0)
+    created_at = models.DateTimeField(_("学到的时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("学到的问法")
+        verbose_name_plural = _("学到的问法")
+        ordering = ["faq_id", "-sessions", "id"]
+        constraints = [models.UniqueConstraint(fields=["faq", "text"], name="learned_phrasing_once_per_faq")]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class SynonymGroup(models.Model):
@@ -237,5 +264,6 @@ class Indicator(models.Model):
 auditlog.register(Article, exclude_fields=["search_title", "search_body", "updated_at"])
 auditlog.register(FaqCategory)
 auditlog.register(Faq, exclude_fields=["updated_at"])
+auditlog.register(LearnedPhrasing)
 auditlog.register(SynonymGroup)
 auditlog.register(Indicator, exclude_fields=["updated_at"])

@@ -1,11 +1,15 @@
 """The FAQ's instant answers (秒回复) ranked by intent: BM25 over jieba words, synonyms and pinyin.
 
-Each question is three fields (the question, the staff's keywords, the answer), each indexed with bm25s;
-a query's score is the weighted sum of the three. Both sides are read the same way (``Analyser``):
-jieba's search-mode words, the known terms (keywords, synonyms) found on word boundaries, one token per
-synonym group found (so 高企 in a query meets 高新技术企业 in an answer, and R&D meets 研发), and the
-pinyin of every Chinese word (so "gaoqi rending" and a homophone typo such as 加计扣出 still match).
-Visitors' votes (有帮助 / 没有帮助) move a question's score by at most ``VOTE_BOOST`` either way.
+Each question is four fields (the question, the staff's keywords, the answer, and the visitors'
+wordings learned from their 有帮助 votes), each indexed with bm25s; a query's score is the weighted
+sum of the four, and of a fifth weighed low: the single characters and the pairs of characters of the
+question, keywords and wordings, for the colloquial words jieba does not know. Both sides are read the
+same way (``Analyser``): jieba's search-mode words, the known terms (keywords, synonyms) found on word
+boundaries, one token per synonym group found (so 高企 in a query meets 高新技术企业 in an answer, and
+R&D meets 研发), and the pinyin of every Chinese word (so "gaoqi rending" and a homophone typo such as
+加计扣出 still match). Visitors' votes (有帮助 / 没有帮助) move a question's score by at most
+``VOTE_BOOST`` either way; the 没有帮助 votes of visitors who typed the very same query demote the
+question for that query (``query_demotion``).
 No model or database access here: callers pass texts in and get ranked keys out.
 """
 
@@ -27,11 +31,18 @@ from portal.search import MAX_QUERY_LENGTH, _segmenter
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # How much a word found in each field says about the question (tuned on the training part of the set).
-FIELD_WEIGHTS = {"question": 1.0, "keywords": 0.9, "answer": 0.35}
+# A learned wording is a visitor's own question for the answer: it weighs what the question does. "chars":
+# the single Chinese characters and pairs of them in the question, keywords and learned wordings, for the
+# colloquial words jieba does not know (领票, 搬家了): a fallback, weighed low (``characters``).
+FIELD_WEIGHTS = {"question": 1.0, "keywords": 0.9, "answer": 0.35, "learned": 1.0, "chars": 0.4}
 # The most the votes move a score: ±10 % for a question every voter found (un)helpful.
 VOTE_BOOST = 0.2
 # Votes count like this many neutral ones before they move anything (Laplace smoothing).
 VOTE_PRIOR = 4
+# Each 没有帮助 (less the 有帮助) from visitors who typed this very query takes this share off the
+# question's score for that query, down to ``QUERY_DEMOTION_FLOOR`` of it.
+QUERY_DEMOTION = 0.25
+QUERY_DEMOTION_FLOOR = 0.25
 # A question whose score is below this share of the best one is not worth showing.
 RELATIVE_FLOOR = 0.2
 # How much more a question asking what the visitor asks weighs (an amount, a procedure, a condition …),
@@ -44,14 +55,14 @@ INTENT_CUES = {
     "amount": r"多少(?![天年月日个]|时间)|金额|比例|费率|税率|几个点|百分之几|标准是",
     "benefit": r"好处|有什么用|有啥用|有用吗|划算|值不值|值得|能(拿|得|享受)到?什么"
     r"|(给|补|奖|拿|奖励|补贴|补助)多少|有(什么|啥|没有)?(补贴|补助|资助|奖励|奖补|支持|优惠|保障|政策)",
-    "procedure": r"(怎么|怎样|如何|咋)(办|申|弄|搞|操作|领|开|做|享受|处理|设立|开通|添加|注销|归集|确定)"
+    "procedure": r"(怎么|怎样|如何|咋)(办|申|报|弄|搞|操作|领|开|做|享受|处理|设立|开通|添加|注销|归集|确定)"
     r"|流程|步骤|手续|程序",
     "where": r"哪里|哪儿|在哪|去哪|找哪|哪个部门|地址|窗口|找谁",
-    "eligibility": r"条件|门槛|要求|资格|符合|够格|够不够",
+    "eligibility": r"条件|门槛|要求|资格|符合|够格|够不够|(认定|评价|什么|啥)标准|才算",
     "can": r"(可以|能|可否|允许)[^，,。？?！!]{0,12}吗|能不能|可不可以|行不行|能否|让不让",
-    "time": r"多久|多长时间|几天|多少(天|年|个月|时间)|几个月|什么时候|啥时候|何时|时间|时限|期限|截止"
-    r"|哪天|几号|有效期|到期",
-    "materials": r"材料|资料|(带|交|准备|提交)(什么|啥|哪些)|证件",
+    "time": r"多久|多长时间|几天|多少(天|年|个月|时间)|几个?月|哪个月|月份|什么时候|啥时候|何时|时间"
+    r"|时限|期限|截止|哪天|几号|有效期|到期|每年|一年一次|几年一次",
+    "materials": r"材料|资料|(带|交|准备|提交)(什么|啥|哪些)|证件|身份证|复印件|原件",
     "lookup": r"哪(里|儿)?(看|查)|查询|查看|进度|进展|到哪一步|到哪了|查得到",
     "definition": r"什么是|是什么意思|什么意思|啥意思|指什么|啥是|是指|是个啥|是啥",
     "why": r"为什么|为啥|怎么回事|原因",
@@ -92,6 +103,7 @@ class Entry:
     keywords: str
     answer: str
     order: tuple = ()
+    learned: tuple[str, ...] = ()  # visitors' wordings learned from their votes (LearnedPhrasing)
 
 
 @dataclass(frozen=True)
@@ -181,10 +193,13 @@ class FaqIndex:
         self.doc_tokens: list[set[str]] = [set() for _ in self.entries]
         self.doc_words: list[set[str]] = [set() for _ in self.entries]  # as written, for marking
         for name in FIELD_WEIGHTS:
-            corpus = [self.analyser.tokens(getattr(entry, name)) for entry in self.entries]
+            texts = [_field_text(entry, name) for entry in self.entries]
+            tokenise = characters if name == "chars" else self.analyser.tokens
+            corpus = [tokenise(text) for text in texts]
             for index, tokens in enumerate(corpus):
                 self.doc_tokens[index].update(tokens)
-                self.doc_words[index].update(self.analyser.surface(getattr(self.entries[index], name)))
+                if name not in ("learned", "chars"):  # marking is for the page's words, not the visitors'
+                    self.doc_words[index].update(self.analyser.surface(texts[index]))
             retriever = bm25s.BM25()
             if self.entries:
                 retriever.index([tokens or [""] for tokens in corpus], show_progress=False)
@@ -200,7 +215,7 @@ class FaqIndex:
     def query_tokens(self, query: str) -> list[str]:
         """The query's tokens, with typed pinyin ("shebao", "gaoqi rending") read as the words it spells."""
         text = normalise(query).strip()[:MAX_QUERY_LENGTH]
-        tokens = self.analyser.tokens(text)
+        tokens = self.analyser.tokens(text) + characters(text)
         for latin in _LATIN.findall(text):
             for spelling in self._spell(latin):
                 tokens.extend(self.analyser.spelled(spelling))
@@ -224,13 +239,35 @@ class FaqIndex:
     def scores(self, tokens: list[str]) -> np.ndarray:
         total = np.zeros(len(self.entries), dtype=np.float64)
         for name, weight in FIELD_WEIGHTS.items():
+            if name == "chars":
+                continue
             known = [t for t in tokens if t in self.vocab[name]]
             if known:
                 total += weight * self.fields[name].get_scores(known)
+        known = [t for t in tokens if t in self.vocab["chars"]]
+        if known:
+            # Single characters say something only beside a word or two characters in a row found in the
+            # question: alone, 天 and 气 of 今天天气 would find 用气报装.
+            pairs = [t for t in known if t.startswith(_PAIR)]
+            chars = self.fields["chars"].get_scores(known)
+            for index in np.nonzero(chars)[0]:
+                if total[index] > 0 or any(t in self.doc_tokens[index] for t in pairs):
+                    total[index] += FIELD_WEIGHTS["chars"] * chars[index]
         return total
 
-    def search(self, query: str, *, votes: Mapping[object, tuple[int, int]] | None = None, limit: int = 5):
-        """The best questions for ``query``, best first: at most ``limit``, none sharing nothing with it."""
+    def search(
+        self,
+        query: str,
+        *,
+        votes: Mapping[object, tuple[int, int]] | None = None,
+        query_votes: Mapping[object, tuple[int, int]] | None = None,
+        limit: int = 5,
+    ):
+        """The best questions for ``query``, best first: at most ``limit``, none sharing nothing with it.
+
+        ``votes`` are each question's 有帮助 and 没有帮助 votes; ``query_votes`` the ones given by visitors
+        who typed this very query (``query_key``).
+        """
         if not self.entries or not query.strip():
             return []
         tokens = self.query_tokens(query)
@@ -244,9 +281,12 @@ class FaqIndex:
                 if scores[index] > 0 and shared:
                     scores[index] *= 1 + max(self.intent_boost[intent] for intent in shared)
         votes = votes or {}
+        query_votes = query_votes or {}
         for index, entry in enumerate(self.entries):
             if scores[index] > 0 and entry.key in votes:
                 scores[index] *= vote_factor(*votes[entry.key])
+            if scores[index] > 0 and entry.key in query_votes:
+                scores[index] *= query_demotion(*query_votes[entry.key])
         top = float(scores.max())
         if top <= 0:
             return []
@@ -272,6 +312,41 @@ class FaqIndex:
             for group in self.analyser.group_of.get(word, ()):
                 words.update(self.analyser.groups[group])
         return words
+
+
+def _field_text(entry: Entry, name: str) -> str:
+    if name == "learned":
+        return "，".join(entry.learned)  # a comma between wordings: no word runs from one into the next
+    if name == "chars":
+        return "，".join([entry.question, entry.keywords, *entry.learned])
+    return getattr(entry, name)
+
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_PAIR = "\x00bi:"
+_CHAR = "\x00ch:"
+# Two characters that ask rather than name: they say nothing of the subject.
+_QUESTION_PAIRS_TEXT = "什么 怎么 怎样 如何 哪些 哪里 哪儿 哪个 多少 可以 需要 是否 有没 没有 一下 请问 能不"
+_QUESTION_PAIRS = frozenset(_QUESTION_PAIRS_TEXT.split())
+
+
+def characters(text: str) -> list[str]:
+    """The tokens of the "chars" field: each Chinese character, and each two side by side, but particles
+    and question words (的, 吗, 怎么, 什么), which say nothing of the subject."""
+    pairs = []
+    for run in _HAN_RUN.findall(normalise(text)):
+        pairs.extend(
+            _PAIR + run[i : i + 2]
+            for i in range(len(run) - 1)
+            if run[i : i + 2] not in _QUESTION_PAIRS and run[i] not in _DROP and run[i + 1] not in _DROP
+        )
+        pairs.extend(_CHAR + ch for ch in run if ch not in _DROP)
+    return pairs
+
+
+def query_key(query: str) -> str:
+    """A query as the votes remember it: normalised, spaces collapsed, cut to ``MAX_QUERY_LENGTH``."""
+    return " ".join(normalise(query).split())[:MAX_QUERY_LENGTH]
 
 
 def _intent_boosts(offered: Sequence[frozenset[str]]) -> dict[str, float]:
@@ -312,12 +387,28 @@ def vote_factor(helpful: int, unhelpful: int) -> float:
     return 1 + VOTE_BOOST * (share - 0.5) * (1 - math.exp(-(helpful + unhelpful) / 10))
 
 
-def demo_index() -> FaqIndex:
-    """The demo's questions and synonyms indexed, keyed by question text (for the benchmark and tests)."""
+def query_demotion(helpful: int, unhelpful: int) -> float:
+    """How much of a question's score is left for a query its visitors found it no help for."""
+    return max(QUERY_DEMOTION_FLOOR, 1 - QUERY_DEMOTION * max(0, unhelpful - helpful))
+
+
+def demo_index(*, learned: Mapping[str, Sequence[str]] | None = None) -> FaqIndex:
+    """The demo's questions and synonyms indexed, keyed by question text (for the benchmark and tests).
+
+    ``learned``: wordings learned from votes, by question text.
+    """
     from portal.content.demo_faqs import CATEGORIES, FAQS, SYNONYMS
 
+    learned = learned or {}
     entries = [
-        Entry(key=question, question=question, keywords=keywords, answer=answer, order=(rank, position))
+        Entry(
+            key=question,
+            question=question,
+            keywords=keywords,
+            answer=answer,
+            order=(rank, position),
+            learned=tuple(learned.get(question, ())),
+        )
         for rank, (slug, _name, _desk) in enumerate(CATEGORIES)
         for position, (question, keywords, answer) in enumerate(FAQS[slug])
     ]

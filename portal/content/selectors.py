@@ -191,11 +191,17 @@ def faq_index_version() -> tuple:
     """What the FAQ index is built from: the version staff edits bump, and the published questions' state.
 
     The version lives in the shared cache, so every process rebuilds after an edit in any of them; the
-    count, newest change and highest id of the questions and synonyms also catch rows written around the
-    services (imports, the shell). Two small queries.
+    count, newest change and highest id of the questions, of their learned wordings and of the synonyms
+    also catch rows written around the services (imports, the shell). Two small queries.
     """
     published = Faq.objects.filter(is_published=True)
-    faqs = published.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    faqs = published.aggregate(
+        n=Count("id", distinct=True),
+        last=Max("updated_at"),
+        top=Max("id"),
+        learned=Count("learned_phrasings", distinct=True),
+        learned_top=Max("learned_phrasings__id"),
+    )
     words = SynonymGroup.objects.aggregate(n=Count("id"), top=Max("id"))
     return (cache.get(INDEX_VERSION_KEY, 0), *faqs.values(), *words.values())
 
@@ -207,7 +213,11 @@ def faq_index() -> ranking.FaqIndex:
     if _index is None or _index[0] != version:
         with _index_lock:
             if _index is None or _index[0] != version:
-                faqs = Faq.objects.filter(is_published=True).select_related("category")
+                faqs = (
+                    Faq.objects.filter(is_published=True)
+                    .select_related("category")
+                    .prefetch_related("learned_phrasings")
+                )
                 entries = [
                     ranking.Entry(
                         key=faq.pk,
@@ -215,6 +225,7 @@ def faq_index() -> ranking.FaqIndex:
                         keywords=faq.keywords,
                         answer=faq.answer,
                         order=(faq.category.order, faq.order, faq.pk),
+                        learned=tuple(p.text for p in faq.learned_phrasings.all()),
                     )
                     for faq in faqs
                 ]
@@ -224,22 +235,34 @@ def faq_index() -> ranking.FaqIndex:
     return _index[1]
 
 
-def faq_votes() -> dict[int, tuple[int, int]]:
-    """Each published question's 有帮助 and 没有帮助 votes, for the ranking to learn from."""
-    rows = (
-        FaqFeedback.objects.filter(faq__is_published=True)
-        .values("faq_id")
-        .annotate(yes=Count("id", filter=Q(helpful=True)), no=Count("id", filter=Q(helpful=False)))
-        .order_by()
-    )
-    return {row["faq_id"]: (row["yes"], row["no"]) for row in rows}
+@dataclass
+class FaqVotes:
+    overall: dict[int, tuple[int, int]]  # question id -> (有帮助, 没有帮助)
+    for_query: dict[int, tuple[int, int]]  # the same, from visitors who typed the query asked
+
+
+def faq_votes(*, query: str = "") -> FaqVotes:
+    """Each published question's 有帮助 and 没有帮助 votes, overall and for ``query``, in one query."""
+    key = ranking.query_key(query)
+    counts = {"yes": Count("id", filter=Q(helpful=True)), "no": Count("id", filter=Q(helpful=False))}
+    if key:
+        counts["yes_here"] = Count("id", filter=Q(helpful=True, query=key))
+        counts["no_here"] = Count("id", filter=Q(helpful=False, query=key))
+    rows = FaqFeedback.objects.filter(faq__is_published=True).values("faq_id").annotate(**counts).order_by()
+    votes = FaqVotes({}, {})
+    for row in rows:
+        votes.overall[row["faq_id"]] = (row["yes"], row["no"])
+        if row.get("yes_here") or row.get("no_here"):
+            votes.for_query[row["faq_id"]] = (row["yes_here"], row["no_here"])
+    return votes
 
 
 def faq_search(*, q: str, limit: int = 5) -> list[FaqHit]:
     """Published questions answering what the visitor typed, best first (``portal.content.ranking``)."""
     if not q.strip():
         return []
-    ranked = faq_index().search(q, votes=faq_votes(), limit=limit)
+    votes = faq_votes(query=q)
+    ranked = faq_index().search(q, votes=votes.overall, query_votes=votes.for_query, limit=limit)
     if not ranked:
         return []
     by_id = Faq.objects.select_related("category").in_bulk([hit.key for hit in ranked])

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -21,8 +22,10 @@ from portal.content.models import (
     Faq,
     FaqFeedback,
     Indicator,
+    LearnedPhrasing,
     SynonymGroup,
 )
+from portal.content.ranking import query_key
 from portal.search import search_document
 
 COVER_MAX_BYTES = 5 * 1024 * 1024
@@ -32,6 +35,11 @@ COVER_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 HANDOFF_MIN_CHARS = 5
 HANDOFF_MAX_CHARS = 1000
 HANDOFF_TITLE_CHARS = 60
+# A wording is learned once this many different visitors typed it and found the answer helpful: one visitor
+# alone cannot teach the index anything.
+LEARN_MIN_SESSIONS = 2
+# The most wordings one question learns, so that a few visitors cannot flood it; staff delete to make room.
+LEARNED_MAX_PER_FAQ = 20
 
 
 class ContentError(Exception):
@@ -163,14 +171,63 @@ def synonym_group_delete(*, group: SynonymGroup) -> None:
 
 
 @transaction.atomic
-def faq_feedback_record(*, faq: Faq, helpful: bool, session_key: str) -> FaqFeedback:
-    """Record whether an answer helped; a visitor changing their mind replaces their earlier answer."""
+def faq_feedback_record(*, faq: Faq, helpful: bool, session_key: str, query: str = "") -> FaqFeedback:
+    """Record whether an answer helped, and what the visitor had typed; a changed mind replaces the earlier
+    answer. The votes on one query teach the instant answers (``faq_phrasing_learn``)."""
     if not session_key:
         raise ContentError(_("无法记录评价，请允许浏览器保存 Cookie 后重试。"))
+    query = query_key(query)
+    earlier = FaqFeedback.objects.filter(faq=faq, session_key=session_key).values_list("query", flat=True)
+    earlier_query = earlier.first()
     feedback, _created = FaqFeedback.objects.update_or_create(
-        faq=faq, session_key=session_key, defaults={"helpful": helpful}
+        faq=faq, session_key=session_key, defaults={"helpful": helpful, "query": query}
     )
+    for asked in {query, earlier_query or ""} - {""}:
+        faq_phrasing_learn(faq=faq, query=asked)
     return feedback
+
+
+@transaction.atomic
+def faq_phrasing_learn(*, faq: Faq, query: str) -> LearnedPhrasing | None:
+    """Learn ``query`` as a wording of ``faq`` while enough visitors found the answer helpful for it.
+
+    Learned when ``LEARN_MIN_SESSIONS`` different visitors who typed it voted 有帮助 and more of them did
+    than voted 没有帮助, while the question has fewer than ``LEARNED_MAX_PER_FAQ`` wordings; forgotten when
+    the votes no longer hold it (a visitor changed their mind). The index is rebuilt when either happens.
+    """
+    votes = FaqFeedback.objects.filter(faq=faq, query=query).aggregate(
+        yes=Count("id", filter=Q(helpful=True)), no=Count("id", filter=Q(helpful=False))
+    )
+    held = votes["yes"] >= LEARN_MIN_SESSIONS and votes["yes"] > votes["no"]
+    phrasing = LearnedPhrasing.objects.filter(faq=faq, text=query).first()
+    if phrasing is not None:
+        if not held:
+            phrasing.delete()
+            faq_index_changed()
+            return None
+        if phrasing.sessions != votes["yes"]:
+            # A count for staff only: an update, so the public pages' cache is not thrown away for it.
+            LearnedPhrasing.objects.filter(pk=phrasing.pk).update(sessions=votes["yes"])
+            phrasing.sessions = votes["yes"]
+        return phrasing
+    if not held or LearnedPhrasing.objects.filter(faq=faq).count() >= LEARNED_MAX_PER_FAQ:
+        return None
+    try:
+        with transaction.atomic():
+            phrasing = LearnedPhrasing.objects.create(faq=faq, text=query, sessions=votes["yes"])
+    except IntegrityError:  # learned by a visitor voting at the same moment
+        return LearnedPhrasing.objects.filter(faq=faq, text=query).first()
+    faq_index_changed()
+    return phrasing
+
+
+@transaction.atomic
+def learned_phrasing_delete(*, phrasing: LearnedPhrasing) -> None:
+    """Forget a learned wording; the 有帮助 votes that taught it no longer count for it, so it comes back only
+    if ``LEARN_MIN_SESSIONS`` new visitors type it and find the answer helpful."""
+    FaqFeedback.objects.filter(faq_id=phrasing.faq_id, query=phrasing.text, helpful=True).update(query="")
+    phrasing.delete()
+    faq_index_changed()
 
 
 def faq_handoff(*, question: Faq | None, user, text: str):

@@ -111,7 +111,13 @@ def faq_detail(request, pk):
     faq = selectors.faq_public(pk=pk)
     if faq is None:
         raise Http404(_("没有这个问题。"))
-    context = {"faq": faq, "voted": _voted(request, faq), "back_url": faq.get_absolute_url()}
+    # q: what the visitor had typed when the answer was offered, carried on to their vote.
+    context = {
+        "faq": faq,
+        "voted": _voted(request, faq),
+        "back_url": faq.get_absolute_url(),
+        "q": _query(request),
+    }
     return render(request, "content/faq_detail.html", context)
 
 
@@ -148,7 +154,8 @@ def faq_feedback(request, pk):
         return HttpResponseBadRequest(_("请选择“有帮助”或“没有帮助”。"))
     helpful = request.POST["helpful"] == "1"
     voter = _voter(request)
-    services.faq_feedback_record(faq=faq, helpful=helpful, session_key=voter["id"])
+    query = request.POST.get("q", "").strip()[:QUERY_MAX_CHARS]
+    services.faq_feedback_record(faq=faq, helpful=helpful, session_key=voter["id"], query=query)
     voter["votes"].pop(str(faq.pk), None)
     voter["votes"][str(faq.pk)] = helpful
     voter["votes"] = dict(list(voter["votes"].items())[-VOTES_KEPT:])

@@ -52,12 +52,12 @@ def test_the_instant_answers_meet_the_target_on_the_questions_tuned_against(demo
 def test_the_held_out_questions_never_tuned_against_are_mostly_answered_in_the_first_three(
     demo_index, question_set
 ):
-    # Measured 0.74 / 0.94 on the 117 held-out questions (60 of them written to avoid the FAQ's words):
-    # below the 90 % / 98 % target, which the tuned questions alone meet.
+    # Measured 0.83 / 0.97 on the 117 held-out questions (60 of them written to avoid the FAQ's words):
+    # below the 90 % / 98 % target, which the whole set meets (0.92 / 0.98).
     top1, top3 = accuracy(demo_index, [row for row in question_set if row["part"] == "holdout"])
 
-    assert top1 >= 0.70
-    assert top3 >= 0.92
+    assert top1 >= 0.80
+    assert top3 >= 0.95
 
 
 @pytest.mark.parametrize(
@@ -91,6 +91,23 @@ def test_an_abbreviation_hidden_inside_other_words_is_not_taken_for_the_term(dem
 def test_a_query_sharing_nothing_with_any_question_finds_nothing(demo_index):
     assert demo_index.search("火星探测") == []
     assert demo_index.search("  ") == []
+
+
+def test_single_characters_alone_find_nothing_however_many_questions_hold_them(demo_index):
+    # 天 and 气 are in 用气 and in 天数, but the weather is nobody's question here.
+    assert demo_index.search("今天天气怎么样") == []
+
+
+def test_the_characters_of_a_word_jieba_does_not_know_lean_towards_the_question_holding_them():
+    entries = [
+        ranking.Entry("name", "企业名称可以自主申报吗？", "", ""),
+        ranking.Entry("invoice", "新办企业怎么申领发票？", "", ""),
+    ]
+    index = ranking.FaqIndex(entries, synonym_groups=[["企业", "公司"]])
+
+    # 领票 is no word to jieba; its 领 and 票 are in 申领发票, beside the 公司 both questions share.
+    assert [hit.key for hit in index.search("公司领票")] == ["invoice", "name"]
+    assert [hit.key for hit in index.search("怎么样")] == []  # question words say nothing of the subject
 
 
 def test_the_votes_move_a_score_by_a_tenth_at_most():
@@ -202,6 +219,12 @@ def test_a_web_process_loads_the_word_dictionary_at_start_up_not_on_its_first_se
     [
         ("高企认定奖励多少钱", {"amount", "benefit"}),
         ("审批要多少天", {"time"}),  # a number of days is a time, not an amount
+        ("高企几月份报", {"time"}),
+        ("加计扣除怎么报", {"procedure"}),
+        ("高企认定标准", {"eligibility"}),
+        ("怎样才算科小", {"eligibility"}),
+        ("补贴标准是多少", {"amount"}),  # a standard amount, not a standard to meet
+        ("身份证要原件还是复印件", {"materials"}),
         ("怎么申请研发补贴", {"procedure"}),
         ("这个有没有补贴", {"benefit"}),
         ("我们符合条件吗", {"eligibility"}),

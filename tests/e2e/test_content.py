@@ -4,6 +4,7 @@ import io
 import pytest
 
 from portal.content import demo
+from portal.content.models import FaqFeedback
 from tests.factories import EnterpriseFactory
 
 
@@ -27,6 +28,8 @@ def test_a_visitor_types_a_question_and_sees_the_answer(page, screenshot, conten
 
     first.get_by_role("button", name="有帮助", exact=True).click()
     page.get_by_text("感谢您的评价，很高兴能帮到您。").wait_for()
+    vote = FaqFeedback.objects.get()
+    assert (vote.faq.question, vote.query) == ("高新技术企业认定需要满足哪些条件？", "高企认定条件")
 
 
 @pytest.mark.django_db(transaction=True)
