@@ -22,6 +22,7 @@ from subsidies import selectors, services
 from subsidies.forms import (
     RULE_ROWS,
     BatchForm,
+    HouseholdOfflineConfirmForm,
     MarkPaidForm,
     OfflineConfirmForm,
     PreviewForm,
@@ -248,15 +249,12 @@ class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
         ]
 
     def offline_confirm_view(self, request, pk: int):
-        """Record a confirmation the enterprise handed in on paper (线下确认)."""
+        """Record a confirmation the enterprise, or a household's buyer, handed in on paper (线下确认)."""
         if not self.has_act_permission(request):
             raise PermissionDenied
-        award = get_object_or_404(Award.objects.select_related("enterprise", "scheme"), pk=pk)
+        award = get_object_or_404(Award.objects.select_related("enterprise", "scheme", "purchase"), pk=pk)
         if award.is_household:
-            self.message_user(
-                request, _("购房家庭的兑现记录由购房人本人确认，不能在此代录。"), level=messages.WARNING
-            )
-            return redirect("admin:subsidies_award_change", award.pk)
+            return self._household_offline_confirm(request, award)
         form = OfflineConfirmForm(request.POST or None, enterprise=award.enterprise)
         if request.method == "POST" and form.is_valid():
             try:
@@ -279,6 +277,35 @@ class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
             % {"award": f"{award.enterprise.name} · {award.scheme.title}"},
             "form": form,
             "award": award,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/subsidies/award/offline_confirm.html", context)
+
+    def _household_offline_confirm(self, request, award: Award):
+        """A buyer's paper confirmation: staff choose the buyer who signed it and enter their card."""
+        buyers = list(award.purchase.buyer_links.select_related("person").order_by("position"))
+        form = HouseholdOfflineConfirmForm(request.POST or None, buyers=buyers)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.household_award_confirm(
+                    award=award,
+                    person=form.cleaned_data["buyer"],
+                    bank_name=form.cleaned_data["bank_name"],
+                    bank_account=form.cleaned_data["bank_account"],
+                    user=request.user,
+                )
+            except services.AwardError as exc:
+                form.add_error(None, str(exc))
+            else:
+                self.message_user(request, _("已录入购房人的线下确认。"))
+                return redirect("admin:subsidies_award_change", award.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("录入线下确认：%(award)s")
+            % {"award": f"{award.purchase.contract_no} · {award.scheme.title}"},
+            "form": form,
+            "award": award,
+            "household": True,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/subsidies/award/offline_confirm.html", context)

@@ -144,6 +144,60 @@ class OfflineConfirmForm(ConfirmForm):
     )
 
 
+class HouseholdOfflineConfirmForm(forms.Form):
+    """A paper confirmation a buyer handed in, recorded by staff (admin): which buyer, and their card."""
+
+    buyer = forms.TypedChoiceField(
+        label=_("确认的购房人"),
+        coerce=int,
+        help_text=_("选择在《补贴确认书》上签字的购房人；补贴拨付到其本人名下的银行卡。"),
+        error_messages={
+            "required": _("请选择确认的购房人。"),
+            "invalid_choice": _("请从该购房记录的购房人中选择。"),
+        },
+    )
+    bank_name = forms.CharField(
+        label=_("开户银行"),
+        max_length=100,
+        help_text=_("写到支行，如“中国银行郑州高新区支行”。"),
+        error_messages={"required": _("请填写开户银行。")},
+    )
+    bank_account = forms.CharField(
+        label=_("银行卡号"),
+        max_length=40,
+        help_text=_("8 至 30 位数字，可含空格。"),
+        error_messages={"required": _("请填写银行卡号。")},
+    )
+    agree = forms.BooleanField(
+        label=_(
+            "已收到该购房人签字的《补贴确认书》原件并核对其身份证件；银行卡为其本人名下，卡号与确认书一致。"
+        ),
+        error_messages={"required": _("请勾选确认已收到确认书原件并核对身份。")},
+    )
+
+    def __init__(self, *args, buyers, **kwargs):
+        """``buyers``: the purchase's PurchaseBuyer rows with their persons, 主购房人 first."""
+        super().__init__(*args, **kwargs)
+        self.persons = {link.person.pk: link.person for link in buyers}
+        self.fields["buyer"].choices = [
+            ("", "—"),
+            *(
+                (
+                    link.person.pk,
+                    f"{link.person.masked_name}（{link.person.masked_id_number}）"
+                    + (_("，主购房人") if index == 0 else ""),
+                )
+                for index, link in enumerate(buyers)
+            ),
+        ]
+
+    def clean_buyer(self):
+        return self.persons[self.cleaned_data["buyer"]]
+
+    def clean_bank_account(self) -> str:
+        return _bank_account(self.cleaned_data["bank_account"])
+
+
 _YES_NO = [("", _("不确定")), ("yes", _("是")), ("no", _("否"))]
 
 

@@ -7,10 +7,9 @@ its id and ``bl`` false, so the matcher's statements read it as they read the en
 
 Dates are ISO text (``"2023-03-15"``), as the rule language compares them; money in 元 and areas in 平方米,
 as the tax bureau's file holds them. A purchase's household is its buyers: ``other_purchases`` counts the
-other purchases of any of them in the file (0: a first home, 首套).
-
-Not here: the buyers' ages. A birth date is held only inside the encrypted ID number, which the database
-cannot read; a rule on age needs a plain birth-date column in the residents' records first.
+other purchases of any of them in the file (0: a first home, 首套). ``main_buyer_age`` is the 主购房人's
+whole years at the scheme's reference date, from ``Person.birth_date`` (read from the ID number when it is
+set; the number itself is encrypted): the one fact that depends on the scheme's context.
 """
 
 import datetime as dt
@@ -19,13 +18,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, CharField, F, FloatField, IntegerField, QuerySet, Value
+from django.db.models import BooleanField, CharField, DateField, F, FloatField, IntegerField, QuerySet, Value
 
-from portal.residents.models import HousePurchase, PurchaseBuyer
+from portal.residents.models import HousePurchase, Person, PurchaseBuyer
 from subsidies.rules import VariableSpec
 from subsidies.rules.compiler import SQL, Column, Fact, NumberField, Resolver
 from subsidies.rules.logic import variables_used
-from subsidies.variables import BOOLEAN, NUMBER, STRING, Context, Needs
+from subsidies.variables import BOOLEAN, NUMBER, STRING, Context, Needs, _age, _age_expression
 
 DATE = "date"
 
@@ -38,10 +37,14 @@ class HouseholdVariable:
     label: str
     type: str
     unit: str = ""
-    # The purchase's field, or "buyers" / "other_purchases" (counted from the buyers).
+    # The purchase's field, or "buyers" / "other_purchases" (counted from the buyers), or "main_buyer_birth"
+    # (the 主购房人's birth date, which the age is computed from at the reference date).
     field: str = ""
     integer: bool = False
     changeable: bool = False
+    # How an explanation, read by the buyers, says the fact (您家购房人数) and whom a yes/no is about.
+    said: str = ""
+    subject: str = "该套住房"
 
     def column(self, context: Context | None = None) -> str:
         """The facts relation's column of this variable."""
@@ -53,6 +56,9 @@ class HouseholdVariable:
             return {self.column(): _buyers_count()}
         if self.field == "other_purchases":
             return {self.column(): _other_purchases()}
+        if self.field == "main_buyer_birth":
+            # The birth date, not the age: one column serves every reference date in the statement.
+            return {MAIN_BUYER_BIRTH: _main_buyer_birth()}
         return {self.column(): F(self.field)}
 
     def fact(self, context: Context, relation: str) -> Fact:
@@ -64,7 +70,11 @@ class HouseholdVariable:
                 "to_char({0}, 'YYYY-MM-DD')", column, output_field=CharField(), vendors={"sqlite": "{0}"}
             )
             return Fact(STRING, text)
-        exact = Column(relation, self.column(), _OUTPUTS[self.type]())
+        if self.field == "main_buyer_birth":
+            birth = Column(relation, MAIN_BUYER_BIRTH, CharField())
+            exact = _age_expression(context.reference_date, birth)
+        else:
+            exact = Column(relation, self.column(), _OUTPUTS[self.type]())
         floating = None
         if self.type == NUMBER:
             floating = SQL(
@@ -77,10 +87,19 @@ class HouseholdVariable:
 
     def spec(self, context: Context | None = None) -> VariableSpec:
         """The entry as the rules package reads it."""
-        return VariableSpec(self.name, self.label, self.type, self.unit, changeable=self.changeable)
+        return VariableSpec(
+            self.name,
+            self.label,
+            self.type,
+            self.unit,
+            changeable=self.changeable,
+            subject=self.subject,
+            said=self.said,
+        )
 
 
 _OUTPUTS = {NUMBER: NumberField, BOOLEAN: BooleanField, STRING: CharField}
+MAIN_BUYER_BIRTH = "p_main_buyer_birth"
 
 
 def _buyers_count() -> SQL:
@@ -103,17 +122,57 @@ def _other_purchases() -> SQL:
     )
 
 
+def _main_buyer_birth() -> SQL:
+    """The birth date of the purchase's 主购房人 (its buyer in the first position); NULL when unknown."""
+    buyers, persons, purchases = (
+        PurchaseBuyer._meta.db_table,
+        Person._meta.db_table,
+        HousePurchase._meta.db_table,
+    )
+    return SQL(
+        f"(SELECT p.birth_date FROM {buyers} b JOIN {persons} p ON p.id = b.person_id"  # noqa: S608 - table names
+        f" WHERE b.purchase_id = {purchases}.id ORDER BY b.position LIMIT 1)",
+        output_field=DateField(),
+    )
+
+
 _VARIABLES: list[HouseholdVariable] = [
-    HouseholdVariable("contract_date", "合同签订日期", DATE, field="contract_date"),
-    HouseholdVariable("floor_area", "建筑面积", NUMBER, "平方米", field="floor_area"),
-    HouseholdVariable("price", "成交价格", NUMBER, "元", field="price"),
-    HouseholdVariable("is_new_build", "新建商品房", BOOLEAN, field="is_new_build"),
-    HouseholdVariable("deed_tax", "契税税额", NUMBER, "元", field="deed_tax"),
-    # Changeable: a household that has filed can still pay its deed tax.
-    HouseholdVariable("deed_tax_paid_on", "契税完税日期", DATE, field="deed_tax_paid_on", changeable=True),
-    HouseholdVariable("buyer_count", "购房人数", NUMBER, "人", field="buyers", integer=True),
+    HouseholdVariable("contract_date", "合同签订日期", DATE, field="contract_date", said="购房合同签订日期"),
     HouseholdVariable(
-        "other_purchases", "购房人名下其他购房记录", NUMBER, "套", field="other_purchases", integer=True
+        "floor_area", "建筑面积", NUMBER, "平方米", field="floor_area", said="该套住房建筑面积"
+    ),
+    HouseholdVariable("price", "成交价格", NUMBER, "元", field="price", said="该套住房成交价格"),
+    HouseholdVariable("is_new_build", "新建商品房", BOOLEAN, field="is_new_build"),
+    HouseholdVariable("deed_tax", "契税税额", NUMBER, "元", field="deed_tax", said="该套住房契税税额"),
+    # Changeable: a household that has filed can still pay its deed tax.
+    HouseholdVariable(
+        "deed_tax_paid_on",
+        "契税完税日期",
+        DATE,
+        field="deed_tax_paid_on",
+        changeable=True,
+        said="该套住房契税完税日期",
+    ),
+    HouseholdVariable(
+        "buyer_count", "购房人数", NUMBER, "人", field="buyers", integer=True, said="您家购房人数"
+    ),
+    HouseholdVariable(
+        "other_purchases",
+        "购房人名下其他购房记录",
+        NUMBER,
+        "套",
+        field="other_purchases",
+        integer=True,
+        said="您家名下其他购房记录",
+    ),
+    HouseholdVariable(
+        "main_buyer_age",
+        "主购房人年龄",
+        NUMBER,
+        "岁",
+        field="main_buyer_birth",
+        integer=True,
+        changeable=False,
     ),
 ]
 
@@ -180,10 +239,16 @@ class Record:
     purchase: HousePurchase
     buyer_count: int
     other_purchases: int
+    main_buyer_birth: dt.date | None = None
 
     @classmethod
     def load(cls, purchase: HousePurchase, years: Iterable[int] | None = None) -> "Record":
-        """Count a purchase's buyers and their other purchases: two queries."""
+        """Read a purchase's buyers (the 主购房人 first) and count their other purchases: two queries."""
+        births = list(
+            PurchaseBuyer.objects.filter(purchase=purchase)
+            .order_by("position")
+            .values_list("person__birth_date", flat=True)
+        )
         people = PurchaseBuyer.objects.filter(purchase=purchase).values("person")
         others = (
             PurchaseBuyer.objects.filter(person__in=people)
@@ -192,10 +257,17 @@ class Record:
             .distinct()
             .count()
         )
-        return cls(purchase=purchase, buyer_count=purchase.buyer_links.count(), other_purchases=others)
+        return cls(
+            purchase=purchase,
+            buyer_count=len(births),
+            other_purchases=others,
+            main_buyer_birth=births[0] if births else None,
+        )
 
 
-def _value(variable: HouseholdVariable, record: Record) -> Any:
+def _value(variable: HouseholdVariable, record: Record, context: Context) -> Any:
+    if variable.field == "main_buyer_birth":
+        return _age(record.main_buyer_birth, context.reference_date)
     if variable.field == "buyers":
         return record.buyer_count
     if variable.field == "other_purchases":
@@ -207,9 +279,9 @@ def _value(variable: HouseholdVariable, record: Record) -> Any:
 
 
 def facts_from_record(record: Record, context: Context, names: Iterable[str] | None = None) -> dict[str, Any]:
-    """The facts dict of a loaded purchase (every variable, or these); no fact depends on the context."""
+    """The facts dict of a loaded purchase (every variable, or these); the age is at the reference date."""
     wanted = VARIABLES if names is None else {name: VARIABLES[name] for name in names}
-    return {name: _value(variable, record) for name, variable in wanted.items()}
+    return {name: _value(variable, record, context) for name, variable in wanted.items()}
 
 
 def facts_for(*, purchase: HousePurchase, facts_year: int, reference_date: dt.date) -> dict[str, Any]:

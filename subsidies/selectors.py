@@ -172,23 +172,20 @@ def readable(text: str) -> str:
     return _LONG_DECIMAL_RE.sub(lambda match: match.group(1) + "…", text)
 
 
-def explanation_lines(explanation: Explanation | None, *, household: bool = False) -> list[dict]:
+def explanation_lines(explanation: Explanation | None) -> list[dict]:
     """The trace of an explanation as lines to show: status (pass / fail / unknown), readable text, and
     whether it is folded away (a branch of an ``or`` that another branch already met).
 
-    ``household``: the lines are read by a buyer, so a yes/no fact speaks of the house bought
-    (所购房屋是新建商品房), not of an enterprise (the trace's sentences address an enterprise).
+    The sentences already speak to whoever the award is for (贵企业 / 您家、该套住房): each catalogue says
+    how its facts are told.
     """
     if explanation is None:
         return []
     hidden = folded(explanation.trace)
-    lines = []
-    for clause in explanation.trace:
-        text = readable(clause.text)
-        if household:
-            text = text.replace("贵企业", "所购房屋")
-        lines.append({"status": clause.status, "text": text, "folded": clause.path in hidden})
-    return lines
+    return [
+        {"status": clause.status, "text": readable(clause.text), "folded": clause.path in hidden}
+        for clause in explanation.trace
+    ]
 
 
 def _show_fact(value, unit: str) -> str:

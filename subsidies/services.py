@@ -651,7 +651,8 @@ def household_award_confirm(
 
     The card is in the buyer's own name (the account name is the confirming buyer's name, not typed),
     stored encrypted like an enterprise's account and shown masked. ``user``: the login that acted (the
-    buyer's own, or staff recording a confirmation handed in on paper), kept as ``confirmed_by``.
+    buyer's own, or staff recording a confirmation handed in on paper, who need the change permission on
+    awards), kept as ``confirmed_by``.
     """
     confirmation = HouseholdConfirmation(award, person, bank_name, bank_account)
     return household_awards_confirm(confirmations=[confirmation], user=user)[0]
@@ -666,6 +667,9 @@ def household_awards_confirm(*, confirmations: list[HouseholdConfirmation], user
     """
     if not confirmations:
         return []
+    staff = bool(user and user.is_staff)
+    if staff and not user.has_perm("subsidies.change_award"):
+        raise AwardError(_("只有有权办理兑现记录的工作人员可以代录购房人的线下确认。"))
     ids = [c.award.pk for c in confirmations]
     if len(set(ids)) != len(ids):
         raise AwardError(_("同一兑现记录只能确认一次，请去掉重复的确认。"))
@@ -679,7 +683,7 @@ def household_awards_confirm(*, confirmations: list[HouseholdConfirmation], user
     for confirmation in confirmations:
         award = locked[confirmation.award.pk]
         try:
-            answers.append(_household_answer(award, confirmation, buyers, staff=bool(user and user.is_staff)))
+            answers.append(_household_answer(award, confirmation, buyers, staff=staff))
         except AwardError as refusal:
             if len(confirmations) == 1:
                 raise

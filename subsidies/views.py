@@ -171,7 +171,7 @@ def _resident_detail(request, award: Award, *, confirm_form=None, decline_form=N
         "award": award,
         "person": person,
         "explanation": explanation,
-        "lines": selectors.explanation_lines(explanation, household=True),
+        "lines": selectors.explanation_lines(explanation),
         "contact_phone": policy.guide_phone or policy.department.phone,
         "contact_office": policy.guide_office,
         "masked_account": selectors.mask_account(award.bank_account),

@@ -59,6 +59,14 @@ def normalize_id_number(value: str) -> str:
     return number
 
 
+def birth_date_of(id_number: str) -> dt.date | None:
+    """The birth date a 居民身份证号 holds (its 7th to 14th characters), or None if it holds none."""
+    try:
+        return ric.get_birth_date(id_number)
+    except ValueError:  # stdnum's errors are ValueErrors, as is a number too short to hold a date
+        return None
+
+
 def normalize_mobile(value: str) -> str:
     """A mainland mobile number as 11 digits (a +86 / 86 prefix and spaces or dashes dropped)."""
     number = re.sub(r"[\s-]", "", str(value or ""))
@@ -84,6 +92,8 @@ class Person(models.Model):
     name = models.CharField(_("姓名"), max_length=50)
     id_number = EncryptedTextField(_("居民身份证号"))
     id_number_hash = models.CharField(_("身份证号检索码"), max_length=64, unique=True, editable=False)
+    # Read from the ID number whenever it is set, so rules can ask a buyer's age (the number is encrypted).
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True, editable=False)
     mobile = EncryptedTextField(_("手机号"), blank=True)
     mobile_hash = models.CharField(
         _("手机号检索码"), max_length=64, blank=True, db_index=True, editable=False
@@ -128,6 +138,7 @@ class Person(models.Model):
     def set_id_number(self, id_number: str) -> None:
         self.id_number = normalize_id_number(id_number)
         self.id_number_hash = lookup_hash(self.id_number)
+        self.birth_date = birth_date_of(self.id_number)
 
     def set_mobile(self, mobile: str) -> None:
         self.mobile = normalize_mobile(mobile) if mobile else ""

@@ -356,6 +356,8 @@ def _subject_document(person: Person) -> dict:
         "本人信息": {
             "姓名": person.name,
             "居民身份证号": person.id_number,
+            # Read from the ID number, kept so subsidy rules can ask a buyer's age.
+            "出生日期": person.birth_date.isoformat() if person.birth_date else None,
             "手机号": person.mobile,
             "首次记录时间": timezone.localtime(person.created_at).isoformat(),
         },

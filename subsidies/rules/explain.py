@@ -239,7 +239,7 @@ class _Tracer:
         value = apply(operand, self.data)
         variable, label, unit, declared = self._about(operand)
         spec = self._spec(operand)
-        body = _truthy_sentence(label, value, spec, declared, status=status, wanted=not negated)
+        body = _truthy_sentence(_said(label, spec), value, spec, declared, status=status, wanted=not negated)
         return Clause(
             path=path,
             op=op,
@@ -269,7 +269,7 @@ class _Tracer:
         threshold = others[0] if len(others) == 1 else others
         kind_ = declared or _kind_of(values[subject], threshold)
         body = _comparison_sentence(
-            op, label, values, shown, subject, spec, kind_, status=status, negated=negated
+            op, _said(label, spec), values, shown, subject, spec, kind_, status=status, negated=negated
         )
         return Clause(
             path=path,
@@ -288,7 +288,8 @@ class _Tracer:
     def _operand(self, arg: Rule, value: Any, subject: Any) -> str:
         """A compared value other than the subject: a variable with its label, a literal as the subject's."""
         if _mentions_variable(arg):
-            return f"{self._about(arg)[1]} {_show(value, self._spec(arg))}"
+            spec = self._spec(arg)
+            return f"{_said(self._about(arg)[1], spec)} {_show(value, spec)}"
         return _show(value, subject)
 
     def _spec(self, operand: Rule) -> Variable | None:
@@ -359,11 +360,22 @@ def _attr(spec: Any, name: str, default: Any = "") -> Any:
     return default if spec is None else getattr(spec, name, default)
 
 
+def _said(label: str, spec: Any) -> str:
+    """The label as a sentence says it to the beneficiary (您家购房人数), or the label itself."""
+    return _attr(spec, "said") or label
+
+
+def _subject(spec: Any) -> str:
+    """Whom a yes/no or holding sentence is about: 贵企业 unless the catalogue names another (该套住房)."""
+    return _attr(spec, "subject") or "贵企业"
+
+
 def _truthy_sentence(label: str, value: Any, spec: Any, declared: str, *, status: str, wanted: bool) -> str:
     if declared == "boolean" or isinstance(value, bool):
+        who = _subject(spec)
         if status == "unknown":
-            return f"尚不清楚贵企业是否为{label}"
-        holds = f"贵企业是{label}" if value else f"贵企业不是{label}"
+            return f"尚不清楚{who}是否为{label}"
+        holds = f"{who}是{label}" if value else f"{who}不是{label}"
         if status == "pass":
             return holds
         return f"{holds}，本项要求{'是' if wanted else '不是'}{label}"
@@ -433,10 +445,11 @@ def _membership_sentence(
         # The enterprise's list (所获资质) holds an item: "贵企业已获得高新技术企业资质".
         noun = "资质" if label.endswith("资质") else ""
         item = f"{needle}{noun}"
+        who = _subject(spec)
         if status == "unknown":
-            return f"尚不清楚贵企业是否持有{item}"
+            return f"尚不清楚{who}是否持有{item}"
         held = (status == "pass") != negated
-        fact = f"贵企业已获得{item}" if held else f"贵企业尚未获得{item}"
+        fact = f"{who}已获得{item}" if held else f"{who}尚未获得{item}"
         if status == "pass":
             return fact
         return f"{fact}，本项要求{'未持有' if negated else '持有'}"

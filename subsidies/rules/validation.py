@@ -64,7 +64,9 @@ class VariableSpec:
 
     ``shown_as``: "percent" (a ratio as 7.5%) or "year" (2022 年, no thousands separator); ``values``:
     (code, label) pairs shown for codes; ``changeable``: whether an enterprise can change the fact by its
-    own effort (revenue, qualifications held), which 差一点符合 suggests only for.
+    own effort (revenue, qualifications held), which 差一点符合 suggests only for. Explanations speak to
+    the beneficiary: ``subject`` is whom a yes/no or holding sentence is about (贵企业是规上企业,
+    该套住房是新建商品房), ``said`` the label as a sentence says it when it differs (您家购房人数).
     """
 
     name: str
@@ -74,6 +76,8 @@ class VariableSpec:
     shown_as: str = ""
     values: tuple[tuple[str, str], ...] = ()
     changeable: bool = True
+    subject: str = "贵企业"
+    said: str = ""
 
 
 Variables = Mapping[str, Variable] | Iterable[Variable]

@@ -131,7 +131,7 @@ def test_a_resident_logs_in_with_the_provincial_identity_and_confirms_the_househ
         page.click("#household-awards >> text=查看并确认补贴")
         page.wait_for_url(f"**/resident/awards/{award.pk}/")
         assert "12,345.68 元" in page.locator("#summary").inner_text()
-        assert "所购房屋是新建商品房" in page.locator("#why").inner_text()
+        assert "该套住房是新建商品房" in page.locator("#why").inner_text()
         assert "0371-12345" in page.locator("#contact").inner_text()
         assert _blocking_violations(page) == []
         assert screenshot("subsidy").exists()

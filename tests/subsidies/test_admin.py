@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from subsidies.models import Award, AwardStatus, PaymentBatch, Undetermined
@@ -18,6 +19,7 @@ from tests.subsidies.award_factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
 AWARDS = "/admin/subsidies/award/"
+AFTER_PUBLICITY = dt.datetime(2023, 8, 20, 10, tzinfo=dt.UTC)
 BANK = {"bank_name": "中国工商银行", "bank_account_name": "企业", "bank_account": "1702020109000123456"}
 
 
@@ -366,3 +368,111 @@ def test_opening_the_export_address_with_get_changes_nothing(client, staff):
     batch.refresh_from_db()
     assert response.status_code == 405
     assert (batch.status, batch.exported_at, batch.exports.count()) == ("draft", None, 0)
+
+
+# — households: a buyer's confirmation handed in on paper —
+
+
+@pytest.fixture
+def household_award(staff):
+    """A household award of 张三明 (主购房人) and 李娜 whose publicity ended on 2023-08-06."""
+    from subsidies import matching
+    from subsidies.services import awards_review_bulk, run_release
+    from tests.residents.factories import PersonFactory
+    from tests.subsidies.household_factories import household_scheme, purchase
+
+    household_scheme(publicity_days=5)
+    main = PersonFactory(name="张三明", id_number="410105199001011233")
+    spouse = PersonFactory(name="李娜")
+    purchase(buyers=[main, spouse], deed_tax=Decimal("4000.00"))
+    with time_machine.travel(dt.datetime(2023, 8, 1, 10, tzinfo=dt.UTC), tick=False):
+        run = matching.match_run_execute()
+        awards_review_bulk(awards=list(run.awards.all()), user=staff, approve=True)
+        run_release(run=run, user=staff)
+    return Award.objects.get(), main, spouse
+
+
+HOUSEHOLD_CARD = {
+    "bank_name": "中国银行郑州高新区支行",
+    "bank_account": "6216 6100 0000 1234 567",
+    "agree": "on",
+}
+
+
+def test_staff_record_a_buyers_paper_confirmation_choosing_the_buyer_who_signed(
+    client, staff, household_award
+):
+    award, _main, spouse = household_award
+    client.force_login(staff)
+
+    with time_machine.travel(AFTER_PUBLICITY, tick=False):
+        assert "录入线下确认" in client.get(f"{AWARDS}{award.pk}/change/").content.decode()
+        form = client.get(f"{AWARDS}{award.pk}/offline-confirm/").content.decode()
+        response = client.post(f"{AWARDS}{award.pk}/offline-confirm/", {"buyer": spouse.pk, **HOUSEHOLD_CARD})
+
+    # The buyers are offered masked, 主购房人 first; the names and ID numbers are never shown whole.
+    assert form.index("张*明（4101**********1233），主购房人") < form.index("李*")
+    assert "410105199001011233" not in form and "张三明" not in form
+    assert response.status_code == 302
+    award.refresh_from_db()
+    assert (award.status, award.confirmed_by, award.bank_name) == (
+        "confirmed",
+        staff,
+        "中国银行郑州高新区支行",
+    )
+    assert (award.bank_account_name, award.bank_account) == ("李娜", "6216610000001234567")
+    event = award.events.get(to_status="confirmed")
+    assert (event.actor, event.note) == (staff, "购房人 李* 确认接受补贴（线下确认，工作人员代录）")
+
+
+def test_a_paper_confirmation_the_service_refuses_is_explained_in_chinese_on_the_admin_page(
+    client, staff, household_award
+):
+    award, main, _spouse = household_award
+    client.force_login(staff)
+
+    # Still in publicity on 2023-08-03.
+    with time_machine.travel(dt.datetime(2023, 8, 3, 10, tzinfo=dt.UTC), tick=False):
+        early = client.post(f"{AWARDS}{award.pk}/offline-confirm/", {"buyer": main.pk, **HOUSEHOLD_CARD})
+    with time_machine.travel(AFTER_PUBLICITY, tick=False):
+        stranger = client.post(f"{AWARDS}{award.pk}/offline-confirm/", {"buyer": 999999, **HOUSEHOLD_CARD})
+        unticked = client.post(
+            f"{AWARDS}{award.pk}/offline-confirm/",
+            {"buyer": main.pk, "bank_name": "建设银行", "bank_account": "12"},
+        )
+
+    assert early.status_code == 200
+    assert "公示期满后方可确认" in early.content.decode()
+    assert "请从该购房记录的购房人中选择。" in stranger.content.decode()
+    page = unticked.content.decode()
+    assert "银行账号应为 8 至 30 位数字。" in page and "请勾选确认已收到确认书原件并核对身份。" in page
+    award.refresh_from_db()
+    assert (award.status, award.events.filter(to_status="confirmed").count()) == ("publicized", 0)
+
+
+def test_only_staff_with_the_change_permission_on_awards_record_a_buyers_paper_confirmation(
+    client, household_award
+):
+    from django.contrib.auth.models import Permission
+
+    from subsidies.services import AwardError, household_award_confirm
+
+    award, main, _spouse = household_award
+    reader = StaffFactory()
+    reader.user_permissions.add(Permission.objects.get(codename="view_award"))
+    client.force_login(reader)
+
+    with time_machine.travel(AFTER_PUBLICITY, tick=False):
+        posted = client.post(f"{AWARDS}{award.pk}/offline-confirm/", {"buyer": main.pk, **HOUSEHOLD_CARD})
+        with pytest.raises(AwardError, match="只有有权办理兑现记录的工作人员可以代录购房人的线下确认"):
+            household_award_confirm(
+                award=award,
+                person=main,
+                bank_name="建设银行",
+                bank_account="6217000000001234567",
+                user=reader,
+            )
+
+    assert posted.status_code == 403
+    award.refresh_from_db()
+    assert (award.status, award.confirmed_by) == ("publicized", None)

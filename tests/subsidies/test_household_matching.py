@@ -1,12 +1,15 @@
 """Households as a second kind of beneficiary: the same match, the same awards, their own variables."""
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 
+from portal.residents.models import Person, make_id_number
 from subsidies import matching
-from subsidies.household_variables import Record, facts_from_record
+from subsidies.household_variables import Record, facts_from_record, variable_specs
 from subsidies.matching import award_explanation
 from subsidies.models import (
     Award,
@@ -17,10 +20,12 @@ from subsidies.models import (
     RunStatus,
     Undetermined,
 )
+from subsidies.rules import explain
 from subsidies.schemes import SchemeError, scheme_validate
 from subsidies.variables import Context
 from tests.factories import AnnualReportFactory, EnterpriseFactory
 from tests.residents.factories import PersonFactory
+from tests.subsidies.award_factories import AwardFactory
 from tests.subsidies.factories import SchemeFactory
 from tests.subsidies.household_factories import (
     DEED_TAX_SUBSIDY,
@@ -139,6 +144,31 @@ def test_a_first_home_rule_counts_the_other_purchases_of_any_buyer():
     assert facts_from_record(Record.load(second), Context(2023, dt.date(2023, 12, 31)))["buyer_count"] == 1
 
 
+def test_a_young_buyers_rule_reads_the_main_buyers_whole_years_at_the_reference_date():
+    # 主购房人 under 35 on 2023-12-31: a 35th birthday on the reference date itself is 35 already.
+    scheme = household_scheme(eligibility={"<": [{"var": "main_buyer_age"}, 35]}, amount_rule=1000)
+    turns_35_that_day = PersonFactory(id_number=make_id_number("410105", dt.date(1988, 12, 31), 11))
+    turns_35_next_day = PersonFactory(id_number=make_id_number("410105", dt.date(1989, 1, 1), 13))
+    older_spouse = PersonFactory(id_number=make_id_number("410105", dt.date(1970, 5, 1), 14))
+    unknown = PersonFactory()
+    Person.objects.filter(pk=unknown.pk).update(birth_date=None)
+    on_the_day = purchase(buyers=[turns_35_that_day])
+    young = purchase(buyers=[turns_35_next_day, older_spouse])
+    older_main = purchase(buyers=[older_spouse, turns_35_next_day])
+    not_known = purchase(buyers=[unknown])
+
+    run = matching.match_run_execute()
+
+    assert list(Award.objects.values_list("purchase_id", flat=True)) == [young.pk]
+    assert Award.objects.get().facts["main_buyer_age"] == 34
+    # Unknown is undetermined, listed for staff, not ineligible.
+    assert list(Undetermined.objects.filter(run=run).values_list("purchase_id", flat=True)) == [not_known.pk]
+    context = Context(2023, scheme.reference_date)
+    ages = [facts_from_record(Record.load(p), context)["main_buyer_age"] for p in (on_the_day, older_main)]
+    assert ages == [35, 53]
+    assert facts_from_record(Record.load(not_known), context)["main_buyer_age"] is None
+
+
 def test_the_explanation_of_a_household_award_is_replayed_from_its_facts_in_household_words():
     household_scheme()
     purchase()
@@ -148,8 +178,57 @@ def test_the_explanation_of_a_household_award_is_replayed_from_its_facts_in_hous
     explanation = award_explanation(award)
 
     assert explanation.outcome == "eligible"
-    texts = " ".join(clause.text for clause in explanation.trace)
-    assert "新建商品房" in texts and "合同签订日期" in texts and "契税完税日期" in texts
+    # Told to the household where the sentences are made: the house bought, not an enterprise.
+    assert [clause.text for clause in explanation.trace] == [
+        "该套住房是新建商品房",
+        "购房合同签订日期 2023年3月15日，介于 2023年1月1日与 2023年6月30日之间（含）",
+        "该套住房契税完税日期 2023年3月20日，不晚于 2023年12月31日",
+    ]
+
+
+def test_household_facts_are_told_as_your_household_and_the_house_in_every_kind_of_sentence():
+    rule = {
+        "and": [
+            {"!": {"var": "is_new_build"}},
+            {">=": [{"var": "buyer_count"}, 2]},
+            {"==": [{"var": "other_purchases"}, 0]},
+            {"<": [{"var": "main_buyer_age"}, 35]},
+        ]
+    }
+    facts = {"is_new_build": None, "buyer_count": 1, "other_purchases": 0, "main_buyer_age": 40}
+
+    texts = [clause.text for clause in explain(rule, facts, variable_specs()).trace]
+
+    assert texts == [
+        "尚不清楚该套住房是否为新建商品房（数据缺失，无法判断）",
+        "您家购房人数 1 人，要求不少于 2 人",
+        "您家名下其他购房记录为 0 套",
+        "主购房人年龄 40 岁，要求低于 35 岁",
+    ]
+
+
+def test_stored_household_explanations_are_told_to_households_after_the_upgrade():
+    migration = importlib.import_module(
+        "subsidies.migrations.0011_household_explanations_speak_to_households"
+    )
+    household_scheme()
+    purchase()
+    matching.match_run_execute()
+    household = Award.objects.get()
+    # As a run before the upgrade stored it.
+    stored = award_explanation(household).as_dict()
+    stored["trace"][0]["text"] = "贵企业是新建商品房"
+    Award.objects.filter(pk=household.pk).update(explanation=stored)
+    told = [{"path": "", "status": "pass", "text": "贵企业是规上企业"}]
+    enterprise = AwardFactory(explanation={"outcome": "eligible", "trace": told})
+
+    migration.speak_to_households(apps, None)
+
+    household.refresh_from_db()
+    enterprise.refresh_from_db()
+    assert household.explanation["trace"][0]["text"] == "该套住房是新建商品房"
+    assert household.explanation["trace"][1]["text"].startswith("购房合同签订日期")
+    assert enterprise.explanation["trace"][0]["text"] == "贵企业是规上企业"
 
 
 def test_a_household_rule_failing_on_a_purchase_is_set_aside_and_the_other_schemes_still_match():

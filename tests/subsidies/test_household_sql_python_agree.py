@@ -1,8 +1,9 @@
 """One household rule, two evaluators: the database and Python must agree on purchases as on enterprises.
 
 Hypothesis generates well-typed rules over the household catalogue (dates, money, areas, the new-build
-flag, the buyers' counts) and purchases with facts present or missing (a deed tax not yet paid), each
-example in a rolled-back savepoint; on whichever database the suite uses.
+flag, the buyers' counts, the 主购房人's age) and purchases with facts present or missing (a deed tax not
+yet paid, a birth date unknown), read at reference dates around birthdays, each example in a rolled-back
+savepoint; on whichever database the suite uses.
 """
 
 import datetime as dt
@@ -25,7 +26,7 @@ from subsidies.variables import Context
 pytestmark = pytest.mark.django_db
 
 CONTEXT = Context(2023, dt.date(2023, 12, 31))
-NUMBER_VARS = ["floor_area", "price", "deed_tax", "buyer_count", "other_purchases"]
+NUMBER_VARS = ["floor_area", "price", "deed_tax", "buyer_count", "other_purchases", "main_buyer_age"]
 DATE_VARS = ["contract_date", "deed_tax_paid_on"]
 SETTINGS = settings(
     max_examples=150,
@@ -101,9 +102,29 @@ purchases = st.lists(
     min_size=1,
     max_size=3,
 )
+# The five people buyers are drawn from: born any day, on a birthday's edge (29 February, 31 December), after
+# the reference date (a wrong record), or with no birth date on record (unknown).
+births = st.lists(
+    st.none()
+    | st.dates(dt.date(1950, 1, 1), dt.date(2005, 12, 31))
+    | st.sampled_from(
+        [
+            dt.date(1990, 12, 31),
+            dt.date(1991, 1, 1),
+            dt.date(1988, 2, 29),
+            dt.date(1993, 6, 30),
+            dt.date(2024, 3, 1),
+        ]
+    ),
+    min_size=5,
+    max_size=5,
+)
+references = st.sampled_from([dt.date(2023, 12, 31), dt.date(2023, 6, 30), dt.date(2024, 2, 29)]).map(
+    lambda day: Context(2023, day)
+)
 
 
-def _create(profiles) -> list[HousePurchase]:
+def _create(profiles, births=None) -> list[HousePurchase]:
     people = {}
     created = []
     for serial, profile in enumerate(profiles):
@@ -117,8 +138,11 @@ def _create(profiles) -> list[HousePurchase]:
         )
         for position, index in enumerate(buyers, start=1):
             if index not in people:
+                born = births[index] if births else None
                 person = Person(name=f"王{index}明")
-                person.set_id_number(make_id_number("410105", dt.date(1980, 1, 1 + index), index))
+                person.set_id_number(make_id_number("410105", born or dt.date(1980, 1, 1 + index), index))
+                if births and born is None:
+                    person.birth_date = None  # no birth date on record: the age is unknown
                 person.save()
                 people[index] = person
             PurchaseBuyer.objects.create(purchase=purchase, person=people[index], position=position)
@@ -126,43 +150,45 @@ def _create(profiles) -> list[HousePurchase]:
     return created
 
 
-def _check(rule, profiles, *, amount: bool):
+def _check(rule, profiles, *, amount: bool, births=None, context=CONTEXT):
     with transaction.atomic():
-        created = _create(profiles)
+        created = _create(profiles, births)
         ids = [purchase.pk for purchase in created]
         sql = sql_evaluate(
-            rule=rule, context=CONTEXT, enterprise_ids=ids, amount=amount, beneficiary=Beneficiary.HOUSEHOLDS
+            rule=rule, context=context, enterprise_ids=ids, amount=amount, beneficiary=Beneficiary.HOUSEHOLDS
         )
         for purchase in created:
-            facts = facts_for(purchase=purchase, facts_year=2023, reference_date=CONTEXT.reference_date)
+            facts = facts_for(purchase=purchase, facts_year=2023, reference_date=context.reference_date)
             python = rules.apply(rule, facts)
             if not amount:
                 python = truth(python)
-                outcome = rules.explain(rule, facts, variable_specs(context=CONTEXT)).outcome
+                outcome = rules.explain(rule, facts, variable_specs(context=context)).outcome
                 assert outcome == {True: "eligible", False: "ineligible", None: "undetermined"}[python]
             assert sql[purchase.pk] == python, (rule, facts, sql[purchase.pk], python)
         transaction.set_rollback(True)
 
 
 @SETTINGS
-@given(rule=conditions, profiles=purchases)
-def test_sql_and_python_give_the_same_outcome_for_generated_household_conditions(rule, profiles):
+@given(rule=conditions, profiles=purchases, people=births, context=references)
+def test_sql_and_python_give_the_same_outcome_for_generated_household_conditions(
+    rule, profiles, people, context
+):
     try:
         rules.validate(rule, variable_specs())
     except rules.RuleError:
         assume(False)
     scheme_validate(eligibility=rule, amount_rule=0, beneficiary=Beneficiary.HOUSEHOLDS)
-    _check(rule, profiles, amount=False)
+    _check(rule, profiles, amount=False, births=people, context=context)
 
 
 @SETTINGS
-@given(rule=numbers, profiles=purchases)
-def test_sql_and_python_compute_the_same_household_amount(rule, profiles):
+@given(rule=numbers, profiles=purchases, people=births, context=references)
+def test_sql_and_python_compute_the_same_household_amount(rule, profiles, people, context):
     try:
         rules.validate_amount(rule, variable_specs())
     except rules.RuleError:
         assume(False)
-    _check(rule, profiles, amount=True)
+    _check(rule, profiles, amount=True, births=people, context=context)
 
 
 def test_a_missing_fact_makes_the_outcome_unknown_in_both_evaluators_not_false():

@@ -113,8 +113,8 @@ def test_the_award_page_explains_in_sentences_what_happens_next_and_the_hotline(
     assert "no-store" in response["Cache-Control"]
     assert "12,345.68 元" in page
     assert "符合全部条件" in page
-    assert '<li class="pass">所购房屋是新建商品房</li>' in page
-    assert "合同签订日期 2023年3月15日，介于 2023年1月1日与 2023年6月30日之间（含）" in page
+    assert '<li class="pass">该套住房是新建商品房</li>' in page
+    assert "购房合同签订日期 2023年3月15日，介于 2023年1月1日与 2023年6月30日之间（含）" in page
     assert "贵企业" not in page
     assert "公示期已满。请确认接受补贴" in page
     assert "0371-12345" in page[page.index('id="contact"') :]

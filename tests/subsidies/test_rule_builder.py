@@ -97,3 +97,16 @@ def test_every_demo_scheme_round_trips_through_the_form_without_raw_json(demo):
     assert saved.is_valid(), saved.errors
     assert storable(saved.scheme_data["eligibility"]) == storable(demo["eligibility"])
     assert storable(saved.scheme_data["amount"]) == storable(demo["amount"])
+
+
+def test_the_builder_lists_the_main_buyers_age_among_the_household_facts_and_builds_a_rule_on_it():
+    from subsidies.forms import rows_to_rule
+
+    groups = dict(SchemeForm().fields["cond_0_variable"].choices[1:])
+    numbers = dict(SchemeForm().fields["amount_variable"].choices[1:])
+
+    assert ("main_buyer_age", "主购房人年龄（main_buyer_age）") in groups["购房家庭"]
+    assert ("main_buyer_age", "主购房人年龄（main_buyer_age）") in numbers["购房家庭"]
+    assert rows_to_rule([{"variable": "main_buyer_age", "op": "<", "value": "35"}], "and") == {
+        "<": [{"var": "main_buyer_age"}, 35]
+    }
