@@ -1,6 +1,7 @@
 """Writes of the public content: articles and their covers, FAQ feedback and hand-off, indicator imports."""
 
 import io
+import re
 from collections.abc import Callable
 
 from django.core.cache import cache
@@ -40,6 +41,9 @@ HANDOFF_TITLE_CHARS = 60
 LEARN_MIN_SESSIONS = 2
 # The most wordings one question learns, so that a few visitors cannot flood it; staff delete to make room.
 LEARNED_MAX_PER_FAQ = 20
+# A typed query is kept with its vote only without what may identify a person: a run of digits (a mobile,
+# an ID or a card number) or an e-mail address.
+PERSONAL_DATA = re.compile(r"\d{6,}|\d{3,}[\s-]\d{3,}|[\w.+-]+@[\w-]+\.[\w.]+", re.ASCII)
 
 
 class ContentError(Exception):
@@ -177,6 +181,9 @@ def faq_feedback_record(*, faq: Faq, helpful: bool, session_key: str, query: str
     if not session_key:
         raise ContentError(_("无法记录评价，请允许浏览器保存 Cookie 后重试。"))
     query = query_key(query)
+    if PERSONAL_DATA.search(query):
+        # The vote counts; words that may identify someone are not kept, nor ever learned.
+        query = ""
     earlier = FaqFeedback.objects.filter(faq=faq, session_key=session_key).values_list("query", flat=True)
     earlier_query = earlier.first()
     feedback, _created = FaqFeedback.objects.update_or_create(

@@ -188,3 +188,21 @@ def test_a_wording_learned_shows_on_the_cached_faq_page_at_once(client, seal):
     vote(seal, q="萝卜章去哪弄")
 
     assert nothing not in client.get("/faq/", {"q": "萝卜章去哪弄"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "我手机13812345678怎么没收到短信",
+        "身份证41010519900101123X能查吗",
+        "138 1234 5678 打不通",
+        "发到zhang@example.com",
+    ],
+)
+def test_a_query_that_may_identify_someone_is_not_kept_but_the_vote_counts(seal, typed):
+    vote(seal, q=typed)
+    vote(seal, q=typed)
+
+    feedback = FaqFeedback.objects.all()
+    assert [(f.helpful, f.query) for f in feedback] == [(True, ""), (True, "")]
+    assert not LearnedPhrasing.objects.exists()
