@@ -360,9 +360,11 @@ class Award(models.Model):
     ``enterprise`` for the others, never both.
     """
 
-    # No single-column indexes on scheme and enterprise: the unique (scheme, enterprise, period) and the
+    # No single-column indexes on scheme and enterprise: the unique (scheme, purchase, period) and the
     # (enterprise, status) indexes lead with them. A nightly run inserts ~200,000 awards at 1,000,000
-    # enterprises, and every index is written for each.
+    # enterprises (~2,500,000 at 1,000,000 house purchases), and every index is written for each: an
+    # index on a column most awards leave empty (the other kind's beneficiary, the confirming user, the
+    # payment batch) is partial, so an award without it writes nothing there.
     scheme = models.ForeignKey(
         Scheme, verbose_name=_("方案"), on_delete=models.PROTECT, related_name="awards", db_index=False
     )
@@ -415,6 +417,7 @@ class Award(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     bank_name = models.CharField(_("开户银行"), max_length=100, blank=True)
     bank_account_name = models.CharField(_("账户名称"), max_length=200, blank=True)
@@ -426,6 +429,7 @@ class Award(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="awards",
+        db_index=False,
     )
     paid_at = models.DateTimeField(_("拨付时间"), null=True, blank=True)
     reason = models.TextField(_("原因"), blank=True, help_text=_("审核未通过、放弃或撤销的原因"))
@@ -435,8 +439,12 @@ class Award(models.Model):
         verbose_name_plural = _("兑现记录")
         ordering = ["-id"]
         constraints = [
+            # Partial: a household's award (no enterprise) can never conflict in it. The purchase one is
+            # whole, as the index of every lookup by scheme.
             models.UniqueConstraint(
-                fields=["scheme", "enterprise", "period"], name="award_once_per_scheme_period"
+                fields=["scheme", "enterprise", "period"],
+                condition=Q(enterprise__isnull=False),
+                name="award_once_per_scheme_period",
             ),
             models.UniqueConstraint(
                 fields=["scheme", "purchase", "period"], name="award_purchase_once_per_scheme_period"
@@ -447,8 +455,12 @@ class Award(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["enterprise", "status"], name="award_enterprise_status_idx"),
-            # Partial: enterprise awards (most of them) do not write it.
+            models.Index(
+                fields=["enterprise", "status"],
+                condition=Q(enterprise__isnull=False),
+                name="award_enterprise_status_idx",
+            ),
+            # Partial: enterprise awards do not write it.
             models.Index(
                 fields=["purchase", "status"],
                 condition=Q(purchase__isnull=False),
@@ -468,6 +480,18 @@ class Award(models.Model):
                 fields=["scheme"],
                 condition=Q(status=AwardStatus.CONFIRMED, waitlisted=True),
                 name="award_waitlisted_idx",
+            ),
+            # The foreign keys' own indexes, for deleting a user or a batch: only confirmed or paid
+            # awards have them.
+            models.Index(
+                fields=["confirmed_by"],
+                condition=Q(confirmed_by__isnull=False),
+                name="award_confirmed_by_idx",
+            ),
+            models.Index(
+                fields=["payment_batch"],
+                condition=Q(payment_batch__isnull=False),
+                name="award_payment_batch_idx",
             ),
         ]
 

@@ -13,11 +13,11 @@ statements, whichever process runs it (``match_run_execute`` in process, or Cele
 2. ``subsidies_m_c``: for the hits only, per scheme: the amount, the facts snapshot, the missing facts.
 3. ``subsidies_m_p``: the payable pairs: eligible, amount > 0, the highest of their exclusive group
    (从高不重复; a live award already held in the group for the period blocks the others).
-4. Awards are inserted for payable pairs that have none (``WHERE NOT has_award`` first; ``ON CONFLICT DO
-   NOTHING`` covers a concurrent writer); undetermined pairs are listed for staff (``Undetermined``);
-   unpaid live awards whose enterprise is now ineligible are the run's lost candidates (``LostCandidate``,
-   once per award: the diff says what changed since, not again every night). New candidates are the
-   awards whose ``run`` is this run.
+4. Unpaid live awards whose enterprise is now ineligible are the run's lost candidates (``LostCandidate``,
+   once per award: the diff says what changed since, not again every night), found before the new
+   awards are written (those are all met); awards are inserted for payable pairs that have none
+   (``WHERE NOT has_award`` first; ``ON CONFLICT DO NOTHING`` covers a concurrent writer); undetermined
+   pairs are listed for staff (``Undetermined``). New candidates are the awards whose ``run`` is this run.
 5. The chunk's counts and fingerprint are stored on it and it is marked done, in the same transaction:
    a chunk delivered twice finds itself done; a chunk killed halfway left nothing and runs again.
 
@@ -61,7 +61,8 @@ differs comes from ``subsidies.catalogues``: the records the facts relation is b
 catalogue (``subsidies.household_variables`` for purchases), and the column of the awards (and
 undetermined pairs, failures) naming the beneficiary (``purchase_id``). The statements, the three-valued
 rules, fingerprints, failures and explanations are the same. A household chunk's fingerprint hashes its
-computed facts (a purchase's facts count its buyers' other purchases, outside the chunk). A run narrowed
+computed facts (a purchase's facts count its buyers' other purchases, outside the chunk): they are
+computed once, into ``subsidies_m_x``, hashed there and read from there by stage 1. A run narrowed
 to enterprises (a facts change) matches the enterprise schemes only.
 
 The SQL here is built from the compiler's output and this package's own table and column names; values

@@ -64,12 +64,16 @@ def _sqlite_row_checksum(model, columns: Sequence[str]) -> tuple[str, str]:
     return mixed, " || char(2) || ".join(texts) or "''"
 
 
-def _facts_digest(cursor, plan: _Plan, scope: _Scope) -> str:
+def _facts_digest(cursor, plan: _Plan, scope: _Scope, *, computed: str = "") -> str:
     """Hash of what the chunk's facts are computed from: its enterprises' fact columns, their annual
     reports of the years the rules read, and their qualifications (with the rules' dates, in the plan's
-    digest, these determine every fact). Cheaper than hashing the computed facts."""
+    digest, these determine every fact). Cheaper than hashing the computed facts.
+
+    Households hash their computed facts; ``computed`` names a table already holding them (the chunk's
+    facts relation), hashed instead of computing it again.
+    """
     if plan.catalogue.kind != Beneficiary.ENTERPRISES:
-        return _computed_facts_digest(cursor, plan, scope)
+        return _computed_facts_digest(cursor, plan, scope, computed=computed)
     years = sorted({VARIABLES[name].year(need.context) for need in plan.needs for name in need.names})
     sources = [
         (Enterprise, ("x.id",), _ENTERPRISE_INPUTS, ""),
@@ -113,13 +117,15 @@ def _facts_digest(cursor, plan: _Plan, scope: _Scope) -> str:
     return hashlib.sha256((value or "").encode()).hexdigest()
 
 
-def _computed_facts_digest(cursor, plan: _Plan, scope: _Scope) -> str:
+def _computed_facts_digest(cursor, plan: _Plan, scope: _Scope, *, computed: str = "") -> str:
     """Hash of the chunk's facts relation itself (households: a purchase's facts also count the buyers'
     purchases outside the chunk, so its own rows alone do not determine them)."""
     facts = plan.catalogue.facts_queryset(
         plan.needs, id_from=scope.id_from, id_to=scope.id_to, enterprise_ids=scope.enterprise_ids
     )
     facts_sql, facts_params = facts.query.sql_with_params()
+    if computed:
+        facts_sql, facts_params = f"SELECT * FROM {computed}", ()  # noqa: S608 - a table name of ours
     if connection.vendor == "postgresql":
         sql = (
             "SELECT concat_ws('/', COUNT(*),"  # noqa: S608 - generated SQL, values as params
