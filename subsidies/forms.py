@@ -19,6 +19,26 @@ def _bank_account(value: str) -> str:
     return account
 
 
+def _card_bank_name() -> forms.CharField:
+    """The bank of a household's card: the same field wherever a buyer's card is entered."""
+    return forms.CharField(
+        label=_("开户银行"),
+        max_length=100,
+        help_text=_("写到支行，如“中国银行郑州高新区支行”。"),
+        error_messages={"required": _("请填写开户银行。")},
+    )
+
+
+def _card_number() -> forms.CharField:
+    """A household's card number (checked by ``_bank_account`` in the form's clean)."""
+    return forms.CharField(
+        label=_("银行卡号"),
+        max_length=40,
+        help_text=_("8 至 30 位数字，可含空格。"),
+        error_messages={"required": _("请填写银行卡号。")},
+    )
+
+
 class ConfirmForm(forms.Form):
     """意愿确认: the account the award is paid to."""
 
@@ -54,24 +74,14 @@ class ConfirmForm(forms.Form):
 class HouseholdConfirmForm(forms.Form):
     """意愿确认 of a household award: the buyer's own bank card."""
 
-    bank_name = forms.CharField(
-        label=_("开户银行"),
-        max_length=100,
-        help_text=_("写到支行，如“中国银行郑州高新区支行”。"),
-        error_messages={"required": _("请填写开户银行。")},
-    )
+    bank_name = _card_bank_name()
     bank_account_name = forms.CharField(
         label=_("账户名称"),
         max_length=200,
         help_text=_("须为您本人姓名：补贴只拨付到购房人本人名下的银行卡。"),
         error_messages={"required": _("请填写账户名称。")},
     )
-    bank_account = forms.CharField(
-        label=_("银行卡号"),
-        max_length=40,
-        help_text=_("8 至 30 位数字，可含空格。"),
-        error_messages={"required": _("请填写银行卡号。")},
-    )
+    bank_account = _card_number()
     agree = forms.BooleanField(
         label=_("本人确认购房信息属实，同意按上述金额接受补贴，并对银行卡信息的真实性负责。"),
         error_messages={"required": _("请勾选确认声明。")},
@@ -156,18 +166,8 @@ class HouseholdOfflineConfirmForm(forms.Form):
             "invalid_choice": _("请从该购房记录的购房人中选择。"),
         },
     )
-    bank_name = forms.CharField(
-        label=_("开户银行"),
-        max_length=100,
-        help_text=_("写到支行，如“中国银行郑州高新区支行”。"),
-        error_messages={"required": _("请填写开户银行。")},
-    )
-    bank_account = forms.CharField(
-        label=_("银行卡号"),
-        max_length=40,
-        help_text=_("8 至 30 位数字，可含空格。"),
-        error_messages={"required": _("请填写银行卡号。")},
-    )
+    bank_name = _card_bank_name()
+    bank_account = _card_number()
     agree = forms.BooleanField(
         label=_(
             "已收到该购房人签字的《补贴确认书》原件并核对其身份证件；银行卡为其本人名下，卡号与确认书一致。"

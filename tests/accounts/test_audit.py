@@ -1,6 +1,7 @@
 """The audit trail: what is recorded, by whom and from where; nobody deletes it; retention purges only old."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -140,7 +141,7 @@ def test_purge_audit_removes_only_records_older_than_the_retention(settings, tim
     Department.objects.create(name="新部门", code="new")
     time_machine.move_to(dt.datetime(2024, 7, 10, 1, 0, tzinfo=dt.UTC), tick=False)  # 191 and 39 days on
 
-    call_command("purge_audit", stdout=open("/dev/null", "w"))  # noqa: SIM115 - closed with the process
+    call_command("purge_audit", stdout=io.StringIO())
 
     assert list(SecurityEvent.objects.values_list("username", flat=True)) == ["recent"]
     assert sorted(LogEntry.objects.values_list("object_repr", flat=True)) == ["新部门"]
@@ -164,7 +165,7 @@ def test_on_postgresql_the_audit_tables_refuse_update_and_delete_except_the_purg
 
     assert SecurityEvent.objects.get(pk=event.pk).username == "kept"
     time_machine.move_to(dt.datetime(2024, 12, 1, 1, 0, tzinfo=dt.UTC), tick=False)
-    call_command("purge_audit", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("purge_audit", stdout=io.StringIO())
     assert not SecurityEvent.objects.filter(pk=event.pk).exists()
     assert not LogEntry.objects.filter(pk=entry.pk).exists()
 
@@ -172,7 +173,7 @@ def test_on_postgresql_the_audit_tables_refuse_update_and_delete_except_the_purg
 def test_a_staff_user_created_for_the_audit_reads_nothing_else(client):
     from django.contrib.auth.models import Group
 
-    call_command("sync_roles", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("sync_roles", stdout=io.StringIO())
     auditor = StaffFactory()
     auditor.groups.set([Group.objects.get(name="审计管理员")])
     client.force_login(auditor)

@@ -1,5 +1,7 @@
 """Department isolation in the notifications admin: a department reads its own staff's messages only."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def clerks(db):
-    call_command("sync_roles", stdout=open("/dev/null", "w"))  # noqa: SIM115 - closed with the process
+    call_command("sync_roles", stdout=io.StringIO())
     group = Group.objects.get(name=roles.DEPARTMENT_STAFF)
     land, finance = DepartmentFactory(name="国土局"), DepartmentFactory(name="财政局")
     clerk, colleague, other = (

@@ -1,5 +1,7 @@
 """The instant answers learn from the 有帮助 / 没有帮助 votes: wordings, demotions, staff."""
 
+import io
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -157,7 +159,7 @@ def test_department_staff_may_see_and_delete_learned_wordings_only():
 
     from portal.accounts import roles
 
-    call_command("sync_roles", stdout=open("/dev/null", "w"))  # noqa: SIM115 - closed with the process
+    call_command("sync_roles", stdout=io.StringIO())
     held = set(
         Group.objects.get(name=roles.DEPARTMENT_STAFF)
         .permissions.filter(content_type__model="learnedphrasing")
