@@ -3,7 +3,8 @@
     python bench/load.py --duration 60 --connections 50
 
 Against the database ``DATABASE_URL`` names and the Redis ``REDIS_URL`` names, filled by
-``bench/seed_scale.py`` (its login ``bench-owner`` serves the logged-in routes). Starts gunicorn with 2
+``bench/seed_scale.py`` (its login ``bench-owner`` serves the logged-in routes; a staff login ``bench-admin``
+with a one-time-password device, made here, the admin changelists). Starts gunicorn with 2
 workers in production settings (``DJANGO_DEBUG=0``, static files collected), loads every route below for
 ``--duration`` seconds from ``--connections`` simulated visitors that never pause, and prints
 ``{"total_rps", "anonymous_rps", "errors", "routes": {NAME: {"rps", "p50_ms", "p95_ms", "p99_ms",
@@ -17,6 +18,7 @@ monkey.patch_all()
 import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import random  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -49,21 +51,49 @@ django.setup()
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from policies.models import Policy
 from subsidies.models import Award
 user = get_user_model().objects.get(username="bench-owner")
 # Logged in the way the portal logs a user in (its login signal stamps the session's start and last use).
 client = Client()
 client.force_login(user)
+# A staff member for the admin changelists, signed in with a one-time password as production asks.
+admin, _ = get_user_model().objects.get_or_create(
+    username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+)
+device, _ = TOTPDevice.objects.get_or_create(user=admin, name="bench", defaults={"confirmed": True})
+staff = Client()
+staff.force_login(admin)
+session = staff.session
+session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+session.save()
 print(json.dumps({
     "session": client.cookies[settings.SESSION_COOKIE_NAME].value,
+    "staff_session": session.session_key,
     "award": Award.objects.filter(enterprise_id=user.enterprise_id, status="paid").order_by("pk").first().pk,
     "policy": Policy.objects.filter(status="published").order_by("pk").first().code,
 }))
 """
 
 ANONYMOUS = ["home", "policies", "policy", "policy_search", "news", "faq_answers", "api_policies"]
-LOGGED_IN = ["me", "my_awards", "award"]
+# A logged-in visitor's search is never served from the page cache: it measures the ranking itself, over
+# queries that vary.
+LOGGED_IN = ["me", "my_awards", "award", "search_logged_in"]
+ADMIN = ["admin_awards", "admin_enterprises", "admin_problems"]
+SEARCHES = [
+    "研发",
+    "高新技术企业",
+    "人才引进",
+    "补贴",
+    "专精特新",
+    "融资",
+    "知识产权",
+    "数字化转型",
+    "创新",
+    "税收优惠",
+]
 
 
 def say(message: str) -> None:
@@ -75,6 +105,7 @@ def make_user(host: str, setup: dict):
     # by hand (the client would keep a Secure cookie off a plain-HTTP connection).
     secure = {"X-Forwarded-Proto": "https"}
     logged_in = {**secure, "Cookie": f"sessionid={setup['session']}"}
+    staff = {**secure, "Cookie": f"sessionid={setup['staff_session']}"}
     routes = {
         "home": "/",
         "policies": "/policies/",
@@ -86,15 +117,19 @@ def make_user(host: str, setup: dict):
         "me": "/me/",
         "my_awards": "/me/awards/",
         "award": f"/me/awards/{setup['award']}/",
+        # Admin changelists over the whole tables: 5,000,000 awards, 1,000,000 enterprises and problems.
+        "admin_awards": "/admin/subsidies/award/",
+        "admin_enterprises": "/admin/enterprises/enterprise/",
+        "admin_problems": "/admin/servicedesk/problem/",
     }
 
     class Visitor(FastHttpUser):
         wait_time = constant(0)
 
-        def _get(self, name: str) -> None:
-            headers = logged_in if name in LOGGED_IN else secure
+        def _get(self, name: str, path: str = "") -> None:
+            headers = logged_in if name in LOGGED_IN else staff if name in ADMIN else secure
             with self.client.get(
-                routes[name], name=name, headers=headers, allow_redirects=False, catch_response=True
+                path or routes[name], name=name, headers=headers, allow_redirects=False, catch_response=True
             ) as response:
                 if response.status_code != 200:
                     response.failure(f"HTTP {response.status_code}")
@@ -138,6 +173,22 @@ def make_user(host: str, setup: dict):
         @task
         def award(self):
             self._get("award")
+
+        @task
+        def search_logged_in(self):
+            self._get("search_logged_in", "/policies/?" + urlencode({"q": random.choice(SEARCHES)}))
+
+        @task
+        def admin_awards(self):
+            self._get("admin_awards")
+
+        @task
+        def admin_enterprises(self):
+            self._get("admin_enterprises")
+
+        @task
+        def admin_problems(self):
+            self._get("admin_problems")
 
     Visitor.host = host
     return Visitor
@@ -202,7 +253,7 @@ def main() -> None:
         server.wait(timeout=30)
 
     routes = {}
-    for name in ANONYMOUS + LOGGED_IN:
+    for name in ANONYMOUS + LOGGED_IN + ADMIN:
         entry = environment.stats.get(name, "GET")
         routes[name] = {
             "rps": round(entry.num_requests / seconds, 1),

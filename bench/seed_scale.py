@@ -165,10 +165,11 @@ def seed(args) -> dict:
     step = args.schemes // 5
     execute(
         """
-        INSERT INTO subsidies_scheme (code, title, mode, facts_year, reference_date, period, eligibility,
-            amount_rule, budget, committed, allocation, exclusive_group, top_up,
+        INSERT INTO subsidies_scheme (code, title, mode, beneficiary, facts_year, reference_date, period,
+            eligibility, amount_rule, budget, committed, allocation, exclusive_group, top_up,
             publicity_days, status, created_at, updated_at, policy_id)
-        SELECT 'scale-scheme-' || s, '研发费用后补助（规模测试）' || s, 'automatic', 2022, '2022-12-31',
+        SELECT 'scale-scheme-' || s, '研发费用后补助（规模测试）' || s, 'automatic', 'enterprises', 2022,
+        '2022-12-31',
         '2023',
         jsonb_build_object('>=', jsonb_build_array(jsonb_build_object('var', 'rd_expense'), s)),
         '100000', 100000000000, 0, 'pro_rata', '', false, 5, 'active', now(), now(),

@@ -148,6 +148,10 @@ class Policy(models.Model):
         indexes = [
             search_index(name="policy_search_gin", title_field="search_title", body_field="search_body"),
             models.Index(fields=["status", "-published_on"], name="policy_status_published_idx"),
+            # The public list and API (every status but draft, newest first) read a page of this index
+            # instead of sorting the catalogue; the search index's version reads its last change here.
+            models.Index(fields=["-published_on", "-id"], name="policy_published_idx"),
+            models.Index(fields=["updated_at"], name="policy_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(

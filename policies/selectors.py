@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Max, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from policies.models import Attachment, Category, Policy, PolicyStatus, Subscription
@@ -47,7 +47,10 @@ _catalogue_index = IndexHolder(
 
 def catalogue_index() -> Bm25Index:
     """The catalogue's BM25 index, rebuilt in each process when a policy is saved, published or repealed."""
-    version = Policy.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
+    # Read from two indexes (a count of the whole catalogue took 55 ms a search at 100,000 policies): a new
+    # policy moves the highest id, an edit the last change. Policies are repealed, not deleted; one deleted
+    # in admin stays in the index, finding no row, until the next change.
+    version = Policy.objects.aggregate(last=Max("updated_at"), top=Max("id"))
     return _catalogue_index.get(tuple(version.values()))
 
 

@@ -1,5 +1,6 @@
 """Admin changelists over tables of millions of rows, without a ``COUNT(*)`` of the whole table."""
 
+from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -38,3 +39,23 @@ class LargeTableAdminMixin:
 
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+
+class KnownValuesFilter(admin.SimpleListFilter):
+    """A changelist filter on a column of a large table, offering values known without reading the table.
+
+    Django's filter for a plain column lists its ``DISTINCT`` values: a scan of every row on each page
+    view (0.6 s over 5,000,000 awards). A subclass sets ``title``, ``parameter_name`` (the column) and
+    ``known_values(request)``: the (value, label) pairs to offer, from a small table or a fixed list.
+    """
+
+    def known_values(self, request) -> list[tuple[str, str]]:
+        raise NotImplementedError
+
+    def lookups(self, request, model_admin):
+        return self.known_values(request)
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(**{self.parameter_name: self.value()})

@@ -168,6 +168,9 @@ def _cacheable_request(request: HttpRequest) -> bool:
     # No session cookie: nobody is logged in (every login keeps a session) and no messages wait in it.
     if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
         return False
+    # A request carrying credentials (an API token, HTTP authentication) may see more than the public does.
+    if "Authorization" in request.headers:
+        return False
     # htmx asks for fragments of the same address.
     return "HX-Request" not in request.headers
 

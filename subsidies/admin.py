@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.admin_site import money_column, money_text
-from portal.paginators import LargeTableAdminMixin
+from portal.paginators import KnownValuesFilter, LargeTableAdminMixin
 from portal.residents.models import PurchaseBuyer
 from subsidies import selectors, services
 from subsidies.forms import (
@@ -116,6 +116,17 @@ class AwardEventInline(admin.TabularInline):
         return False
 
 
+class AwardPeriodFilter(KnownValuesFilter):
+    """The periods of the schemes (an award's period is its scheme's), not of millions of awards."""
+
+    title = gettext_lazy("兑现批次")
+    parameter_name = "period"
+
+    def known_values(self, request):
+        periods = Scheme.objects.order_by("period").values_list("period", flat=True).distinct()
+        return [(period, period) for period in periods]
+
+
 @admin.register(Award)
 class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
     list_display = (
@@ -129,7 +140,7 @@ class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
         "publicity_to",
         "payment_batch",
     )
-    list_filter = ("status", "scheme__beneficiary", "scheme", "period", "waitlisted", "scheme__mode")
+    list_filter = ("status", "scheme__beneficiary", "scheme", AwardPeriodFilter, "waitlisted", "scheme__mode")
     # Households by their contract number only: a buyer's name or ID number is never a search key here.
     search_fields = (
         "enterprise__uscc",

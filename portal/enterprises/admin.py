@@ -7,9 +7,9 @@ from portal.accounts.models import ImportRecord
 from portal.admin_site import money_column
 from portal.enterprises import services
 from portal.enterprises.forms import ImportForm
-from portal.enterprises.models import AnnualReport, Enterprise, Qualification
+from portal.enterprises.models import INDUSTRY_SECTIONS, AnnualReport, Enterprise, Qualification
 from portal.importing import import_run
-from portal.paginators import LargeTableAdminMixin
+from portal.paginators import KnownValuesFilter, LargeTableAdminMixin
 from portal.tabular import ImportFileError
 
 
@@ -25,6 +25,16 @@ class QualificationInline(admin.TabularInline):
     fields = ("code", "year_awarded", "valid_until", "source", "as_of")
 
 
+class IndustrySectionFilter(KnownValuesFilter):
+    """The sections of GB/T 4754, with their names, rather than a scan of the registry for its letters."""
+
+    title = _("行业门类")
+    parameter_name = "industry_section"
+
+    def known_values(self, request):
+        return [(code, f"{code} {name}") for code, name in INDUSTRY_SECTIONS]
+
+
 @admin.register(Enterprise)
 class EnterpriseAdmin(LargeTableAdminMixin, admin.ModelAdmin):
     list_display = (
@@ -37,7 +47,7 @@ class EnterpriseAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         "credit_rating",
         "blacklisted",
     )
-    list_filter = ("park", "is_above_scale", "credit_rating", "blacklisted", "industry_section")
+    list_filter = ("park", "is_above_scale", "credit_rating", "blacklisted", IndustrySectionFilter)
     search_fields = ("uscc", "name")
     readonly_fields = ("industry_section", "industry_division", "updated_at")
     inlines = [QualificationInline, AnnualReportInline]

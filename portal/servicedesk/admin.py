@@ -114,12 +114,13 @@ class ProblemAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         "due",
     )
     list_display_links = ("number", "title")
-    list_filter = ("department", "status", OverdueFilter, "category", "channel")
+    # By date with Django's fixed ranges (today, past 7 days, this month, this year): a date hierarchy
+    # lists the years found, a scan of every problem (0.4 s over 1,000,000) on each page view.
+    list_filter = ("department", "status", OverdueFilter, "category", "channel", "created_at")
     search_fields = ("title", "enterprise__name", "enterprise__uscc")
     list_select_related = ("enterprise", "department", "handler")
     list_per_page = 50
     show_full_result_count = False
-    date_hierarchy = "created_at"
     actions = ["assign_selected", "transfer_selected", "answer_selected"]
     inlines = [StepInline, AttachmentInline, EscalationInline]
     change_form_template = "admin/servicedesk/problem/change_form.html"
