@@ -233,6 +233,7 @@ class Bm25Index:
     def __init__(self, rows: Iterable[tuple[object, str, str]]):
         rows = list(rows)
         self.keys = [key for key, _title, _body in rows]
+        self.positions = {key: position for position, key in enumerate(self.keys)}
         self.fields = []
         for column, weight in ((1, TITLE_WEIGHT), (2, BODY_WEIGHT)):
             corpus = [(row[column] or "").split() or [""] for row in rows]
@@ -252,6 +253,13 @@ class Bm25Index:
         An alternative of a group scores as its weakest token and a group as its best alternative, as in
         ``apply_search``: 高新技术企业 (four tokens) does not outweigh 高企 (one).
         """
+        total = self.score_vector(tokens, groups)
+        return {key: float(score) for key, score in zip(self.keys, total, strict=True) if score > 0}
+
+    def score_vector(
+        self, tokens: Sequence[str], groups: Sequence[Sequence[Sequence[str]]] = ()
+    ) -> np.ndarray:
+        """``scores`` as an array in the order of ``keys`` (0 where a row scores nothing)."""
         total = np.zeros(len(self.keys))
         for weight, retriever, vocabulary in self.fields:
             for token in tokens:
@@ -262,7 +270,31 @@ class Bm25Index:
                     weakest = np.min([self._token(retriever, vocabulary, t) for t in alternative], axis=0)
                     best = np.maximum(best, weakest)
                 total += weight * best
-        return {key: float(score) for key, score in zip(self.keys, total, strict=True) if score > 0}
+        return total
+
+    def holding(self, tokens: Sequence[str], groups: Sequence[Sequence[Sequence[str]]] = ()) -> np.ndarray:
+        """Which rows (in the order of ``keys``) hold every token, in the title or the rest, and every
+        token of one alternative of each group: what ``apply_search`` finds where SQLite runs it, token for
+        token. Whether an alternative's tokens stand side by side is not known here (see ``phrases``)."""
+        found = np.ones(len(self.keys), dtype=bool)
+        for token in tokens:
+            found &= self._holds(token)
+        for alternatives in groups:
+            either = np.zeros(len(self.keys), dtype=bool)
+            for alternative in _alternatives(alternatives):
+                every = np.ones(len(self.keys), dtype=bool)
+                for token in alternative:
+                    every &= self._holds(token)
+                either |= every
+            found &= either
+        return found
+
+    def _holds(self, token: str) -> np.ndarray:
+        held = np.zeros(len(self.keys), dtype=bool)
+        for _weight, retriever, vocabulary in self.fields:
+            # A BM25 score is above 0 exactly where the token occurs (its idf is positive even in every row).
+            held |= self._token(retriever, vocabulary, token) > 0
+        return held
 
 
 class IndexHolder:
@@ -379,3 +411,52 @@ def snippet(text: str, tokens: Iterable[str], *, width: int = 120) -> SafeString
     prefix = "…" if start > 0 else ""
     suffix = "…" if end < len(text) else ""
     return mark_safe(f"{prefix}{highlight(excerpt, tokens)}{suffix}")  # noqa: S308 - highlight escapes
+
+
+def needs_phrases(groups: Sequence[Sequence[Sequence[str]]]) -> bool:
+    """Whether some alternative of ``groups`` has several tokens, which must then stand side by side: a
+    thing ``Bm25Index.holding`` cannot tell and the database can."""
+    return any(len(alternative) > 1 for alternatives in groups for alternative in _alternatives(alternatives))
+
+
+class RankedResults:
+    """A search's rows in rank order, read a page at a time: a list to ``Paginator`` and DRF's pagination.
+
+    ``keys`` are the rows' primary keys, best first, and ``ranks`` their scores (lists or numpy arrays; a
+    row read gets its score as ``search_rank``); ``rows(keys)`` reads those rows, in any order. Counting reads nothing, and a page
+    reads its own rows only, however many matched (100,000 policies matching ``研发`` once took seconds
+    to rank in SQL).
+    """
+
+    READ_AT_ONCE = 500
+
+    def __init__(self, keys: Sequence[int], ranks: Sequence[float], rows: Callable[[list[int]], Iterable]):
+        self.keys = keys
+        self.ranks = ranks
+        self._rows = rows
+
+    def count(self) -> int:
+        return len(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __bool__(self) -> bool:
+        return len(self.keys) > 0
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[range(len(self.keys))[index] : range(len(self.keys))[index] + 1][0]
+        keys, ranks = [int(key) for key in self.keys[index]], [float(rank) for rank in self.ranks[index]]
+        found = {row.pk: row for row in self._rows(keys)}
+        page = []
+        for key, rank in zip(keys, ranks, strict=True):
+            row = found.get(key)
+            if row is not None:
+                row.search_rank = rank
+                page.append(row)
+        return page
+
+    def __iter__(self):
+        for start in range(0, len(self.keys), self.READ_AT_ONCE):
+            yield from self[start : start + self.READ_AT_ONCE]

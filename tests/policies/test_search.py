@@ -1,14 +1,17 @@
 """The shared Chinese search helpers (portal.search) and the catalogue search on the current database."""
 
 import datetime as dt
+import re
 
 import pytest
+from django.core.paginator import Paginator
 from django.db import connection
 
 from policies import selectors
 from policies.models import Policy
 from portal.search import (
     MAX_QUERY_LENGTH,
+    apply_search,
     highlight,
     parse_query,
     query_notice,
@@ -154,14 +157,50 @@ def test_postgres_matches_jieba_tokens_in_a_simple_tsvector_and_ranks_title_abov
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_postgres_search_can_use_the_gin_index_on_the_token_columns():
+    # What the catalogue still asks the database to match (a synonym of several words side by side).
     PolicyFactory(title="专精特新企业奖励办法", status="published")
-    qs = selectors.policy_list(filters=selectors.PolicyFilters(q="专精特新"))
+    qs = apply_search(
+        Policy.objects.public(), ["专精", "特新"], title_field="search_title", body_field="search_body"
+    )
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         plan = qs.explain()
 
     assert "Bitmap Index Scan on policy_search_gin" in plan
+
+
+@pytest.mark.django_db
+def test_a_search_page_reads_its_own_rows_only_however_many_match(django_assert_max_num_queries):
+    for n in range(45):
+        PolicyFactory(
+            code=f"rd-{n:02d}",
+            title=f"研发补助办法{n}",
+            published_on=dt.date(2023, 1, 1) + dt.timedelta(days=n),
+            status="published",
+        )
+    selectors.catalogue_index()  # built once per process, as a web worker keeps it
+
+    # The synonyms, the index's version, the page's rows and their categories.
+    with django_assert_max_num_queries(4) as queries:
+        page = Paginator(selectors.policy_list(filters=selectors.PolicyFilters(q="研发补助")), 20).page(2)
+        codes = [policy.code for policy in page]
+
+    assert page.paginator.count == 45
+    # Equal scores: the newest first, so the second page holds the 21st to the 40th newest.
+    assert codes == [f"rd-{n:02d}" for n in range(24, 4, -1)]
+    read = [re.search(r'"policies_policy"\."id" IN \(([^)]*)\)', q["sql"]) for q in queries.captured_queries]
+    assert [len(m.group(1).split(",")) for m in read if m] == [20]
+
+
+@pytest.mark.django_db
+def test_a_filtered_search_keeps_only_the_policies_the_filter_keeps():
+    department = PolicyFactory(code="a", title="研发补助办法", status="published").department
+    PolicyFactory(code="b", title="研发补助细则", status="published")
+
+    found = selectors.policy_list(filters=selectors.PolicyFilters(q="研发补助", department=department.code))
+
+    assert [p.code for p in found] == ["a"]
 
 
 @pytest.mark.django_db
