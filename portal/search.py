@@ -423,9 +423,9 @@ class RankedResults:
     """A search's rows in rank order, read a page at a time: a list to ``Paginator`` and DRF's pagination.
 
     ``keys`` are the rows' primary keys, best first, and ``ranks`` their scores (lists or numpy arrays; a
-    row read gets its score as ``search_rank``); ``rows(keys)`` reads those rows, in any order. Counting reads nothing, and a page
-    reads its own rows only, however many matched (100,000 policies matching ``研发`` once took seconds
-    to rank in SQL).
+    row read gets its score as ``search_rank``); ``rows(keys)`` reads those rows, in any order. Counting
+    reads nothing, and a page reads its own rows only, however many matched (100,000 policies matching
+    ``研发`` once took seconds to rank in SQL).
     """
 
     READ_AT_ONCE = 500
