@@ -5,10 +5,12 @@
 Against the database ``DATABASE_URL`` names and the Redis ``REDIS_URL`` names, filled by
 ``bench/seed_scale.py`` (its login ``bench-owner`` serves the logged-in routes; a staff login ``bench-admin``
 with a one-time-password device, made here, the admin changelists). Starts gunicorn with 2
-workers in production settings (``DJANGO_DEBUG=0``, static files collected), loads every route below for
-``--duration`` seconds from ``--connections`` simulated visitors that never pause, and prints
-``{"total_rps", "anonymous_rps", "errors", "routes": {NAME: {"rps", "p50_ms", "p95_ms", "p99_ms",
-"errors"}}}``. A response that is not 200, or a logged-in page that lands on the login form, is an error.
+workers in production settings (``DJANGO_DEBUG=0``, static files collected), loads the ANONYMOUS and
+LOGGED_IN routes for ``--duration`` seconds from ``--connections`` simulated visitors that never pause,
+then requests each ALONE route ``--alone`` times one at a time, and prints ``{"total_rps",
+"anonymous_rps", "errors", "routes": {NAME: {"rps", "p50_ms", "p95_ms", "p99_ms", "errors"}}, "alone":
+{NAME: {"requests", "p50_ms", "p95_ms", "p99_ms", "errors"}}}``. A response that is not 200 (a logged-in
+page sent to the login form included) is an error.
 """
 
 from gevent import monkey
@@ -16,9 +18,9 @@ from gevent import monkey
 monkey.patch_all()
 
 import argparse  # noqa: E402
+import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-import random  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -78,9 +80,11 @@ print(json.dumps({
 """
 
 ANONYMOUS = ["home", "policies", "policy", "policy_search", "news", "faq_answers", "api_policies"]
-# A logged-in visitor's search is never served from the page cache: it measures the ranking itself, over
-# queries that vary.
-LOGGED_IN = ["me", "my_awards", "award", "search_logged_in"]
+LOGGED_IN = ["me", "my_awards", "award"]
+# Measured alone after the load, one request at a time: a logged-in search (never served from the page
+# cache, so it measures the ranking over 100,000 policies, with queries that vary) and the admin
+# changelists over the whole tables.
+ALONE = ["search_logged_in", "admin_awards", "admin_enterprises", "admin_problems"]
 ADMIN = ["admin_awards", "admin_enterprises", "admin_problems"]
 SEARCHES = [
     "研发",
@@ -100,13 +104,13 @@ def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def make_user(host: str, setup: dict):
-    # The portal runs behind TLS in production: the proxy's header says so, and the session cookie is sent
-    # by hand (the client would keep a Secure cookie off a plain-HTTP connection).
-    secure = {"X-Forwarded-Proto": "https"}
-    logged_in = {**secure, "Cookie": f"sessionid={setup['session']}"}
-    staff = {**secure, "Cookie": f"sessionid={setup['staff_session']}"}
-    routes = {
+# The portal runs behind TLS in production: the proxy's header says so, and the session cookie is sent by
+# hand (a client would keep a Secure cookie off a plain-HTTP connection).
+SECURE = {"X-Forwarded-Proto": "https"}
+
+
+def routes_of(setup: dict) -> dict:
+    return {
         "home": "/",
         "policies": "/policies/",
         "policy": f"/policies/{setup['policy']}/",
@@ -123,13 +127,28 @@ def make_user(host: str, setup: dict):
         "admin_problems": "/admin/servicedesk/problem/",
     }
 
+
+def headers_of(name: str, setup: dict) -> dict:
+    if name in ADMIN:
+        return {**SECURE, "Cookie": f"sessionid={setup['staff_session']}"}
+    if name in LOGGED_IN or name == "search_logged_in":
+        return {**SECURE, "Cookie": f"sessionid={setup['session']}"}
+    return SECURE
+
+
+def make_user(host: str, setup: dict):
+    routes = routes_of(setup)
+
     class Visitor(FastHttpUser):
         wait_time = constant(0)
 
-        def _get(self, name: str, path: str = "") -> None:
-            headers = logged_in if name in LOGGED_IN else staff if name in ADMIN else secure
+        def _get(self, name: str) -> None:
             with self.client.get(
-                path or routes[name], name=name, headers=headers, allow_redirects=False, catch_response=True
+                routes[name],
+                name=name,
+                headers=headers_of(name, setup),
+                allow_redirects=False,
+                catch_response=True,
             ) as response:
                 if response.status_code != 200:
                     response.failure(f"HTTP {response.status_code}")
@@ -174,24 +193,39 @@ def make_user(host: str, setup: dict):
         def award(self):
             self._get("award")
 
-        @task
-        def search_logged_in(self):
-            self._get("search_logged_in", "/policies/?" + urlencode({"q": random.choice(SEARCHES)}))
-
-        @task
-        def admin_awards(self):
-            self._get("admin_awards")
-
-        @task
-        def admin_enterprises(self):
-            self._get("admin_enterprises")
-
-        @task
-        def admin_problems(self):
-            self._get("admin_problems")
-
     Visitor.host = host
     return Visitor
+
+
+def measure_alone(port: int, setup: dict, requests: int) -> dict:
+    """Each ALONE route ``requests`` times, one request at a time, on the idle server."""
+    routes = routes_of(setup)
+    measured = {}
+    for name in ALONE:
+        times, errors = [], 0
+        for index in range(requests):
+            path = routes.get(name) or "/policies/?" + urlencode({"q": SEARCHES[index % len(SEARCHES)]})
+            started = time.perf_counter()
+            try:
+                # Redirects are not followed: a login page in place of the page is an error.
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                connection.request("GET", path, headers=headers_of(name, setup))
+                response = connection.getresponse()
+                response.read()
+                connection.close()
+                errors += response.status != 200
+            except OSError:
+                errors += 1
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        measured[name] = {
+            "requests": requests,
+            "p50_ms": round(times[len(times) // 2], 1),
+            "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+            "p99_ms": round(times[int(len(times) * 0.99) - 1], 1),
+            "errors": errors,
+        }
+    return measured
 
 
 def start_gunicorn(port: int, env: dict) -> subprocess.Popen:
@@ -225,6 +259,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60, help="seconds of load, after a 3 s warm-up")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--alone", type=int, default=100, help="requests of each route measured alone")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         parser.error("DATABASE_URL must name the PostgreSQL database bench/seed_scale.py filled")
@@ -248,12 +283,14 @@ def main() -> None:
         gevent.sleep(args.duration)
         runner.stop()
         seconds = time.monotonic() - started
+        say(f"{', '.join(ALONE)}: {args.alone} requests each, one at a time")
+        alone = measure_alone(args.port, setup, args.alone)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
     routes = {}
-    for name in ANONYMOUS + LOGGED_IN + ADMIN:
+    for name in ANONYMOUS + LOGGED_IN:
         entry = environment.stats.get(name, "GET")
         routes[name] = {
             "rps": round(entry.num_requests / seconds, 1),
@@ -265,8 +302,9 @@ def main() -> None:
     result = {
         "total_rps": round(sum(r["rps"] for r in routes.values()), 1),
         "anonymous_rps": round(sum(routes[name]["rps"] for name in ANONYMOUS), 1),
-        "errors": sum(r["errors"] for r in routes.values()),
+        "errors": sum(r["errors"] for r in routes.values()) + sum(r["errors"] for r in alone.values()),
         "routes": routes,
+        "alone": alone,
     }
     print(json.dumps(result, ensure_ascii=False), flush=True)
 

@@ -8,6 +8,7 @@ from django.db.models import Case, IntegerField, Max, Prefetch, Q, QuerySet, Val
 from django.utils import timezone
 
 from policies.models import Attachment, Category, Policy, PolicyStatus, Subscription
+from portal import public_cache
 from portal.accounts.models import Department, User
 from portal.content.selectors import SearchTerms, search_terms
 from portal.search import Bm25Index, IndexHolder, RankedResults, apply_search, needs_phrases
@@ -191,14 +192,22 @@ def categories() -> QuerySet[Category]:
     return Category.objects.order_by("order", "id")
 
 
-def departments_with_policies() -> QuerySet[Department]:
-    """Departments that issued at least one public policy, for the filter."""
-    return Department.objects.filter(policies__status__in=PUBLIC_STATUSES).distinct().order_by("id")
+def departments_with_policies() -> list[Department]:
+    """Departments that issued at least one public policy, for the filter (kept until a public change)."""
+    return public_cache.remember(
+        "policies:departments",
+        lambda: list(
+            Department.objects.filter(policies__status__in=PUBLIC_STATUSES).distinct().order_by("id")
+        ),
+    )
 
 
 def publication_years() -> list[int]:
-    """Years in which public policies were published, newest first."""
-    return [d.year for d in Policy.objects.public().dates("published_on", "year", order="DESC")]
+    """Years in which public policies were published, newest first (kept until a public change)."""
+    return public_cache.remember(
+        "policies:years",
+        lambda: [d.year for d in Policy.objects.public().dates("published_on", "year", order="DESC")],
+    )
 
 
 def subscribed_categories(*, user: User) -> QuerySet[Category]:

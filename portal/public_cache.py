@@ -158,6 +158,31 @@ def connect_signals() -> None:
             m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"{uid}:{field.name}")
 
 
+def remember(name: str, compute: Callable[[], object]):
+    """``compute()``, kept in the cache under the public generation, so a public change recomputes it, and
+    for ``PUBLIC_CACHE_SECONDS`` at most; computed afresh when the cache is off or cannot be reached.
+
+    For what public pages read from whole tables and show to everyone alike, such as the catalogue's
+    departments and years (two scans of 100,000 policies on every logged-in search, 100 ms).
+    """
+    if settings.PUBLIC_CACHE_SECONDS <= 0:
+        return compute()
+    try:
+        key = f"public:value:{generation()}:{name}"
+        found = cache.get(key)
+    except Exception:
+        logger.warning("public cache: unreachable", exc_info=True)
+        return compute()
+    if found is not None:
+        return found
+    value = compute()
+    try:
+        cache.set(key, value, settings.PUBLIC_CACHE_SECONDS)
+    except Exception:
+        logger.warning("public cache: a value could not be kept", exc_info=True)
+    return value
+
+
 # The page cache
 
 

@@ -83,6 +83,8 @@ def test_seed_then_load_serves_every_route_without_errors(scratch_database):
         "4",
         "--port",
         str(_free_port()),
+        "--alone",
+        "5",
         database_url=scratch_database,
     )
     assert loaded["errors"] == 0, loaded

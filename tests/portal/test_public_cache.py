@@ -280,3 +280,22 @@ def test_an_article_published_for_later_appears_at_its_time_not_a_lifetime_after
         assert "定时发布的通知" in client.get("/news/").content.decode()
         # The next moment is found once; the page is cached again until something changes.
         assert public_cache.generation() == public_cache.generation()
+
+
+def test_the_catalogue_filter_choices_are_kept_until_a_policy_changes(client, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    PolicyFactory(status="published", published_on=dt.date(2022, 5, 1))
+    client.force_login(owner)  # a logged-in page: never the cached copy, but the kept choices
+    client.get("/policies/")
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/policies/")
+    assert not [q for q in queries.captured_queries if "DISTINCT" in q["sql"]]
+
+    later = PolicyFactory(status="published", published_on=dt.date(2019, 3, 1))
+    page = client.get("/policies/").content.decode()
+
+    assert 'value="2019"' in page
+    assert later.department.name in page
