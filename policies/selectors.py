@@ -11,7 +11,7 @@ from policies.models import Attachment, Category, Policy, PolicyStatus, Subscrip
 from portal import public_cache
 from portal.accounts.models import Department, User
 from portal.content.selectors import SearchTerms, search_terms
-from portal.search import Bm25Index, IndexHolder, RankedResults, apply_search, needs_phrases
+from portal.search import Bm25Index, IndexHolder, RankedResults, deletions, ranked_search
 
 # The statuses a visitor may filter the catalogue by.
 PUBLIC_STATUSES = (PolicyStatus.PUBLISHED, PolicyStatus.EXPIRED, PolicyStatus.REPEALED)
@@ -87,10 +87,9 @@ def catalogue_index() -> CatalogueIndex:
     """The catalogue's search index, rebuilt in each process when a policy is saved, published or repealed,
     and each day (what is in force changes with the date)."""
     # Read from two indexes (a count of the whole catalogue took 55 ms a search at 100,000 policies): a new
-    # policy moves the highest id, an edit the last change. Policies are repealed, not deleted; one deleted
-    # in admin stays in the index, finding no row, until the next change.
+    # policy moves the highest id, an edit the last change, a deletion in admin the deletions count.
     version = Policy.objects.aggregate(last=Max("updated_at"), top=Max("id"))
-    return _catalogue_index.get((*version.values(), timezone.localdate()))
+    return _catalogue_index.get((*version.values(), deletions(Policy), timezone.localdate()))
 
 
 def _with_related(qs: QuerySet[Policy]) -> QuerySet[Policy]:
@@ -131,31 +130,22 @@ def policy_list(
 
 def _ranked(qs: QuerySet[Policy], tokens: list[str], groups, *, include_drafts: bool, narrowed: bool):
     """A search's policies, best first: those in force today, then by BM25 (a title counts three times the
-    rest), then the newest. Memory finds and orders them (``CatalogueIndex``); the database is asked only
-    what memory cannot tell — which policies pass the filters, whether a synonym's words stand side by side
-    — and for the rows of the page shown."""
+    rest), then the newest; found and ordered in memory (``CatalogueIndex``), the database asked only for
+    the filters and for the rows of the page shown."""
     catalogue = catalogue_index()
-    keys = np.asarray(catalogue.bm25.keys, dtype=np.int64)
-    found = catalogue.bm25.holding(tokens, groups)
-    if not include_drafts:
-        found &= catalogue.public
-    if narrowed or needs_phrases(groups):
-        exact = qs
-        if needs_phrases(groups):
-            exact = apply_search(
-                qs, tokens, groups=groups, title_field="search_title", body_field="search_body"
-            )
-        allowed = np.fromiter(exact.order_by().values_list("pk", flat=True), dtype=np.int64)
-        found &= np.isin(keys, allowed)
-    positions = np.flatnonzero(found)
-    scores = catalogue.bm25.score_vector(tokens, groups)[positions]
-    order = np.lexsort(
-        (-keys[positions], -catalogue.published[positions], -scores, -catalogue.in_force[positions])
-    )
-    return RankedResults(
-        keys[positions][order],
-        scores[order],
-        lambda page: qs.filter(pk__in=page).annotate(in_force=_in_force(timezone.localdate())),
+    keep = np.ones(len(catalogue.public), dtype=bool) if include_drafts else catalogue.public
+    return ranked_search(
+        catalogue.bm25,
+        tokens,
+        groups,
+        keep=keep,
+        queryset=qs,
+        confirm=narrowed,
+        title_field="search_title",
+        body_field="search_body",
+        first=catalogue.in_force,
+        then=catalogue.published,
+        rows=lambda page: qs.filter(pk__in=page).annotate(in_force=_in_force(timezone.localdate())),
     )
 
 

@@ -3,7 +3,6 @@
 from django.urls import path
 
 from policies import api, views
-from portal import public_cache
 
 app_name = "policies"
 
@@ -16,13 +15,7 @@ urlpatterns = [
 ]
 
 api_urlpatterns = [
-    # An anonymous GET is answered from the public cache (by Accept: JSON or the browsable page); a POST,
-    # a logged-in or authenticated request never is.
-    path(
-        "policies/",
-        public_cache.cache_public(api.PolicyListApi.as_view(), by_accept=True),
-        name="policy-list",
-    ),
+    path("policies/", api.PolicyListApi.as_view(), name="policy-list"),
     path("policies/<slug:code>/", api.PolicyDetailApi.as_view(), name="policy-detail"),
     path("policies/<slug:code>/publish/", api.PolicyPublishApi.as_view(), name="policy-publish"),
     path("policies/<slug:code>/repeal/", api.PolicyRepealApi.as_view(), name="policy-repeal"),

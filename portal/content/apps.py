@@ -19,3 +19,8 @@ class ContentConfig(AppConfig):
         public_cache.connect_signals()
         # An article published for later appears on the public pages at its time, not a TTL after.
         public_cache.register_schedule("content.Article", next_article_publication)
+        # The news' search index (held in each process) notices a deleted article.
+        from portal.content.models import Article
+        from portal.search import count_deletions
+
+        count_deletions(Article)

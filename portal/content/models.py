@@ -70,6 +70,8 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "category", "publish_at"], name="article_listing_idx"),
+            # The search index's version reads the last change here (not a scan of every article).
+            models.Index(fields=["updated_at"], name="article_updated_idx"),
             search_index(name="article_search_gin", title_field="search_title", body_field="search_body"),
         ]
 

@@ -4,6 +4,7 @@ import datetime as dt
 import threading
 from dataclasses import dataclass
 
+import numpy as np
 from django.core.cache import cache
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -20,7 +21,7 @@ from portal.content.models import (
     SynonymGroup,
 )
 from portal.content.periods import Period, parse_period
-from portal.search import Bm25Index, IndexHolder, apply_search, bm25_rank, parse_query
+from portal.search import Bm25Index, IndexHolder, RankedResults, deletions, parse_query, ranked_search
 
 # The policy catalogue's states that a reader may follow a link to (drafts are not public).
 _PUBLIC_POLICY_STATES = ("published", "expired", "repealed")
@@ -82,43 +83,80 @@ def search_terms(q: str | None) -> SearchTerms:
     )
 
 
-def article_search(qs: QuerySet[Article], q: str | SearchTerms) -> QuerySet[Article]:
-    """Articles of ``qs`` holding every word of ``q`` (or a synonym), best first, then newest first.
+def article_search(
+    qs: QuerySet[Article], q: str | SearchTerms, *, index=None, keep=None
+) -> QuerySet[Article] | RankedResults:
+    """Articles of ``qs`` holding every word of ``q`` (or a synonym), best first (BM25, a title counting three
+    times the rest), then newest first; a ``RankedResults``, which pages like a queryset.
 
-    The catalogue's search (``portal.search``): ranked through the GIN index on PostgreSQL. ``q`` may be
-    the terms already read by ``search_terms``, which saves reading the synonyms twice.
+    Found and ordered in memory (``news_index``, or ``index`` when the caller has it). ``keep`` (a mask over
+    the index) is what the caller has already decided in memory; without it the database says which
+    articles ``qs`` holds. ``q`` may be the
+    terms already read by ``search_terms``, which saves reading the synonyms twice.
     """
     terms = q if isinstance(q, SearchTerms) else search_terms(q)
     if not terms.searching:
         return qs.order_by("-publish_at", "-id")
-    found = apply_search(
-        qs,
+    if not terms.tokens and not terms.groups:
+        return qs.none()  # nothing searchable was typed: no rows
+    index = index or news_index()
+    return ranked_search(
+        index.bm25,
         list(terms.tokens),
-        groups=terms.groups,
+        terms.groups,
+        keep=np.ones(len(index.published), dtype=bool) if keep is None else keep,
+        queryset=qs,
+        confirm=keep is None,
         title_field="search_title",
         body_field="search_body",
-        then=("-publish_at", "-id"),
-    )
-    if not terms.tokens and not terms.groups:
-        return found  # nothing searchable was typed: no rows
-    scores = news_index().scores(terms.tokens, terms.groups)
-    return found.annotate(bm25_rank=bm25_rank(scores)).order_by(
-        "-bm25_rank", "-search_rank", "-publish_at", "-id"
+        then=index.publish_at,
     )
 
 
-_news_index = IndexHolder(
-    lambda: Bm25Index(Article.objects.order_by("pk").values_list("pk", "search_title", "search_body"))
-)
+@dataclass(frozen=True)
+class NewsIndex:
+    """The news as a search ranks it, held in memory: BM25 over every article's tokens, and per article (in
+    the order of ``bm25.keys``) whether it is published, when (seconds since the epoch) and its column."""
+
+    bm25: Bm25Index
+    published: np.ndarray
+    publish_at: np.ndarray
+    category: np.ndarray
+
+    def visible(self, *, now: dt.datetime, category: str = "") -> np.ndarray:
+        """What ``articles_published(now=now)`` holds (of one column, if given), as a mask over the index."""
+        shown = self.published & (self.publish_at <= now.timestamp())
+        if category:
+            shown &= self.category == category
+        return shown
 
 
-def news_index() -> Bm25Index:
-    """The news' BM25 index, rebuilt in each process when an article is saved or published."""
-    version = Article.objects.aggregate(n=Count("id"), last=Max("updated_at"), top=Max("id"))
-    return _news_index.get(tuple(version.values()))
+def _build_news_index() -> NewsIndex:
+    rows = list(
+        Article.objects.order_by("pk").values_list(
+            "pk", "search_title", "search_body", "status", "publish_at", "category"
+        )
+    )
+    return NewsIndex(
+        bm25=Bm25Index((pk, title, body) for pk, title, body, *_ in rows),
+        published=np.array([row[3] == ArticleStatus.PUBLISHED for row in rows], dtype=bool),
+        publish_at=np.array([row[4].timestamp() if row[4] else np.inf for row in rows], dtype=np.float64),
+        category=np.array([row[5] for row in rows], dtype=object),
+    )
 
 
-def article_list(*, category: str = "", q: str | SearchTerms = "") -> QuerySet[Article]:
+_news_index = IndexHolder(_build_news_index)
+
+
+def news_index() -> NewsIndex:
+    """The news' search index, rebuilt in each process when an article is saved, published or deleted."""
+    # Two index reads (a count of 100,000 articles took 20 ms a search), and the deletions, which move
+    # neither.
+    version = Article.objects.aggregate(last=Max("updated_at"), top=Max("id"))
+    return _news_index.get((*version.values(), deletions(Article)))
+
+
+def article_list(*, category: str = "", q: str | SearchTerms = "") -> QuerySet[Article] | RankedResults:
     """The news list: published articles of one category (or all), searched when ``q`` asks something."""
     qs = articles_published().defer("search_title", "search_body")
     if category:
@@ -127,7 +165,10 @@ def article_list(*, category: str = "", q: str | SearchTerms = "") -> QuerySet[A
     if not terms.searching:
         return qs.defer("body").order_by("-publish_at", "-id")
     # The body stays: the list shows where in it the words were found.
-    return article_search(qs, terms)
+    if not terms.tokens and not terms.groups:
+        return qs.none()  # nothing searchable was typed: no rows
+    index = news_index()
+    return article_search(qs, terms, index=index, keep=index.visible(now=timezone.now(), category=category))
 
 
 def article_for_reader(*, slug: str, user=None) -> Article | None:

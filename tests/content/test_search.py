@@ -1,5 +1,6 @@
 """News search: the catalogue's Chinese search (portal.search) with staff synonyms; the news list page."""
 
+import datetime as dt
 import importlib
 import io
 
@@ -7,10 +8,11 @@ import pytest
 from django.apps import apps
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from portal.content import demo, matching, selectors, services
 from portal.content.models import Article, ArticleCategory, ArticleStatus
-from portal.search import search_document
+from portal.search import apply_search, search_document
 from tests.content.factories import ArticleFactory, SynonymGroupFactory
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +223,8 @@ def test_the_searched_list_costs_a_fixed_number_of_queries(client, django_assert
     SynonymGroupFactory(words="高企 高新技术企业")
     ArticleFactory.create_batch(2, title="高新技术企业认定通知")
     selectors.news_index()  # built once per process (and again after a change), not per search
-    with django_assert_num_queries(4) as few:  # synonyms, the index's version, count, page
+    # The synonyms, the index's version, whether the synonym's words stand side by side, the page.
+    with django_assert_num_queries(4) as few:
         client.get(reverse("content:news"), {"q": "高企认定"})
     ArticleFactory.create_batch(13, title="高企认定名单")
     selectors.news_index()
@@ -273,11 +276,52 @@ def test_postgres_ranks_news_by_the_weighted_tsvector_title_first():
 def test_postgres_news_search_can_use_the_gin_index_on_the_token_columns():
     SynonymGroupFactory(words="高企 高新技术企业")
     ArticleFactory(title="高企认定工作启动")
-    # All articles, so that the listing index on status and time is no alternative for the planner.
-    qs = selectors.article_search(Article.objects.all(), "高企认定")
+    # What the news search still asks the database to match (a synonym of several words side by side), of
+    # all articles, so that the listing index on status and time is no alternative for the planner.
+    terms = selectors.search_terms("高企认定")
+    qs = apply_search(
+        Article.objects.all(),
+        list(terms.tokens),
+        groups=terms.groups,
+        title_field="search_title",
+        body_field="search_body",
+    )
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
         plan = qs.explain()
 
     assert "Bitmap Index Scan on article_search_gin" in plan
+
+
+def test_what_the_news_index_shows_is_what_articles_published_holds():
+    now = timezone.now()
+    ArticleFactory(slug="out", title="已发布的新闻")
+    ArticleFactory(slug="draft", title="草稿新闻", status=ArticleStatus.DRAFT)
+    ArticleFactory(slug="later", title="定时发布的新闻", publish_at=now + dt.timedelta(hours=1))
+    ArticleFactory(slug="just", title="刚发布的新闻", publish_at=now - dt.timedelta(seconds=1))
+    ArticleFactory(slug="notice", title="通知公告", category=ArticleCategory.NOTICE)
+    index = selectors.news_index()
+
+    for category in ("", ArticleCategory.NEWS, ArticleCategory.NOTICE):
+        shown = {
+            int(key)
+            for key, seen in zip(index.bm25.keys, index.visible(now=now, category=category), strict=True)
+            if seen
+        }
+        published = selectors.articles_published(now=now)
+        if category:
+            published = published.filter(category=category)
+        assert shown == set(published.values_list("pk", flat=True)), category
+
+
+def test_a_deleted_article_leaves_the_search_of_every_process_at_once():
+    ArticleFactory(slug="keep", title="数字经济新闻")
+    gone = ArticleFactory(slug="gone", title="数字经济简讯")
+    assert selectors.article_list(q="数字经济").count() == 2
+
+    gone.delete()
+
+    found = selectors.article_list(q="数字经济")
+    assert found.count() == 1
+    assert [a.slug for a in found] == ["keep"]
