@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,6 +15,7 @@ from policies.rendering import render_markdown
 from portal.accounts.models import Department
 from portal.api import register_conflict_error
 from portal.limits import DESCRIPTION_MAX, POLICY_BODY_MAX, POLICY_SUMMARY_MAX
+from portal.paginators import PublicCountPaginator
 from portal.params import year_param
 
 register_conflict_error(services.PolicyError)
@@ -125,10 +127,17 @@ def _include_drafts(request) -> bool:
     return bool(request.user.is_authenticated and request.user.is_staff)
 
 
+class PublicListPagination(PageNumberPagination):
+    """Pages of a public list, its count kept until a public change (``PublicCountPaginator``)."""
+
+    django_paginator_class = PublicCountPaginator
+
+
 class PolicyListApi(generics.ListAPIView):
     """The catalogue: GET lists (filters, search); POST creates a draft (staff)."""
 
     serializer_class = PolicyOutSerializer
+    pagination_class = PublicListPagination
     permission_classes = [StaffWriteOrReadOnly]
     filter_backends = []
     creates = True

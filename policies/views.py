@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from policies.rendering import plain_text, render_markdown
 from policies.sections import collect_sections
 from portal import public_cache
 from portal.attachments import attachment_response
+from portal.paginators import PublicCountPaginator
 from portal.params import year_param
 from portal.search import highlight, query_notice, snippet
 
@@ -33,7 +33,9 @@ def policy_list(request):
         status=request.GET.get("status") if request.GET.get("status") in selectors.PUBLIC_STATUSES else None,
         year=year_param(request.GET.get("year")),
     )
-    page = Paginator(selectors.policy_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = PublicCountPaginator(selectors.policy_list(filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     tokens = filters.tokens or []
     for policy in page:
         policy.title_html = highlight(policy.title, tokens)

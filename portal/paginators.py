@@ -1,9 +1,14 @@
-"""Admin changelists over tables of millions of rows, without a ``COUNT(*)`` of the whole table."""
+"""Lists over tables of millions of rows, without a ``COUNT(*)`` of the whole table on every page."""
+
+import hashlib
 
 from django.contrib import admin
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
+
+from portal import public_cache
 
 # Below this many rows an exact count is cheap, and staff expect the exact figure.
 ESTIMATE_FROM = 100_000
@@ -59,3 +64,21 @@ class KnownValuesFilter(admin.SimpleListFilter):
         if self.value() is None:
             return queryset
         return queryset.filter(**{self.parameter_name: self.value()})
+
+
+class PublicCountPaginator(Paginator):
+    """For the public lists (the catalogue, the news, their API): a queryset's count kept in the cache under
+    the public generation, so any public change counts again. Exact, never estimated: counting 100,000
+    public policies took 48 ms on every page a logged-in reader or an API client opened."""
+
+    @cached_property
+    def count(self) -> int:
+        query = getattr(self.object_list, "query", None)
+        if query is None:
+            return Paginator.count.func(self)
+        try:
+            sql, params = query.sql_with_params()
+        except EmptyResultSet:  # qs.none(): nothing to count
+            return 0
+        digest = hashlib.sha256(f"{self.object_list.db}\n{sql}\n{params!r}".encode()).hexdigest()
+        return public_cache.remember(f"count:{digest}", lambda: Paginator.count.func(self))

@@ -5,7 +5,6 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from portal.content.forms import FaqAskForm
 from portal.content.markdown import plain_text
 from portal.content.models import ArticleCategory
 from portal.content.periods import parse_period, recent_half_years
+from portal.paginators import PublicCountPaginator
 from portal.search import MAX_QUERY_LENGTH, highlight, query_notice, snippet
 
 NEWS_PAGE_SIZE = 15
@@ -43,7 +43,7 @@ def news_list(request):
         category = ""
     raw = request.GET.get("q", "")
     terms = selectors.search_terms(raw)
-    page = Paginator(selectors.article_list(category=category, q=terms), NEWS_PAGE_SIZE).get_page(
+    page = PublicCountPaginator(selectors.article_list(category=category, q=terms), NEWS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     words = terms.words

@@ -64,3 +64,21 @@ def test_the_enterprise_changelist_runs_no_count_over_the_whole_table(client, st
     assert response.status_code == 200
     assert all(f"郑州列表测试{n}企业有限公司" in response.content.decode() for n in range(4))
     assert [sql for sql in _counts(queries.captured_queries) if "enterprises_enterprise" in sql] == []
+
+
+def test_a_public_list_is_counted_once_until_something_public_changes():
+    from policies.models import Policy
+    from tests.policies.factories import PolicyFactory
+
+    PolicyFactory.create_batch(3, status="published")
+    listing = Policy.objects.public().order_by("-published_on", "-id")
+    assert paginators.PublicCountPaginator(listing, 2).count == 3
+
+    with CaptureQueriesContext(connection) as queries:
+        assert paginators.PublicCountPaginator(listing, 2).count == 3
+    assert _counts(queries.captured_queries) == []
+
+    PolicyFactory(status="published")
+    assert paginators.PublicCountPaginator(listing, 2).count == 4
+    assert paginators.PublicCountPaginator(listing.filter(pk=-1), 2).count == 0
+    assert paginators.PublicCountPaginator(listing.none(), 2).count == 0
