@@ -148,8 +148,10 @@ class MarkPaidForm(forms.Form):
 class OfflineConfirmForm(ConfirmForm):
     """A paper confirmation the enterprise handed in, recorded by staff (admin)."""
 
+    # A sentence ending in 。: no colon after it.
     agree = forms.BooleanField(
         label=_("已收到加盖企业公章的《兑现确认书》原件，账户信息与确认书一致。"),
+        label_suffix="",
         error_messages={"required": _("请勾选确认已收到确认书原件。")},
     )
 
@@ -172,6 +174,7 @@ class HouseholdOfflineConfirmForm(forms.Form):
         label=_(
             "已收到该购房人签字的《补贴确认书》原件并核对其身份证件；银行卡为其本人名下，卡号与确认书一致。"
         ),
+        label_suffix="",
         error_messages={"required": _("请勾选确认已收到确认书原件并核对身份。")},
     )
 

@@ -7,6 +7,7 @@ screenshot is saved under test-output/screenshots/walk/ for a person to look at.
 
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -35,7 +36,9 @@ from tests.factories import (
     StaffFactory,
 )
 from tests.projects.factories import at, filed_project, issued_permit
+from tests.residents.factories import PersonFactory
 from tests.subsidies.award_factories import AwardSchemeFactory
+from tests.subsidies.household_factories import household_scheme, purchase
 
 WIDTHS = (1366, 390)
 NARROWEST = 320
@@ -120,6 +123,16 @@ def portal(transactional_db):
     )
     issued_permit(project, "land_use_planning", applied=at("2023-03-01", 9), issued=at("2023-03-01", 15))
     issued_permit(project, "works_planning", applied=at("2023-03-01", 9), issued=None)
+
+    # A household's deed-tax subsidy, publicized in August 2023, waiting for the buyers (staff may record
+    # their paper confirmation).
+    deed_tax = household_scheme(code="deed-tax-2023", publicity_days=5)
+    main = PersonFactory(name="张三明", id_number="410105199001011233")
+    purchase(buyers=[main, PersonFactory(name="李娜")], deed_tax=Decimal("4000.00"))
+    with time_machine.travel(dt.datetime(2023, 8, 1, 10, tzinfo=SHANGHAI), tick=False):
+        run = match_run_execute(scheme_codes=[deed_tax.code])
+        awards_review_bulk(awards=list(run.awards.all()), user=staff, approve=True)
+        run_release(run=run, user=staff)
     return {
         "owner": owner,
         "staff": StaffFactory(username="walker", is_superuser=True),
@@ -128,6 +141,7 @@ def portal(transactional_db):
         "in_publicity": in_publicity,
         "problem": problems[0],
         "project": project,
+        "household_award": Award.objects.get(scheme=deed_tax),
     }
 
 
@@ -144,6 +158,7 @@ def public_pages(portal) -> list[tuple[str, str]]:
         ("publicity", "/publicity/"),
         ("publicity-scheme", f"/publicity/{portal['in_publicity'].code}/"),
         ("news", "/news/"),
+        ("news-search", "/news/?q=高新"),
         ("article", f"/news/{article.slug}/"),
         ("faq", "/faq/"),
         ("faq-search", "/faq/?q=高企认定条件"),
@@ -182,6 +197,11 @@ def staff_pages(portal) -> list[tuple[str, str]]:
         ("admin-problems", "/admin/servicedesk/problem/"),
         ("admin-awards", "/admin/subsidies/award/"),
         ("admin-policies", "/admin/policies/policy/"),
+        ("admin-household-award", f"/admin/subsidies/award/{portal['household_award'].pk}/change/"),
+        (
+            "admin-household-confirm",
+            f"/admin/subsidies/award/{portal['household_award'].pk}/offline-confirm/",
+        ),
     ]
 
 

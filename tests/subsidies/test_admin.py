@@ -413,6 +413,9 @@ def test_staff_record_a_buyers_paper_confirmation_choosing_the_buyer_who_signed(
     # The buyers are offered masked, 主购房人 first; the names and ID numbers are never shown whole.
     assert form.index("张*明（4101**********1233），主购房人") < form.index("李*")
     assert "410105199001011233" not in form and "张三明" not in form
+    # The way back names the scheme, the contract and the period; the closing sentence takes no colon.
+    assert f"新建商品住房契税补贴 · {award.purchase.contract_no} · 2023</a>" in form
+    assert "一致。:" not in form and "一致。</label>" in form
     assert response.status_code == 302
     award.refresh_from_db()
     assert (award.status, award.confirmed_by, award.bank_name) == (
