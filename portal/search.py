@@ -238,7 +238,6 @@ class Bm25Index:
     def __init__(self, rows: Iterable[tuple[object, str, str]]):
         rows = list(rows)
         self.keys = [key for key, _title, _body in rows]
-        self.positions = {key: position for position, key in enumerate(self.keys)}
         self.fields = []
         for column, weight in ((1, TITLE_WEIGHT), (2, BODY_WEIGHT)):
             corpus = [(row[column] or "").split() or [""] for row in rows]
@@ -280,7 +279,7 @@ class Bm25Index:
     def holding(self, tokens: Sequence[str], groups: Sequence[Sequence[Sequence[str]]] = ()) -> np.ndarray:
         """Which rows (in the order of ``keys``) hold every token, in the title or the rest, and every
         token of one alternative of each group: what ``apply_search`` finds where SQLite runs it, token for
-        token. Whether an alternative's tokens stand side by side is not known here (see ``phrases``)."""
+        token. Whether an alternative's tokens stand side by side is not known here (``needs_phrases``)."""
         found = np.ones(len(self.keys), dtype=bool)
         for token in tokens:
             found &= self._holds(token)
@@ -458,15 +457,15 @@ class RankedResults:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def __bool__(self) -> bool:
-        return len(self.keys) > 0
-
     def exists(self) -> bool:
         return len(self.keys) > 0
 
+    __bool__ = exists
+
     def __getitem__(self, index):
         if not isinstance(index, slice):
-            return self[range(len(self.keys))[index] : range(len(self.keys))[index] + 1][0]
+            position = range(len(self.keys))[index]  # IndexError past the end, as a list raises
+            return self[position : position + 1][0]
         keys, ranks = [int(key) for key in self.keys[index]], [float(rank) for rank in self.ranks[index]]
         found = {row.pk: row for row in self._rows(keys)}
         page = []

@@ -122,7 +122,7 @@ class AwardPeriodFilter(KnownValuesFilter):
     title = gettext_lazy("兑现批次")
     parameter_name = "period"
 
-    def known_values(self, request):
+    def lookups(self, request, model_admin):
         periods = Scheme.objects.order_by("period").values_list("period", flat=True).distinct()
         return [(period, period) for period in periods]
 

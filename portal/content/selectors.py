@@ -91,8 +91,8 @@ def article_search(
 
     Found and ordered in memory (``news_index``, or ``index`` when the caller has it). ``keep`` (a mask over
     the index) is what the caller has already decided in memory; without it the database says which
-    articles ``qs`` holds. ``q`` may be the
-    terms already read by ``search_terms``, which saves reading the synonyms twice.
+    articles ``qs`` holds. ``q`` may be the terms already read by ``search_terms``, which saves reading the
+    synonyms twice.
     """
     terms = q if isinstance(q, SearchTerms) else search_terms(q)
     if not terms.searching:

@@ -31,7 +31,7 @@ class IndustrySectionFilter(KnownValuesFilter):
     title = _("行业门类")
     parameter_name = "industry_section"
 
-    def known_values(self, request):
+    def lookups(self, request, model_admin):
         return [(code, f"{code} {name}") for code, name in INDUSTRY_SECTIONS]
 
 

@@ -68,7 +68,6 @@ def _run(script: str, *args: str, database_url: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.skipif(not settings.REDIS_URL, reason="the load test's gunicorn caches in Redis (REDIS_URL)")
 def test_seed_then_load_serves_every_route_without_errors(scratch_database):
     seeded = _run("seed_scale.py", "--enterprises", "1000", database_url=scratch_database)
     assert seeded["rows"]["enterprises_enterprise"] == 1000
