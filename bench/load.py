@@ -7,10 +7,11 @@ Against the database ``DATABASE_URL`` names and the Redis ``REDIS_URL`` names, f
 with a one-time-password device, made here, the admin changelists). Starts gunicorn with 2
 workers in production settings (``DJANGO_DEBUG=0``, static files collected), loads the ANONYMOUS and
 LOGGED_IN routes for ``--duration`` seconds from ``--connections`` simulated visitors that never pause,
-then requests each ALONE route ``--alone`` times one at a time, and prints ``{"total_rps",
-"anonymous_rps", "errors", "routes": {NAME: {"rps", "p50_ms", "p95_ms", "p99_ms", "errors"}}, "alone":
-{NAME: {"requests", "p50_ms", "p95_ms", "p99_ms", "errors"}}}``. A response that is not 200 (a logged-in
-page sent to the login form included) is an error.
+then the API lists alone for ``--api-duration`` seconds from as many, then requests each ALONE route
+``--alone`` times one at a time, and prints ``{"total_rps", "anonymous_rps", "errors", "routes": {NAME:
+{"rps", "p50_ms", "p95_ms", "p99_ms", "errors"}}, "api": {"rps", "rps_per_core", "p50_ms", "p95_ms",
+"p99_ms", "errors"}, "alone": {NAME: {"requests", "p50_ms", "p95_ms", "p99_ms", "errors"}}}``. A
+response that is not 200 (a logged-in page sent to the login form included) is an error.
 """
 
 from gevent import monkey
@@ -21,6 +22,7 @@ import argparse  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import random  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -197,6 +199,52 @@ def make_user(host: str, setup: dict):
     return Visitor
 
 
+# The API lists alone, for their own target (requests per second per core): the catalogue's pages and a
+# filtered list, as an application reading the open API would ask for them.
+API_LISTS = ["/api/v1/policies/", "/api/v1/policies/?page=2", "/api/v1/policies/?status=published"]
+
+
+def make_api_reader(host: str):
+    class ApiReader(FastHttpUser):
+        wait_time = constant(0)
+
+        @task
+        def api_lists(self):
+            path = random.choice(API_LISTS)
+            with self.client.get(
+                path, name="api_lists", headers=SECURE, allow_redirects=False, catch_response=True
+            ) as response:
+                if response.status_code != 200:
+                    response.failure(f"HTTP {response.status_code}")
+
+    ApiReader.host = host
+    return ApiReader
+
+
+def run_locust(user_class, connections: int, duration: float):
+    """``connections`` visitors of ``user_class`` for ``duration`` seconds after a 3 s warm-up: the stats
+    and the seconds measured."""
+    environment = Environment(user_classes=[user_class])
+    runner = environment.create_local_runner()
+    runner.start(connections, spawn_rate=connections)
+    gevent.sleep(3)
+    environment.stats.reset_all()
+    started = time.monotonic()
+    gevent.sleep(duration)
+    runner.stop()
+    return environment.stats, time.monotonic() - started
+
+
+def percentiles(entry, seconds: float) -> dict:
+    return {
+        "rps": round(entry.num_requests / seconds, 1),
+        "p50_ms": entry.get_response_time_percentile(0.50) if entry.num_requests else None,
+        "p95_ms": entry.get_response_time_percentile(0.95) if entry.num_requests else None,
+        "p99_ms": entry.get_response_time_percentile(0.99) if entry.num_requests else None,
+        "errors": entry.num_failures,
+    }
+
+
 def measure_alone(port: int, setup: dict, requests: int) -> dict:
     """Each ALONE route ``requests`` times, one request at a time, on the idle server."""
     routes = routes_of(setup)
@@ -260,6 +308,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--alone", type=int, default=100, help="requests of each route measured alone")
+    parser.add_argument(
+        "--api-duration", type=float, default=15, help="seconds of the API lists alone, after a 3 s warm-up"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         parser.error("DATABASE_URL must name the PostgreSQL database bench/seed_scale.py filled")
@@ -273,37 +324,29 @@ def main() -> None:
     say(f"gunicorn on 127.0.0.1:{args.port} (2 workers)")
     server = start_gunicorn(args.port, env)
     try:
-        environment = Environment(user_classes=[make_user(f"http://127.0.0.1:{args.port}", setup)])
-        runner = environment.create_local_runner()
-        runner.start(args.connections, spawn_rate=args.connections)
-        gevent.sleep(3)
-        environment.stats.reset_all()
+        host = f"http://127.0.0.1:{args.port}"
         say(f"{args.connections} connections for {args.duration:g} s")
-        started = time.monotonic()
-        gevent.sleep(args.duration)
-        runner.stop()
-        seconds = time.monotonic() - started
+        stats, seconds = run_locust(make_user(host, setup), args.connections, args.duration)
+        say(f"the API lists alone: {args.connections} connections for {args.api_duration:g} s")
+        api_stats, api_seconds = run_locust(make_api_reader(host), args.connections, args.api_duration)
         say(f"{', '.join(ALONE)}: {args.alone} requests each, one at a time")
         alone = measure_alone(args.port, setup, args.alone)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
-    routes = {}
-    for name in ANONYMOUS + LOGGED_IN:
-        entry = environment.stats.get(name, "GET")
-        routes[name] = {
-            "rps": round(entry.num_requests / seconds, 1),
-            "p50_ms": entry.get_response_time_percentile(0.50) if entry.num_requests else None,
-            "p95_ms": entry.get_response_time_percentile(0.95) if entry.num_requests else None,
-            "p99_ms": entry.get_response_time_percentile(0.99) if entry.num_requests else None,
-            "errors": entry.num_failures,
-        }
+    routes = {name: percentiles(stats.get(name, "GET"), seconds) for name in ANONYMOUS + LOGGED_IN}
+    api = percentiles(api_stats.get("api_lists", "GET"), api_seconds)
+    # Per core of this machine: the two web workers, the load generator and the database share them.
+    api["rps_per_core"] = round(api["rps"] / (os.cpu_count() or 1), 1)
     result = {
         "total_rps": round(sum(r["rps"] for r in routes.values()), 1),
         "anonymous_rps": round(sum(routes[name]["rps"] for name in ANONYMOUS), 1),
-        "errors": sum(r["errors"] for r in routes.values()) + sum(r["errors"] for r in alone.values()),
+        "errors": sum(r["errors"] for r in routes.values())
+        + api["errors"]
+        + sum(r["errors"] for r in alone.values()),
         "routes": routes,
+        "api": api,
         "alone": alone,
     }
     print(json.dumps(result, ensure_ascii=False), flush=True)

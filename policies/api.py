@@ -1,7 +1,10 @@
 """The policy catalogue API: public read with filters and search; staff write through the services."""
 
+import hashlib
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -12,6 +15,7 @@ from rest_framework.views import APIView
 from policies import selectors, services
 from policies.models import Category, HowToGet, Policy, PolicyStatus
 from policies.rendering import render_markdown
+from portal import public_cache
 from portal.accounts.models import Department
 from portal.api import register_conflict_error
 from portal.limits import DESCRIPTION_MAX, POLICY_BODY_MAX, POLICY_SUMMARY_MAX
@@ -164,6 +168,20 @@ class PolicyListApi(generics.ListAPIView):
     @extend_schema(parameters=POLICY_PARAMETERS)
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    def list(self, request, *args, **kwargs):
+        """A page everyone but staff is shown alike is kept under the public generation (the throttles,
+        which ran before, still count the request): the same address gives the same page until a public
+        change. Staff, who see drafts, always get a fresh one."""
+        if _include_drafts(request):
+            return super().list(request, *args, **kwargs)
+        # The full address, host and scheme included: the page's next / previous links are built from it.
+        address = f"{get_language()} {request.build_absolute_uri()}"
+        key = hashlib.sha256(address.encode()).hexdigest()
+        data = public_cache.remember(
+            f"api:policies:{key}", lambda: super(PolicyListApi, self).list(request, *args, **kwargs).data
+        )
+        return Response(data)
 
     @extend_schema(request=PolicyInSerializer, responses={201: PolicyDetailOutSerializer})
     def post(self, request):

@@ -100,9 +100,13 @@ def faq_index(request):
     return render(request, "content/faq_index.html", context)
 
 
+@public_cache.cache_public
 @require_GET
 def faq_answers(request):
-    """The matching questions for what the visitor has typed so far (fetched on every keystroke)."""
+    """The matching questions for what the visitor has typed so far (fetched on every keystroke).
+
+    Kept like the FAQ page itself: the same words typed by many visitors are ranked once.
+    """
     return render(request, "content/faq_results.html", _faq_results_context(request, _query(request)))
 
 

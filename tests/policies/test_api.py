@@ -162,3 +162,34 @@ def test_a_duplicate_code_is_refused(client, staff):
 
     assert response.status_code == 409
     assert "政策代码" in response.json()["detail"]
+
+
+def test_the_public_list_is_kept_until_a_public_change_and_never_for_staff(
+    client, catalogue, django_assert_num_queries
+):
+    first = client.get(LIST, {"category": "tech"})
+    with django_assert_num_queries(0):
+        again = client.get(LIST, {"category": "tech"})
+    assert again.json() == first.json()
+
+    # Publishing moves the public generation on: the next reading has the new policy at once.
+    PolicyFactory(code="new", title="新发布", categories=[catalogue[0]], status="published")
+    assert _codes(client.get(LIST, {"category": "tech"})) == ["new", "rd", "old"]
+
+    # Staff see the drafts, never a kept page, and what they saw is not kept for the public.
+    client.force_login(StaffFactory(is_superuser=True))
+    assert "draft" in _codes(client.get(LIST, {"category": "tech"}))
+    client.logout()
+    assert "draft" not in _codes(client.get(LIST, {"category": "tech"}))
+
+
+def test_a_kept_page_links_to_its_next_page_on_the_host_asked(client, settings):
+    settings.ALLOWED_HOSTS = ["portal.example.cn", "other.example.cn"]
+    for index in range(25):
+        PolicyFactory(code=f"p{index:02d}", status="published")
+
+    here = client.get(LIST, HTTP_HOST="portal.example.cn").json()["next"]
+    there = client.get(LIST, HTTP_HOST="other.example.cn").json()["next"]
+
+    assert here.startswith("http://portal.example.cn/")
+    assert there.startswith("http://other.example.cn/")

@@ -84,11 +84,15 @@ def test_seed_then_load_serves_every_route_without_errors(scratch_database):
         str(_free_port()),
         "--alone",
         "5",
+        "--api-duration",
+        "2",
         database_url=scratch_database,
     )
     assert loaded["errors"] == 0, loaded
     assert set(loaded["routes"]) >= {"home", "policy_search", "me", "award"}
     for name, route in loaded["routes"].items():
         assert route["rps"] > 0, name
+    assert loaded["api"]["rps"] > 0 and loaded["api"]["errors"] == 0
+    assert loaded["api"]["rps_per_core"] == round(loaded["api"]["rps"] / os.cpu_count(), 1)
     assert set(loaded["alone"]) == {"search_logged_in", "admin_awards", "admin_enterprises", "admin_problems"}
     assert all(route["requests"] == 5 and route["p95_ms"] > 0 for route in loaded["alone"].values())

@@ -5,6 +5,7 @@ and each visitor's forms carry their own CSRF token."""
 import datetime as dt
 import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -44,6 +45,8 @@ def public_urls(records) -> list[str]:
         "/news/",
         reverse("content:article", args=[records["article"].slug]),
         "/faq/",
+        # The instant answers, fetched as the visitor types: the same words are ranked once.
+        reverse("content:faq_answers") + "?" + urlencode({"q": records["faq"].question}),
         "/performance/",
         "/economy/",
         "/api/v1/stats/?from=2026-01-01&to=2026-06-30",

@@ -49,7 +49,7 @@ def test_named_services_give_postgresql_and_redis():
     assert values["db"] == "django.db.backends.postgresql"
     assert values["eager"] is False
     assert values["broker"] == "redis://cache.invalid:6379/0"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "portal.cache.RedisCache"
 
 
 def test_production_refuses_to_start_without_its_secrets():

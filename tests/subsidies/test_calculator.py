@@ -186,6 +186,36 @@ def test_schemes_already_awarded_or_two_conditions_away_are_not_almost(schemes):
     assert almost_eligible_schemes(enterprise=enterprise) == []
 
 
+def test_the_kept_answer_follows_the_facts_the_awards_and_the_schemes(schemes):
+    enterprise = EnterpriseFactory(industry_code="C3985")
+    report = AnnualReportFactory(enterprise=enterprise, year=2022, rd_expense=Decimal("90"))
+    AnnualReportFactory(enterprise=enterprise, year=2021, rd_expense=Decimal("50"))
+
+    def found():
+        return [
+            (entry.scheme.code, entry.missing) for entry in almost_eligible_schemes(enterprise=enterprise)
+        ]
+
+    assert found() == [("rd-2022", ["2022 年研发费用 90 万元，要求不低于 100 万元"])]
+    assert found() == [("rd-2022", ["2022 年研发费用 90 万元，要求不低于 100 万元"])]  # the kept answer
+    # An annual report is not public: its change reaches the answer through the facts it is kept under.
+    report.rd_expense = Decimal("95")
+    report.save()
+    assert found() == [("rd-2022", ["2022 年研发费用 95 万元，要求不低于 100 万元"])]
+    # The scheme's rule changed: the schemes are read again.
+    scheme = schemes["rd"]
+    scheme.title = "研发费用增量后补助（修订）"
+    scheme.eligibility = {
+        "and": [{">=": [{"var": "rd_expense"}, 96]}, {"==": [{"var": "industry_section"}, "C"]}]
+    }
+    scheme.save()
+    assert found() == [("rd-2022", ["2022 年研发费用 95 万元，要求不低于 96 万元"])]
+    assert almost_eligible_schemes(enterprise=enterprise)[0].scheme.title == "研发费用增量后补助（修订）"
+    # An award under it is held: the scheme is no longer listed.
+    AwardFactory(enterprise=enterprise, scheme=scheme, period=scheme.period)
+    assert found() == []
+
+
 def test_the_my_awards_page_lists_the_almost_eligible_schemes(client, schemes, owner):
     owner.enterprise.industry_code = "C3985"
     owner.enterprise.save()
