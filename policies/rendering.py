@@ -1,9 +1,10 @@
 """Policy text as HTML: Markdown rendered, then cleaned with nh3 so nothing in it can run."""
 
-import markdown
 import nh3
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
+
+from portal.content.markdown import to_html
 
 # What a policy document needs: headings, paragraphs, lists, tables, emphasis, links. No images (they would
 # be fetched from elsewhere), no scripts, no styles, no forms, no event handlers.
@@ -50,7 +51,7 @@ ALLOWED_SCHEMES = {"http", "https", "mailto", "tel"}
 
 def render_markdown(text: str) -> SafeString:
     """Markdown to sanitised HTML: scripts, event handlers and ``javascript:`` links are removed."""
-    html = markdown.markdown(text or "", extensions=["tables", "sane_lists"], output_format="html")
+    html = to_html(text)
     # A "# heading" in a body would compete with the page's own h1: demote it to h2.
     html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>").replace("<h1 ", "<h2 ")
     cleaned = nh3.clean(

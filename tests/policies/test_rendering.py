@@ -1,5 +1,7 @@
 """Policy bodies are Markdown rendered and cleaned: nothing in them can run."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 from policies.rendering import plain_text, render_markdown
 
 
@@ -53,3 +55,22 @@ def test_styles_iframes_and_forms_are_dropped():
 
 def test_plain_text_keeps_the_words_without_the_markup():
     assert plain_text("**第一条** 对*研发*费用给予补助。") == "第一条 对研发费用给予补助。"
+
+
+def test_texts_converted_one_after_another_keep_nothing_of_each_other():
+    table = "| 项目 | 金额 |\n|---|---|\n| 研发 | 100 |"
+    first = render_markdown(table)
+
+    assert render_markdown("正文") == "<p>正文</p>"
+    assert "<table>" in first
+    assert render_markdown(table) == first
+
+
+def test_threads_converting_at_once_each_get_their_own_text():
+    texts = [f"第{index}条\n\n- 甲{index}\n- 乙{index}" for index in range(40)]
+    expected = [render_markdown(text) for text in texts]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(render_markdown, texts * 5))
+
+    assert results == expected * 5
