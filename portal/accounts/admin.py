@@ -8,8 +8,9 @@ from portal.accounts.models import Department, ImportRecord, Notification, Secur
 
 # Fields only a superuser may set on anyone: nobody else hands out superuser or single permissions.
 SUPERUSER_ONLY_FIELDS = ("is_superuser", "user_permissions")
-# Fields nobody but a superuser may change on their own record: no one grants themselves a role.
-OWN_RECORD_FIELDS = ("groups", "is_staff", "is_active")
+# Fields nobody but a superuser may change on their own record: no one grants themselves a role, nor
+# makes their own login a member (or the legal representative) of an enterprise, nor moves department.
+OWN_RECORD_FIELDS = ("groups", "is_staff", "is_active", "department", "enterprise", "enterprise_role")
 
 
 @admin.register(Department)

@@ -73,11 +73,22 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(enterprise__isnull=True) | Q(department__isnull=True),
                 name="user_staff_or_enterprise_not_both",
+                violation_error_message=_("一个账号不能同时属于部门和企业：请只填写所属部门或所属企业之一。"),
+            ),
+            # A staff login is never an enterprise's member too: staff act on enterprises' records, and one
+            # login holding both could approve, confirm and name the bank account of the same award.
+            models.CheckConstraint(
+                condition=Q(is_staff=False) | Q(enterprise__isnull=True),
+                name="user_staff_not_enterprise_member",
+                violation_error_message=_(
+                    "工作人员账号不能属于企业：请清空所属企业，或为企业人员另建非工作人员账号。"
+                ),
             ),
             models.CheckConstraint(
                 condition=(Q(enterprise__isnull=True) & Q(enterprise_role=""))
                 | (Q(enterprise__isnull=False) & Q(enterprise_role__in=EnterpriseRole.values)),
                 name="user_enterprise_role_iff_enterprise",
+                violation_error_message=_("所属企业和企业角色须同时填写或同时留空。"),
             ),
         ]
 

@@ -2,6 +2,7 @@
 
 import pytest
 import time_machine
+from django.db import IntegrityError, transaction
 
 from portal.accounts.models import EnterpriseRole, SecurityEvent, User
 from tests.factories import EnterpriseFactory, EnterpriseUserFactory, StaffFactory
@@ -189,15 +190,17 @@ def test_staff_never_log_in_through_the_provider(client):
     assert _failures() == ["oidc resident_refused"]
 
 
-def test_a_member_made_staff_afterwards_is_refused(client, enterprise):
+def test_a_member_cannot_be_made_staff_afterwards(client, enterprise):
     sign_in(client, "corp-owner")
     client.logout()
-    User.objects.filter(enterprise=enterprise).update(is_staff=True)
+
+    # The database refuses a staff login that is an enterprise's member: the 法人 login stays a member only.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(enterprise=enterprise).update(is_staff=True)
 
     response = sign_in(client, "corp-owner")
-
-    assert response.status_code == 403
-    assert "_auth_user_id" not in client.session
+    assert response.status_code == 302
+    assert not User.objects.get(enterprise=enterprise).is_staff
 
 
 def test_an_existing_local_account_of_the_enterprise_is_untouched(client, enterprise):
