@@ -88,11 +88,12 @@ class Stage(models.TextChoices):
 
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Staff see every project; an enterprise user only its own; anyone else none."""
+        """Staff who may view projects see every project; an enterprise user only its own; anyone else
+        (the system, security and audit administrators included) none."""
         if not user.is_authenticated:
             return self.none()
         if user.is_staff:
-            return self
+            return self if user.has_perm("projects.view_project") else self.none()
         if user.enterprise_id is not None:
             return self.filter(enterprise_id=user.enterprise_id)
         return self.none()

@@ -4,7 +4,6 @@ from functools import wraps
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.accounts.decorators import staff_permission_required
 from portal.accounts.models import User
 from portal.workdays.selectors import WorkCalendar
 from projects import exports, selectors, services
@@ -128,7 +128,7 @@ def _dispatch_query(request):
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("projects.view_dispatch")
 def dispatch(request):
     """每周调度: each coordinator's key projects for a week, with notes and resolutions from admin."""
     weeks, week, coordinator_id = _dispatch_query(request)
@@ -151,7 +151,7 @@ def dispatch(request):
 
 
 @require_GET
-@staff_member_required
+@staff_permission_required("projects.view_dispatch")
 def dispatch_xlsx(request):
     """The shown week's dispatch (one coordinator's, or all) as an XLSX download."""
     _weeks, week, coordinator_id = _dispatch_query(request)
@@ -170,11 +170,9 @@ def dispatch_xlsx(request):
 
 
 @require_POST
-@staff_member_required
+@staff_permission_required("projects.add_dispatch")
 def dispatch_build_now(request):
     """Build this week's dispatch now (the Monday job does it too); nothing is duplicated."""
-    if not request.user.has_perm("projects.add_dispatch"):
-        raise PermissionDenied
     week = services.monday_of(timezone.localdate())
     try:
         built = services.dispatch_build(week_start=week)

@@ -127,6 +127,37 @@ class AwardPeriodFilter(KnownValuesFilter):
         return [(period, period) for period in periods]
 
 
+@admin.register(AwardEvent)
+class AwardEventAdmin(LargeTableAdminMixin, RecordAdmin):
+    """Every award's trail (办理记录) in one list: who moved which award, when, from what to what, and why."""
+
+    list_display = ("at", "award_id", "beneficiary", "scheme", "from_status", "to_status", "actor", "note")
+    list_filter = ("to_status",)
+    search_fields = ("award__enterprise__uscc", "award__enterprise__name", "award__purchase__contract_no")
+    list_select_related = ("award__scheme", "award__enterprise", "award__purchase", "actor")
+    show_full_result_count = False
+    list_per_page = 50
+    ordering = ("-at", "-id")
+
+    @admin.display(description=gettext_lazy("兑现对象"))
+    def beneficiary(self, event):
+        # A household by its contract number: no buyer's name is needed to follow the trail.
+        award = event.award
+        return award.enterprise.name if award.purchase_id is None else award.purchase.contract_no
+
+    @admin.display(description=gettext_lazy("方案"))
+    def scheme(self, event):
+        return event.award.scheme.title
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.has_perm("subsidies.view_award"):
+            # Staff who handle awards read the trails of the awards they may read.
+            return qs.filter(award__in=selectors.staff_awards(user=request.user))
+        # The audit administrator reads every trail, and nothing else of the awards.
+        return qs
+
+
 @admin.register(Award)
 class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
     list_display = (
@@ -206,9 +237,9 @@ class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
     change_form_template = "admin/subsidies/award/change_form.html"
 
     def get_queryset(self, request):
+        # Department staff read their department's schemes' awards; the zone-wide roles and finance all.
         return (
-            super()
-            .get_queryset(request)
+            selectors.staff_awards(user=request.user, qs=super().get_queryset(request))
             .select_related("scheme", "enterprise", "purchase", "run", "payment_batch")
             .prefetch_related(
                 Prefetch("purchase__buyer_links", queryset=PurchaseBuyer.objects.select_related("person"))
@@ -263,7 +294,12 @@ class AwardAdmin(LargeTableAdminMixin, RecordAdmin):
         """Record a confirmation the enterprise, or a household's buyer, handed in on paper (线下确认)."""
         if not self.has_act_permission(request):
             raise PermissionDenied
-        award = get_object_or_404(Award.objects.select_related("enterprise", "scheme", "purchase"), pk=pk)
+        # Another department's award is not found here, as in the list.
+        award = get_object_or_404(
+            self.get_queryset(request).select_related("enterprise", "scheme", "purchase"), pk=pk
+        )
+        if selectors.awards_outside_department(user=request.user, award_ids=[pk]):
+            raise PermissionDenied  # finance reads every award, but records confirmations of its own only
         if award.is_household:
             return self._household_offline_confirm(request, award)
         form = OfflineConfirmForm(request.POST or None, enterprise=award.enterprise)

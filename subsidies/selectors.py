@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from portal import public_cache
+from portal.accounts.selectors import sees_whole_zone
 from portal.enterprises.models import Park, QualificationCode
 from portal.fields import Unreadable
 from portal.residents.models import PurchaseBuyer
@@ -74,15 +75,46 @@ def _with_scheme(qs: QuerySet[Award]) -> QuerySet[Award]:
 
 
 def awards_visible_to(*, user) -> QuerySet[Award]:
-    """The awards a user may see: staff all of them, an enterprise's members those released to it."""
+    """The awards a user may see: an enterprise's members those released to it, staff those of
+    ``staff_awards``."""
     qs = _with_scheme(Award.objects.all())
     if user is None or not user.is_authenticated:
         return qs.none()
     if user.is_enterprise_user:
         return qs.filter(enterprise_id=user.enterprise_id, status__in=ENTERPRISE_VISIBLE)
-    if user.is_staff:
+    return staff_awards(user=user, qs=qs)
+
+
+def staff_awards(*, user, qs: QuerySet[Award] | None = None) -> QuerySet[Award]:
+    """The awards a staff user may read: every award for the zone-wide roles and finance (which pays every
+    department's), the awards of their department's schemes for department staff, none for a role without
+    the permission to view awards (the system, security and audit administrators)."""
+    qs = Award.objects.all() if qs is None else qs
+    if not (
+        user.is_authenticated and user.is_active and user.is_staff and user.has_perm("subsidies.view_award")
+    ):
+        return qs.none()
+    if sees_whole_zone(user) or user.has_perm("subsidies.add_paymentbatch"):
         return qs
-    return qs.none()
+    if user.department_id is None:
+        return qs.none()
+    return qs.filter(scheme__policy__department_id=user.department_id)
+
+
+def awards_actable(*, user, qs: QuerySet[Award]) -> QuerySet[Award]:
+    """The awards of ``qs`` a staff user may act on (review, release, revoke, record a confirmation): any
+    for the zone-wide roles, their department's schemes' for department staff."""
+    if sees_whole_zone(user):
+        return qs
+    if user.department_id is None:
+        return qs.none()
+    return qs.filter(scheme__policy__department_id=user.department_id)
+
+
+def awards_outside_department(*, user, award_ids) -> int:
+    """How many of these awards a staff user may not act on (``awards_actable``)."""
+    qs = Award.objects.filter(pk__in=list(award_ids))
+    return qs.count() - awards_actable(user=user, qs=qs).count()
 
 
 def awards_for_enterprise(*, enterprise_id: int) -> QuerySet[Award]:
@@ -258,7 +290,8 @@ def almost_eligible_schemes(*, enterprise) -> list[AlmostEligible]:
     schemes = public_cache.remember_here(
         "schemes:automatic",
         lambda: [
-            (scheme, normalize(scheme.eligibility)) for scheme in schemes_active(mode=SchemeMode.AUTOMATIC)
+            (scheme, normalize(scheme.eligibility))
+            for scheme in schemes_active(mode=SchemeMode.AUTOMATIC, beneficiary=Beneficiary.ENTERPRISES)
         ],
     )
     held = set(
@@ -385,8 +418,9 @@ def in_calculator_words(text: str, scheme: Scheme) -> str:
 
 
 def calculator_results(*, profile: dict) -> list[CalculatorResult]:
-    """Every scheme in force against a profile, eligible ones first; pure, nothing is stored."""
-    schemes = [for_python(scheme) for scheme in schemes_active()]
+    """Every enterprise scheme in force against a profile, eligible ones first; pure, nothing is stored.
+    (A household scheme asks for a house purchase, which an enterprise's profile cannot give.)"""
+    schemes = [for_python(scheme) for scheme in schemes_active(beneficiary=Beneficiary.ENTERPRISES)]
     evaluated = evaluate_profile(facts=profile_facts(profile), schemes=schemes)
     order = {"eligible": 0, "undetermined": 1, "uncomputable": 2, "ineligible": 3}
     results = [
@@ -556,11 +590,13 @@ def award_notification_facts(keys: list[str]) -> dict[str, list[str]]:
 # — schemes —
 
 
-def schemes_active(*, mode: str | None = None) -> QuerySet[Scheme]:
-    """Schemes in force, with their policies."""
+def schemes_active(*, mode: str | None = None, beneficiary: str | None = None) -> QuerySet[Scheme]:
+    """Schemes in force, with their policies; of one mode, one kind of beneficiary when named."""
     qs = Scheme.objects.filter(status=SchemeStatus.ACTIVE).select_related("policy", "policy__department")
     if mode:
         qs = qs.filter(mode=mode)
+    if beneficiary:
+        qs = qs.filter(beneficiary=beneficiary)
     return qs.order_by("policy__code", "code")
 
 

@@ -23,6 +23,7 @@ from portal.accounts.selectors import enterprise_members
 from portal.accounts.services import notify, security_event_record
 from portal.residents.models import HousePurchase, Person, PurchaseBuyer
 from portal.workdays.selectors import WorkCalendar
+from subsidies import selectors
 from subsidies.matching import awards_explain
 from subsidies.models import (
     Allocation,
@@ -120,6 +121,7 @@ def _leave_batch(award: Award) -> None:
 @transaction.atomic
 def award_revoke(*, award: Award, reason: str, user=None) -> Award:
     """撤销: the facts changed before payment; any unpaid award is closed and its money released."""
+    _check_department([award.pk], user)
     scheme = _locked_scheme(award.scheme_id)
     award = _locked_award(award.pk)
     if award.status not in UNPAID:
@@ -229,6 +231,7 @@ def awards_review_bulk(*, awards: Iterable[Award], user, approve: bool, reason: 
     locked = _lock_awards(a.pk for a in awards)
     if not locked:
         raise AwardError(_("请选择要审核的兑现记录。"))
+    _check_department([a.pk for a in locked], user)
     allowed = (AwardStatus.CANDIDATE,) if approve else (AwardStatus.CANDIDATE, AwardStatus.APPROVED)
     action = _("审核通过") if approve else _("审核不通过")
     for award in locked:
@@ -370,6 +373,7 @@ def awards_release(*, awards: Iterable[Award], user) -> int:
     Publicity runs for the scheme's number of working days from today; awards not approved are left.
     """
     ids = [a.pk for a in awards]
+    _check_department(ids, user)
     schemes = sorted(set(Award.objects.filter(pk__in=ids).values_list("scheme_id", flat=True)))
     for scheme in Scheme.objects.filter(pk__in=schemes, allocation=Allocation.PRO_RATA).order_by("pk"):
         if Award.objects.filter(pk__in=ids, scheme=scheme, status=AwardStatus.APPROVED).exists():
@@ -431,6 +435,7 @@ def _notify_released(awards: list[Award]) -> None:
 @transaction.atomic
 def run_release(*, run: MatchRun, user) -> int:
     """发布: publicize the run's approved awards and notify their enterprises, each once; returns how many.
+    Department staff release their department's schemes' awards; the zone-wide roles all of them.
 
     Releasing again later publicizes only awards approved since; nobody is notified twice.
     """
@@ -439,7 +444,11 @@ def run_release(*, run: MatchRun, user) -> int:
         raise AwardError(_("试运行的比对批次不能发布。"))
     if run.status not in (RunStatus.FINISHED, RunStatus.COMPLETED_WITH_ERRORS):
         raise AwardError(_("比对批次尚未完成，不能发布。"))
-    released = awards_release(awards=run.awards.filter(status=AwardStatus.APPROVED), user=user)
+    approved = run.awards.filter(status=AwardStatus.APPROVED)
+    if user is not None and user.is_staff:
+        # A run spans every department's schemes: each department releases its own.
+        approved = selectors.awards_actable(user=user, qs=approved)
+    released = awards_release(awards=approved, user=user)
     if run.released_at is None and released:
         run.released_at = timezone.now()
         run.released_by = user
@@ -458,10 +467,27 @@ def clean_bank_account(value: str) -> str:
     return account
 
 
+def _check_department(award_ids: Iterable[int], user) -> None:
+    """Staff act on the awards of their own department's schemes only (the zone-wide roles on any); the
+    nightly jobs (no user) and the beneficiaries themselves are checked elsewhere."""
+    if user is None or not getattr(user, "is_staff", False):
+        return
+    outside = selectors.awards_outside_department(user=user, award_ids=award_ids)
+    if outside:
+        raise AwardError(
+            _(
+                "所选记录中有 %(n)d 条属于其他部门主管的兑现方案，只能由该部门办理；未做任何修改。"
+                "请只选择本部门方案的记录。"
+            )
+            % {"n": outside}
+        )
+
+
 def _check_answerer(award: Award, user, *, offline: bool) -> None:
     if offline:
         if not (user.is_staff and not user.is_enterprise_user):
             raise AwardError(_("只有园区工作人员可以代录企业的线下确认。"))
+        _check_department([award.pk], user)
         return
     if user.enterprise_id != award.enterprise_id:
         raise AwardError(_("只能处理本企业的兑现记录。"))
@@ -671,6 +697,7 @@ def household_awards_confirm(*, confirmations: list[HouseholdConfirmation], user
     if staff and not user.has_perm("subsidies.change_award"):
         raise AwardError(_("只有有权办理兑现记录的工作人员可以代录购房人的线下确认。"))
     ids = [c.award.pk for c in confirmations]
+    _check_department(ids, user)
     if len(set(ids)) != len(ids):
         raise AwardError(_("同一兑现记录只能确认一次，请去掉重复的确认。"))
     schemes = {

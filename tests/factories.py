@@ -78,3 +78,18 @@ class StaffFactory(UserFactory):
 class EnterpriseUserFactory(UserFactory):
     enterprise = factory.SubFactory(EnterpriseFactory)
     enterprise_role = EnterpriseRole.OWNER
+
+
+def department_clerk(**fields):
+    """A department's clerk holding the 部门工作人员 role's permissions (the roles synced first)."""
+    import io
+
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    from portal.accounts import roles
+
+    call_command("sync_roles", stdout=io.StringIO())
+    clerk = StaffFactory(**fields)
+    clerk.groups.set([Group.objects.get(name=roles.DEPARTMENT_STAFF)])
+    return clerk

@@ -71,10 +71,13 @@ ROLES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "otp_static": {"staticdevice": ALL, "statictoken": ALL},
         "accounts": {"user": READ, "securityevent": READ},
     },
-    # Reads the audit trail and nothing else.
+    # Reads the audit trails and nothing else: the model log, the security trail, who opened a resident's
+    # record and why, and every award's trail of who moved it.
     AUDIT_ADMIN: {
         "auditlog": {"logentry": READ},
         "accounts": {"securityevent": READ},
+        "residents": {"personaccess": READ},
+        "subsidies": {"awardevent": READ},
     },
     # Payment batches (拨付) and what they are made of.
     FINANCE: {

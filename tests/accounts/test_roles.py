@@ -59,7 +59,12 @@ def change_form(user: User, **overrides) -> dict:
 
 def test_sync_roles_creates_the_five_groups_with_their_permissions_only():
     assert set(Group.objects.filter(name__in=roles.ROLES).values_list("name", flat=True)) == set(roles.ROLES)
-    assert perms_of(roles.AUDIT_ADMIN) == {"auditlog.view_logentry", "accounts.view_securityevent"}
+    assert perms_of(roles.AUDIT_ADMIN) == {
+        "auditlog.view_logentry",
+        "accounts.view_securityevent",
+        "residents.view_personaccess",
+        "subsidies.view_awardevent",
+    }
     assert "accounts.change_user" not in perms_of(roles.DEPARTMENT_STAFF)
     assert "servicedesk.change_problem" in perms_of(roles.DEPARTMENT_STAFF)
     assert "subsidies.change_paymentbatch" not in perms_of(roles.DEPARTMENT_STAFF)
@@ -139,6 +144,38 @@ def test_a_system_admin_cannot_grant_itself_anything_on_its_own_record(client):
     assert not admin.user_permissions.exists()
 
 
+def test_a_system_admin_cannot_make_its_own_login_an_enterprises_legal_representative(client, owner):
+    admin = member_of(roles.SYSTEM_ADMIN)
+    client.force_login(admin)
+
+    response = client.post(
+        f"/admin/accounts/user/{admin.pk}/change/",
+        change_form(admin, department="", enterprise=owner.enterprise_id, enterprise_role="owner"),
+    )
+
+    assert response.status_code == 302
+    admin.refresh_from_db()
+    assert admin.enterprise_id is None
+    assert admin.enterprise_role == ""
+    # Its awards stay out of reach: the page of an enterprise's awards is not this login's.
+    assert client.get("/me/awards/").status_code != 200
+
+
+def test_no_one_makes_a_staff_account_an_enterprise_member_and_the_form_says_why_in_chinese(client, owner):
+    client.force_login(member_of(roles.SYSTEM_ADMIN))
+    clerk = StaffFactory(department=None)
+
+    response = client.post(
+        f"/admin/accounts/user/{clerk.pk}/change/",
+        change_form(clerk, department="", enterprise=owner.enterprise_id, enterprise_role="agent"),
+    )
+
+    assert response.status_code == 200
+    assert "工作人员账号不能属于企业" in response.content.decode()
+    clerk.refresh_from_db()
+    assert clerk.enterprise_id is None
+
+
 def test_a_system_admin_assigns_roles_to_others_but_never_superuser_or_single_permissions(client):
     client.force_login(member_of(roles.SYSTEM_ADMIN))
     clerk = StaffFactory()
@@ -214,4 +251,6 @@ def test_the_demo_staff_hold_roles_not_every_permission(db):
     assert User.objects.get(username="auditor").get_all_permissions() == {
         "auditlog.view_logentry",
         "accounts.view_securityevent",
+        "residents.view_personaccess",
+        "subsidies.view_awardevent",
     }

@@ -10,7 +10,7 @@ from portal.accounts.models import Notification
 from projects import services, tasks
 from projects.models import Dispatch, DispatchItem
 from projects.services import ProjectError
-from tests.factories import DepartmentFactory, EnterpriseUserFactory, StaffFactory
+from tests.factories import DepartmentFactory, EnterpriseUserFactory, StaffFactory, department_clerk
 from tests.projects.factories import ProjectFactory, at, filed_project, issued_permit, permit_type
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,7 @@ def test_the_monday_task_builds_this_week_s_dispatch(key_projects):
 
 def test_staff_see_the_dispatch_page_and_download_it_as_xlsx(client, key_projects, coordinators):
     services.dispatch_build(week_start=WEEK, now=at("2023-03-13", 7))
-    client.force_login(StaffFactory())
+    client.force_login(department_clerk())
 
     page = client.get(reverse("projects:dispatch"))
     assert page.status_code == 200
@@ -136,7 +136,7 @@ def test_staff_see_the_dispatch_page_and_download_it_as_xlsx(client, key_project
 
 def test_one_coordinator_s_dispatch_can_be_downloaded_alone(client, key_projects, coordinators):
     services.dispatch_build(week_start=WEEK, now=at("2023-03-13", 7))
-    client.force_login(StaffFactory())
+    client.force_login(department_clerk())
 
     download = client.get(
         reverse("projects:dispatch_xlsx"), {"week": WEEK.isoformat(), "coordinator": coordinators[1].pk}
@@ -147,10 +147,32 @@ def test_one_coordinator_s_dispatch_can_be_downloaded_alone(client, key_projects
 
 def test_the_dispatch_page_is_for_staff_only(client, key_projects):
     services.dispatch_build(week_start=WEEK, now=at("2023-03-13", 7))
-    client.force_login(EnterpriseUserFactory())
 
-    assert client.get(reverse("projects:dispatch")).status_code == 302
-    assert client.get(reverse("projects:dispatch_xlsx")).status_code == 302
+    anonymous = client.get(reverse("projects:dispatch"))
+    assert anonymous.status_code == 302
+    assert anonymous.url.startswith(reverse("accounts:login"))
+    client.force_login(EnterpriseUserFactory())
+    # The site's own refusal, in Chinese, not the admin's login form.
+    refused = client.get(reverse("projects:dispatch"))
+    assert refused.status_code == 403
+    assert "无权" in refused.content.decode()
+    assert client.get(reverse("projects:dispatch_xlsx")).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["审计管理员", "安全管理员", "系统管理员"])
+def test_administrators_without_the_project_roles_read_no_dispatch_and_no_project(client, key_projects, role):
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    call_command("sync_roles", stdout=io.StringIO())
+    services.dispatch_build(week_start=WEEK, now=at("2023-03-13", 7))
+    admin = StaffFactory(department=None)
+    admin.groups.set([Group.objects.get(name=role)])
+    client.force_login(admin)
+
+    assert client.get(reverse("projects:dispatch")).status_code == 403
+    assert client.get(reverse("projects:dispatch_xlsx"), {"week": WEEK.isoformat()}).status_code == 403
+    assert client.get("/api/v1/projects/").json()["count"] == 0
 
 
 def test_staff_annotate_dispatch_items_in_admin(client, staff, key_projects, coordinators):
@@ -201,7 +223,7 @@ def test_the_dispatch_xlsx_writes_formula_like_names_and_notes_as_text(client, k
     services.dispatch_build(week_start=WEEK, now=at("2023-03-13", 7))
     DispatchItem.objects.filter(project=moved).update(note="=1+1", resolution="-2+3")
     Dispatch.objects.filter(coordinator=coordinators[0]).update(note="@SUM(A1:A9)")
-    client.force_login(StaffFactory())
+    client.force_login(department_clerk())
 
     download = client.get(reverse("projects:dispatch_xlsx"), {"week": WEEK.isoformat()})
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from portal.accounts.models import Notification
+from portal.accounts.models import Notification, User
 from portal.enterprises.models import make_uscc
 from subsidies import demo
 from subsidies.models import Award, AwardEvent, AwardStatus, MatchRun, PaymentBatch, Scheme
@@ -45,8 +45,11 @@ def test_the_demo_reproduces_the_h1_2023_figures_from_records_and_loads_once():
 
     accounts_demo.load(io.StringIO())
     enterprises_demo.load(io.StringIO())
+    # Each policy is its reviewer's department's, as in the policy demo: a department acts on its own.
+    reviewers = {entry["policy"]: demo.REVIEWERS.get(entry["code"], "cxfz") for entry in demo.SCHEMES}
     for code in POLICIES:
-        AwardPolicyFactory(code=code)
+        department = User.objects.get(username=reviewers.get(code, "cxfz")).department
+        AwardPolicyFactory(code=code, department=department)
 
     demo.load(io.StringIO())
 

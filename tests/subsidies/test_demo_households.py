@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from portal.accounts.models import Department
 from portal.residents import demo as residents_demo
 from portal.residents.models import HousePurchase
 from subsidies import demo_households
@@ -20,7 +21,8 @@ def test_the_deed_tax_subsidy_of_h1_2023_is_paid_to_about_ten_thousand_household
     from portal.accounts import demo as accounts_demo
 
     accounts_demo.load(io.StringIO())
-    AwardPolicyFactory(code=demo_households.POLICY)
+    # The policy of the 财政金融局, whose clerk reviews and pays it.
+    AwardPolicyFactory(code=demo_households.POLICY, department=Department.objects.get(code="czjr"))
     residents_demo.load(io.StringIO())
 
     out = io.StringIO()
