@@ -78,3 +78,31 @@ class NoStoreMiddleware:
         if request.path.startswith(tuple(settings.NO_STORE_PATHS)):
             add_never_cache_headers(response)
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A 405 a view answers with no body (``require_POST``, the logout view) becomes a page in the site frame.
+
+    Such an address is a form's target: reached by a bookmark, a typed address or a login's ``next``, it
+    would otherwise show the browser's own blank error page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or request.path.startswith("/api/"):
+            return response
+        page = refusal(
+            request,
+            status=405,
+            title=_("无法直接打开此地址"),
+            message=_(
+                "此地址只接受页面上按钮（如“确认”“退出登录”）的提交，不能直接打开或收藏。"
+                "请回到相应页面，再点击按钮办理。"
+            ),
+        )
+        if response.has_header("Allow"):
+            page["Allow"] = response["Allow"]
+        return page

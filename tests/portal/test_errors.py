@@ -130,3 +130,40 @@ def test_a_signed_in_api_write_without_its_token_answers_json_in_chinese(setting
 
     assert response.status_code == 403
     assert response.json() == {"detail": "请求校验失败，请刷新页面后重试。"}
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_opening_a_form_only_address_answers_405_in_chinese_inside_the_site_frame(
+    client, settings, signed_in
+):
+    settings.DEBUG = False
+    if signed_in:
+        client.force_login(UserFactory())
+
+    response = client.get("/accounts/logout/")
+
+    page = response.content.decode()
+    assert response.status_code == 405
+    assert response["Allow"] == "POST, OPTIONS"
+    assert "<h1>无法直接打开此地址</h1>" in page
+    assert 'class="site-header"' in page
+    assert "再点击按钮办理" in page
+
+
+def test_a_405_on_the_api_stays_json(client, settings):
+    settings.DEBUG = False
+
+    response = client.delete("/api/v1/policies/")
+
+    assert response.status_code in (403, 405)
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_a_refused_nul_byte_carries_the_security_headers(client, settings):
+    settings.DEBUG = False
+
+    response = client.get("/policies/", {"q": "研发\x00"})
+
+    assert response.status_code == 400
+    assert "Content-Security-Policy" in response.headers
+    assert response["X-Frame-Options"] == "DENY"
