@@ -21,7 +21,9 @@ from typing import BinaryIO
 
 from django.http import FileResponse, StreamingHttpResponse
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may read as the start of a formula: the ASCII signs, tab and carriage return, a line
+# feed, and the full-width signs a Chinese input method types (some spreadsheet programs take them too).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 BOM = "\ufeff"  # so that spreadsheet programs read the Chinese text as UTF-8
 _KEPT_TYPES = (int, float, Decimal, dt.date, dt.datetime, dt.time)
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -30,7 +32,8 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 def safe_text(text: str) -> str:
     """Text as a cell that cannot run: one beginning like a formula gets a leading apostrophe."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    # Spaces before the sign do not stop every program from reading a formula.
+    return "'" + text if text.lstrip(" ").startswith(FORMULA_PREFIXES) else text
 
 
 def safe_value(value):

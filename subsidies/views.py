@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from portal.fields import Unreadable
 from portal.residents.access import resident_required
+from portal.search import MAX_QUERY_LENGTH
 from subsidies import selectors, services
 from subsidies.forms import CalculatorForm, ConfirmForm, DeclineForm, HouseholdConfirmForm
 from subsidies.models import Award, AwardStatus
@@ -258,13 +259,19 @@ def publicity_scheme(request, code: str):
     if entry is None:
         raise Http404(_("该方案当前没有公示中的名单。"))
     q = request.GET.get("q", "").strip()
+    # An enterprise's name is never longer: a longer text is cut, and the page says so.
+    notice = None
+    if len(q) > MAX_QUERY_LENGTH:
+        notice = _("检索词过长，已按前 %(n)d 个字检索。") % {"n": MAX_QUERY_LENGTH}
+        q = q[:MAX_QUERY_LENGTH]
     page = Paginator(selectors.publicity_awards(scheme=entry.scheme, q=q), 50).get_page(
         request.GET.get("page")
     )
+    context = {"entry": entry, "page": page, "q": q, "query": urlencode({"q": q}) if q else ""}
     return render(
         request,
         "subsidies/publicity_scheme.html",
-        {"entry": entry, "page": page, "q": q, "query": urlencode({"q": q}) if q else ""},
+        {**context, "notice": notice, "max_query_length": MAX_QUERY_LENGTH},
     )
 
 

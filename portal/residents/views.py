@@ -120,8 +120,14 @@ def login_mobile(request):
             mobile = normalize_mobile(mobile)
             request.session[SESSION_MOBILE] = mobile
             request.session.pop(SESSION_CODE_OK, None)
+            # The same words whether or not the number is on a purchase record (see sms_code_send).
             messages.success(
-                request, _("验证码已发送至 %(mobile)s，5 分钟内有效。") % {"mobile": mask_mobile(mobile)}
+                request,
+                _(
+                    "如该手机号登记在购房记录中，验证码已发送至 %(mobile)s，5 分钟内有效。"
+                    "未收到短信请核对手机号，或拨打服务热线 %(hotline)s。"
+                )
+                % {"mobile": mask_mobile(mobile), "hotline": settings.SERVICE_HOTLINE},
             )
             return redirect("residents:login_code")
     return render(request, "residents/login_mobile.html", {"form": form}, status=400 if form.errors else 200)

@@ -189,8 +189,11 @@ def test_a_person_downloads_everything_held_about_them_unmasked_with_the_access_
 def test_the_download_is_also_offered_as_csv():
     purchase, person = household(name="张三明", id_number=ID_NUMBER, mobile="13812345678")
 
-    rows = list(csv.reader(io.StringIO(services.person_data_export(person=person, fmt="csv"))))
+    text = services.person_data_export(person=person, fmt="csv")
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
 
+    # The byte-order mark first, so a spreadsheet program reads the Chinese as UTF-8.
+    assert text.startswith("\ufeff")
     assert rows[0] == ["类别", "项目", "内容"]
     assert ["本人信息", "居民身份证号", ID_NUMBER] in rows
     assert [f"购房记录 {purchase.contract_no}", "新建商品房", "是"] in rows

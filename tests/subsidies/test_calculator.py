@@ -76,6 +76,17 @@ def test_anyone_sees_which_schemes_a_profile_matches_with_the_amount_and_why(cli
     assert "draft-2022" not in html
 
 
+def test_the_calculator_leaves_out_household_schemes_which_an_enterprise_profile_cannot_meet(client, schemes):
+    from tests.subsidies.household_factories import household_scheme
+
+    household_scheme(code="deed-tax-calc", title="新建商品住房契税补贴（计算器）", status=SchemeStatus.ACTIVE)
+
+    html = client.post("/calculator/", FORM).content.decode()
+
+    assert "符合申报条件" in html
+    assert "契税补贴（计算器）" not in html
+
+
 def test_the_calculator_stores_nothing(client, schemes):
     before = (Award.objects.count(), len(client.session.items()))
 

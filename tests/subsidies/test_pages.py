@@ -278,6 +278,11 @@ def test_the_publicity_page_lists_awards_in_their_publicity_period_with_the_obje
     _, html = page(client, f"/publicity/{scheme.code}/", data={"q": "枫杨"})
     assert "郑州枫杨生物医药有限公司" in html
     assert "郑州梧桐智能科技有限公司" not in html
+    assert 'maxlength="100"' in html
+
+    # A pasted text longer than any name is cut, and the page says so.
+    _, html = page(client, f"/publicity/{scheme.code}/", data={"q": "郑州枫杨" + "生" * 200})
+    assert "检索词过长，已按前 100 个字检索。" in html
 
 
 def test_a_scheme_not_in_publicity_has_no_list(client):
