@@ -43,7 +43,7 @@ def test_an_enterprise_owner_logs_in_with_the_provincial_identity_and_confirms_a
     enterprise = EnterpriseFactory(uscc=USCC, name="郑州梧桐智能科技有限公司", credit_rating="A")
     AnnualReportFactory(enterprise=enterprise, year=2022)
     QualificationFactory(enterprise=enterprise, code="high_tech", year_awarded=2022)
-    AwardSchemeFactory(
+    scheme = AwardSchemeFactory(
         code="high-tech-2022",
         title="高新技术企业认定奖励（2022 年认定）",
         eligibility=HIGH_TECH,
@@ -51,7 +51,7 @@ def test_an_enterprise_owner_logs_in_with_the_provincial_identity_and_confirms_a
         policy__title="郑州高新区高新技术企业认定奖励办法",
         policy__department__name="科技创新局",
     )
-    staff = StaffFactory()
+    staff = StaffFactory(department=scheme.policy.department)
     with time_machine.travel(
         dt.datetime(2023, 3, 20, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False
     ):
@@ -98,8 +98,10 @@ def test_a_resident_logs_in_with_the_provincial_identity_and_confirms_the_househ
         purchase__deed_tax=Decimal("24691.36"),
     )
     PurchaseBuyerFactory(purchase=buyer.purchase, person=other, position=2)
-    household_scheme(publicity_days=5, cap_per_enterprise=Decimal("50000.00"), title="新建商品住房契税补贴")
-    staff = StaffFactory()
+    scheme = household_scheme(
+        publicity_days=5, cap_per_enterprise=Decimal("50000.00"), title="新建商品住房契税补贴"
+    )
+    staff = StaffFactory(department=scheme.policy.department)
     now = provider_now(provider)
     # Released a month ago: its publicity period is over, the subsidy waits for a buyer's confirmation.
     with time_machine.travel(now - dt.timedelta(days=30), tick=False):

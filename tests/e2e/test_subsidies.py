@@ -33,7 +33,7 @@ def test_a_demo_enterprise_opens_its_award_reads_why_and_confirms_it(page, scree
     AnnualReportFactory(enterprise=enterprise, year=2022)
     QualificationFactory(enterprise=enterprise, code="high_tech", year_awarded=2022)
     owner = EnterpriseUserFactory(enterprise=enterprise, username=enterprise.uscc)
-    AwardSchemeFactory(
+    scheme = AwardSchemeFactory(
         code="high-tech-2022",
         title="高新技术企业认定奖励（2022 年认定）",
         eligibility=HIGH_TECH,
@@ -41,7 +41,8 @@ def test_a_demo_enterprise_opens_its_award_reads_why_and_confirms_it(page, scree
         policy__title="郑州高新区高新技术企业认定奖励办法",
         policy__department__name="科技创新局",
     )
-    staff = StaffFactory()
+    # A clerk of the scheme's department reviews and releases it.
+    staff = StaffFactory(department=scheme.policy.department)
     # Matched, reviewed and publicized in March 2023: the publicity period is over, the owner may confirm.
     with time_machine.travel(
         dt.datetime(2023, 3, 20, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False

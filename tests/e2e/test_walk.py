@@ -70,6 +70,7 @@ def portal(transactional_db):
         },
         amount_rule=100000,
         policy__title="郑州高新区高新技术企业认定奖励办法",
+        policy__department=Department.objects.get(code="cxfz"),
     )
     staff = User.objects.get(username="cxfz")
     # The first award was publicized in March 2023 and now waits for the owner's confirmation; the second
@@ -84,6 +85,7 @@ def portal(transactional_db):
         eligibility={"==": [{"var": "credit_rating"}, "A"]},
         amount_rule=20000,
         policy__title="郑州高新区纳税信用激励办法",
+        policy__department=staff.department,
     )
     run = match_run_execute()
     awards_review_bulk(awards=list(run.awards.all()), user=staff, approve=True)
