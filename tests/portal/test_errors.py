@@ -64,6 +64,27 @@ def test_a_forbidden_page_sends_a_signed_in_user_back_to_their_dashboard(client,
     assert 'href="/me/">返回我的主页</a>' in page
 
 
+@pytest.mark.parametrize(
+    ("factory", "advice", "not_advice"),
+    [
+        ("StaffFactory", "请联系系统管理员为您的账号分配相应角色", "法定代表人"),
+        ("EnterpriseUserFactory", "联系企业的法定代表人为您开通", "系统管理员"),
+        ("UserFactory", "请拨打服务热线咨询", "法定代表人"),
+    ],
+)
+def test_a_forbidden_page_gives_the_advice_that_fits_the_account(
+    client, failing_urls, factory, advice, not_advice
+):
+    import tests.factories
+
+    client.force_login(getattr(tests.factories, factory)())
+
+    page = client.get("/forbidden/").content.decode()
+
+    assert advice in page
+    assert not_advice not in page
+
+
 def test_a_forbidden_api_call_answers_json_in_chinese(client, failing_urls):
     response = client.get("/api/v1/forbidden/")
 
