@@ -80,16 +80,14 @@ class EnterpriseUserFactory(UserFactory):
     enterprise_role = EnterpriseRole.OWNER
 
 
-def department_clerk(**fields):
-    """A department's clerk holding the 部门工作人员 role's permissions (the roles synced first)."""
+def staff_in_roles(*role_names, **fields):
+    """A staff user holding exactly these roles' permissions (the roles synced from their definitions)."""
     import io
 
     from django.contrib.auth.models import Group
     from django.core.management import call_command
 
-    from portal.accounts import roles
-
     call_command("sync_roles", stdout=io.StringIO())
-    clerk = StaffFactory(**fields)
-    clerk.groups.set([Group.objects.get(name=roles.DEPARTMENT_STAFF)])
-    return clerk
+    user = StaffFactory(**fields)
+    user.groups.set(Group.objects.filter(name__in=role_names))
+    return user

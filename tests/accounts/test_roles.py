@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from portal.accounts import roles
 from portal.accounts.models import User
-from tests.factories import PASSWORD, StaffFactory
+from tests.factories import PASSWORD, StaffFactory, staff_in_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -20,10 +20,7 @@ def _roles(db):
     call_command("sync_roles", stdout=io.StringIO())
 
 
-def member_of(*role_names, **fields) -> User:
-    user = StaffFactory(**fields)
-    user.groups.set(Group.objects.filter(name__in=role_names))
-    return user
+member_of = staff_in_roles
 
 
 def perms_of(role: str) -> set[str]:

@@ -16,11 +16,11 @@ PROBE = (
 )
 
 
-def settings_with(**env) -> subprocess.CompletedProcess:
+def settings_with(probe: str = PROBE, **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG"}}
     clean.update({"DJANGO_SETTINGS_MODULE": "portal.settings", "PORTAL_TESTING": "1", **env})
     return subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, check=False
+        [sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True, check=False
     )
 
 
@@ -64,16 +64,11 @@ def test_production_answers_the_api_in_json_only():
         "import json, django; django.setup(); from rest_framework.settings import api_settings; "
         "print(json.dumps([r.__name__ for r in api_settings.DEFAULT_RENDERER_CLASSES]))"
     )
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        PORTAL_TESTING="1",
+    result = settings_with(
+        probe,
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY="s" * 60,
         FIELD_ENCRYPTION_KEY="ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZA==",
-    )
-    result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
-        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
 
     assert result.returncode == 0, result.stderr

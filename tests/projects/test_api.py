@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal.workdays.selectors import WorkCalendar
 from projects import services
-from tests.factories import EnterpriseUserFactory, StaffFactory, department_clerk
+from tests.factories import EnterpriseUserFactory, StaffFactory, staff_in_roles
 from tests.projects.factories import ProjectFactory, at, filed_project, issued_permit, permit_type
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_a_member_of_another_enterprise_sees_none_of_ours(client, ours):
 
 
 def test_staff_see_every_project_and_filter_by_stage_coordinator_and_overdue(client, ours, theirs):
-    client.force_login(department_clerk())
+    client.force_login(staff_in_roles("部门工作人员"))
 
     assert {p["code"] for p in client.get(URL).json()["results"]} == {ours.code, theirs.code}
     assert [p["code"] for p in client.get(URL, {"stage": "filing"}).json()["results"]] == [theirs.code]

@@ -10,7 +10,7 @@ from portal.accounts.models import Notification
 from projects import services, tasks
 from projects.models import Dispatch, DispatchItem
 from projects.services import ProjectError
-from tests.factories import DepartmentFactory, EnterpriseUserFactory, StaffFactory, department_clerk
+from tests.factories import DepartmentFactory, EnterpriseUserFactory, StaffFactory, staff_in_roles
 from tests.projects.factories import ProjectFactory, at, filed_project, issued_permit, permit_type
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,7 @@ def test_the_monday_task_builds_this_week_s_dispatch(key_projects):
 
 def test_staff_see_the_dispatch_page_and_download_it_as_xlsx(client, key_projects, coordinators):
     services.dispatch_build(week_start=WEEK, now=at("2023-03-13", 7))
-    client.force_login(department_clerk())
+    client.force_login(staff_in_roles("部门工作人员"))
 
     page = client.get(reverse("projects:dispatch"))
     assert page.status_code == 200
@@ -136,7 +136,7 @@ def test_staff_see_the_dispatch_page_and_download_it_as_xlsx(client, key_project
 
 def test_one_coordinator_s_dispatch_can_be_downloaded_alone(client, key_projects, coordinators):
     services.dispatch_build(week_start=WEEK, now=at("2023-03-13", 7))
-    client.force_login(department_clerk())
+    client.force_login(staff_in_roles("部门工作人员"))
 
     download = client.get(
         reverse("projects:dispatch_xlsx"), {"week": WEEK.isoformat(), "coordinator": coordinators[1].pk}
@@ -223,7 +223,7 @@ def test_the_dispatch_xlsx_writes_formula_like_names_and_notes_as_text(client, k
     services.dispatch_build(week_start=WEEK, now=at("2023-03-13", 7))
     DispatchItem.objects.filter(project=moved).update(note="=1+1", resolution="-2+3")
     Dispatch.objects.filter(coordinator=coordinators[0]).update(note="@SUM(A1:A9)")
-    client.force_login(department_clerk())
+    client.force_login(staff_in_roles("部门工作人员"))
 
     download = client.get(reverse("projects:dispatch_xlsx"), {"week": WEEK.isoformat()})
 

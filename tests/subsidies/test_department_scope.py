@@ -5,13 +5,12 @@ import io
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from portal.accounts import roles
 from subsidies import services
 from subsidies.models import Award, AwardStatus
-from tests.factories import DepartmentFactory, StaffFactory
+from tests.factories import DepartmentFactory, staff_in_roles
 from tests.subsidies.award_factories import AwardFactory, MatchRunFactory, fast_passwords  # noqa: F401
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -25,9 +24,7 @@ def _roles(db):
 
 
 def clerk_of(department, *role_names):
-    user = StaffFactory(department=department)
-    user.groups.set(Group.objects.filter(name__in=role_names or (roles.DEPARTMENT_STAFF,)))
-    return user
+    return staff_in_roles(*(role_names or (roles.DEPARTMENT_STAFF,)), department=department)
 
 
 @pytest.fixture
