@@ -45,14 +45,38 @@ def safe_value(value):
     return safe_text(str(value))
 
 
-class SafeCsvWriter:
-    """``csv.writer`` whose every cell goes through ``safe_value``."""
+# A spreadsheet program reads a CSV cell of this many digits or more as a number: it shows an ID number or
+# a bank account as 4.10105E+17 and keeps only its first 15 digits.
+LONG_DIGITS = 12
 
-    def __init__(self, stream, **options):
+
+def csv_value(value, *, digits_as_text: bool = False):
+    """A CSV cell: ``safe_value``; with ``digits_as_text``, a long run of digits (an ID number, a bank
+    account) after a tab, which makes spreadsheet programs keep it as text. It cannot start a formula: the
+    cell holds nothing but digits after it. Only for a file people open in a spreadsheet program; a file
+    for another system (the bank's) keeps its cells as they are.
+    """
+    value = safe_value(value)
+    if (
+        digits_as_text
+        and isinstance(value, str)
+        and len(value) >= LONG_DIGITS
+        and value.isascii()
+        and value.isdigit()
+    ):
+        return "\t" + value
+    return value
+
+
+class SafeCsvWriter:
+    """``csv.writer`` whose every cell goes through ``csv_value``."""
+
+    def __init__(self, stream, *, digits_as_text: bool = False, **options):
         self._writer = csv.writer(stream, **options)
+        self._digits_as_text = digits_as_text
 
     def writerow(self, row: Iterable):
-        return self._writer.writerow([safe_value(v) for v in row])
+        return self._writer.writerow([csv_value(v, digits_as_text=self._digits_as_text) for v in row])
 
     def writerows(self, rows: Iterable[Iterable]) -> None:
         for row in rows:
@@ -66,9 +90,11 @@ class _Echo:
         return line
 
 
-def csv_lines(header: Iterable, rows: Iterable[Iterable], *, bom: bool = True) -> Iterator[str]:
+def csv_lines(
+    header: Iterable, rows: Iterable[Iterable], *, bom: bool = True, digits_as_text: bool = False
+) -> Iterator[str]:
     """The CSV lines, one at a time: memory stays flat however many rows."""
-    writer = SafeCsvWriter(_Echo())
+    writer = SafeCsvWriter(_Echo(), digits_as_text=digits_as_text)
     if bom:
         yield BOM
     yield writer.writerow(header)
@@ -76,8 +102,10 @@ def csv_lines(header: Iterable, rows: Iterable[Iterable], *, bom: bool = True) -
         yield writer.writerow(row)
 
 
-def csv_text(header: Iterable, rows: Iterable[Iterable], *, bom: bool = True) -> str:
-    return "".join(csv_lines(header, rows, bom=bom))
+def csv_text(
+    header: Iterable, rows: Iterable[Iterable], *, bom: bool = True, digits_as_text: bool = False
+) -> str:
+    return "".join(csv_lines(header, rows, bom=bom, digits_as_text=digits_as_text))
 
 
 def csv_response(*, filename: str, header: Iterable, rows: Iterable[Iterable]) -> StreamingHttpResponse:

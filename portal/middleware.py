@@ -80,8 +80,15 @@ class NoStoreMiddleware:
         return response
 
 
+# The methods the site's pages answer; the API (/api/) answers its own.
+PAGE_METHODS = ("GET", "HEAD", "POST")
+
+
 class MethodNotAllowedPageMiddleware:
     """A 405 a view answers with no body (``require_POST``, the logout view) becomes a page in the site frame.
+
+    A request to a page with a method no page takes (PUT, DELETE, OPTIONS, TRACE…) is refused the same way
+    before any view runs, instead of being answered with the page or the CSRF refusal.
 
     Such an address is a form's target: reached by a bookmark, a typed address or a login's ``next``, it
     would otherwise show the browser's own blank error page.
@@ -91,6 +98,16 @@ class MethodNotAllowedPageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in PAGE_METHODS and not request.path.startswith("/api/"):
+            # A page is opened or a form on it submitted; PUT, DELETE, OPTIONS, TRACE… are for the API.
+            page = refusal(
+                request,
+                status=405,
+                title=_("不支持此请求方式"),
+                message=_("网站的页面只能在浏览器中打开，或通过页面上的按钮提交。请在浏览器中打开此地址。"),
+            )
+            page["Allow"] = ", ".join(PAGE_METHODS)
+            return page
         response = self.get_response(request)
         if response.status_code != 405 or response.content or request.path.startswith("/api/"):
             return response
@@ -104,5 +121,6 @@ class MethodNotAllowedPageMiddleware:
             ),
         )
         if response.has_header("Allow"):
-            page["Allow"] = response["Allow"]
+            allowed = [method.strip() for method in response["Allow"].split(",")]
+            page["Allow"] = ", ".join(method for method in allowed if method in PAGE_METHODS)
         return page

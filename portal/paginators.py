@@ -14,6 +14,23 @@ from portal import public_cache
 ESTIMATE_FROM = 100_000
 
 
+class SitePaginator(Paginator):
+    """The site's lists: a page number below 1 (``?page=0``, ``?page=-3``) opens the first page.
+
+    Django's ``get_page`` opens the last page for those, so a reader who typed 0 would land at the end of
+    the list without being told. A number past the end still opens the last page, and anything that is not
+    a number the first one, as Django does.
+    """
+
+    def get_page(self, number):
+        try:
+            if int(number) < 1:
+                number = 1
+        except (TypeError, ValueError):
+            pass
+        return super().get_page(number)
+
+
 class EstimatedCountPaginator(Paginator):
     """On PostgreSQL, an unfiltered list is counted from the planner's row estimate (``pg_class``).
 
@@ -61,7 +78,7 @@ class KnownValuesFilter(admin.SimpleListFilter):
         return queryset.filter(**{self.parameter_name: self.value()})
 
 
-class PublicCountPaginator(Paginator):
+class PublicCountPaginator(SitePaginator):
     """For the public lists (the catalogue, the news, their API): a queryset's count kept in the cache under
     the public generation, so any public change counts again. Exact, never estimated: counting 100,000
     public policies took 48 ms on every page a logged-in reader or an API client opened."""

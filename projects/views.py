@@ -6,7 +6,6 @@ from urllib.parse import quote, urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.decorators import staff_permission_required
 from portal.accounts.models import User
+from portal.paginators import SitePaginator
 from portal.workdays.selectors import WorkCalendar
 from projects import exports, selectors, services
 from projects.forms import DispatchFilterForm, ReportForm
@@ -50,7 +50,7 @@ def _stages(current: str) -> list[dict]:
 @enterprise_required
 def my_projects(request):
     """The enterprise's projects, each with its stage, its four permits and what is overdue."""
-    page = Paginator(selectors.projects_visible(user=request.user), 20).get_page(request.GET.get("page"))
+    page = SitePaginator(selectors.projects_visible(user=request.user), 20).get_page(request.GET.get("page"))
     calendar, now = WorkCalendar.load(), timezone.now()
     types = selectors.permit_types()
     rows = [

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -13,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.fields import Unreadable
-from portal.residents.access import resident_required
+from portal.paginators import SitePaginator
+from portal.residents.access import current_person, resident_required
 from portal.search import MAX_QUERY_LENGTH
 from subsidies import selectors, services
 from subsidies.forms import CalculatorForm, ConfirmForm, DeclineForm, HouseholdConfirmForm
@@ -42,10 +42,13 @@ def my_awards(request):
     if not user.is_enterprise_user:
         if user.is_staff:
             return redirect("admin:subsidies_award_changelist")
+        if current_person(request) is not None:
+            messages.info(request, _("居民的补贴在居民主页查看。"))
+            return redirect("residents:home")
         return forbidden(request, _("只有企业账号可以查看本企业的兑现记录。"))
-    page = Paginator(selectors.awards_for_enterprise(enterprise_id=user.enterprise_id), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = SitePaginator(
+        selectors.awards_for_enterprise(enterprise_id=user.enterprise_id), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     for award in page:
         award.lines = selectors.explanation_lines(selectors.explanation_of(award))
         award.can_confirm_now = award.shown_status == AwardStatus.AWAITING
@@ -264,7 +267,7 @@ def publicity_scheme(request, code: str):
     if len(q) > MAX_QUERY_LENGTH:
         notice = _("检索词过长，已按前 %(n)d 个字检索。") % {"n": MAX_QUERY_LENGTH}
         q = q[:MAX_QUERY_LENGTH]
-    page = Paginator(selectors.publicity_awards(scheme=entry.scheme, q=q), 50).get_page(
+    page = SitePaginator(selectors.publicity_awards(scheme=entry.scheme, q=q), 50).get_page(
         request.GET.get("page")
     )
     context = {"entry": entry, "page": page, "q": q, "query": urlencode({"q": q}) if q else ""}

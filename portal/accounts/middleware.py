@@ -30,7 +30,7 @@ def _is_api(request) -> bool:
 
 def password_expired(user) -> bool:
     """Staff passwords expire after ``STAFF_PASSWORD_MAX_AGE_DAYS``; enterprise logins do not."""
-    if not user.is_staff:
+    if not user.is_staff or not user.has_usable_password():
         return False
     # Accounts made by create_user / createsuperuser hash without set_password: count from joining.
     changed = user.password_changed_at or user.date_joined

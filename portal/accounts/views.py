@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from portal import blocks
 from portal.accounts import selectors, services
 from portal.accounts.forms import LoginForm
 from portal.accounts.security import oidc_configured
+from portal.paginators import SitePaginator
 from portal.params import id_param
 
 
@@ -35,6 +35,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("accounts:dashboard")
 
+    def dispatch(self, request, *args, **kwargs):
+        # An account made by the provincial identity login or the SMS login has no password to change: the
+        # form would ask for an old password its holder never had.
+        if request.user.is_authenticated and not request.user.has_usable_password():
+            return render(request, "accounts/no_password.html")
+        return super().dispatch(request, *args, **kwargs)
+
     def form_valid(self, form):
         messages.success(self.request, _("密码已修改。"))
         return super().form_valid(form)
@@ -50,7 +57,7 @@ def dashboard(request):
 
 @login_required
 def notifications(request):
-    page = Paginator(selectors.notifications_for(user=request.user), 20).get_page(request.GET.get("page"))
+    page = SitePaginator(selectors.notifications_for(user=request.user), 20).get_page(request.GET.get("page"))
     facts = selectors.notification_facts(page)
     for note in page:
         note.facts = facts.get(note.key, [])

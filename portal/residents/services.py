@@ -396,8 +396,9 @@ def person_data_export(*, person: Person, fmt: str = "json") -> str:
     for access in document["访问记录"]:
         rows.append(["访问记录", access["时间"], f"{access['操作人']} {access['操作']}：{access['用途']}"])
     rows.append(["说明", "保存期限", document["保存期限"]])
-    # With the byte-order mark, as every export: a spreadsheet program reads the Chinese as UTF-8.
-    return exports.csv_text(["类别", "项目", "内容"], rows)
+    # With the byte-order mark, as every export: a spreadsheet program reads the Chinese as UTF-8; and the
+    # ID number kept as text, whole, where the resident opens the file.
+    return exports.csv_text(["类别", "项目", "内容"], rows, digits_as_text=True)
 
 
 def _years_before(moment: dt.datetime, years: int) -> dt.datetime:

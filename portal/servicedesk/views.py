@@ -5,7 +5,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.attachments import attachment_response
+from portal.paginators import SitePaginator
 from portal.servicedesk import selectors, services
 from portal.servicedesk.forms import ProblemForm, RateForm, WithdrawForm
 from portal.servicedesk.models import TRANSITIONS, Action, Channel, Problem, ProblemAttachment, Status
@@ -53,7 +53,7 @@ def problem_list(request):
         problems = problems.filter(status=status)
     else:
         status = ""
-    page = Paginator(problems, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = SitePaginator(problems, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "servicedesk/problem_list.html",

@@ -94,3 +94,27 @@ def test_a_staff_account_made_without_set_password_expires_ninety_days_after_joi
     response = client.get("/admin/")
 
     assert (response.status_code, response["Location"]) == (302, "/accounts/password/")
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_account_without_a_password_is_told_it_has_none_to_change(client, enterprise, method):
+    member = EnterpriseUserFactory(enterprise=enterprise)
+    member.set_unusable_password()
+    member.save()
+    client.force_login(member)
+
+    response = getattr(client, method)("/accounts/password/", {"new_password1": "x", "new_password2": "x"})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "没有单独的门户密码，无需修改" in page
+    assert 'name="old_password"' not in page
+    member.refresh_from_db()
+    assert not member.has_usable_password()
+    assert 'href="/accounts/password/"' not in client.get("/me/").content.decode()
+
+
+def test_the_dashboard_offers_the_password_change_to_an_account_with_a_password(client, owner):
+    client.force_login(owner)
+
+    assert 'href="/accounts/password/"' in client.get("/me/").content.decode()

@@ -165,10 +165,37 @@ def test_opening_a_form_only_address_answers_405_in_chinese_inside_the_site_fram
 
     page = response.content.decode()
     assert response.status_code == 405
-    assert response["Allow"] == "POST, OPTIONS"
+    assert response["Allow"] == "POST"
     assert "<h1>无法直接打开此地址</h1>" in page
     assert 'class="site-header"' in page
     assert "再点击按钮办理" in page
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch", "options", "trace"])
+@pytest.mark.parametrize("path", ["/", "/policies/", "/accounts/login/", "/me/awards/"])
+def test_a_page_refuses_a_method_no_page_takes_in_chinese_before_any_view_runs(
+    client, settings, method, path
+):
+    settings.DEBUG = False
+    client.force_login(UserFactory())
+
+    response = getattr(client, method)(path)
+
+    page = response.content.decode()
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, HEAD, POST"
+    assert "<h1>不支持此请求方式</h1>" in page
+    assert 'class="site-header"' in page
+    assert "CSRF" not in page
+
+
+def test_the_api_still_answers_options_itself(client, settings):
+    settings.DEBUG = False
+
+    response = client.options("/api/v1/policies/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
 
 
 def test_a_405_on_the_api_stays_json(client, settings):

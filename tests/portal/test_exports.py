@@ -54,6 +54,37 @@ def test_the_csv_lines_are_streamed_one_row_at_a_time():
     assert list(lines) == ["乙,2\r\n"]
 
 
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("410105198806010101", "\t410105198806010101"),  # an ID number
+        ("6216610000001234567", "\t6216610000001234567"),  # a bank account
+        ("123456789012", "\t123456789012"),
+        ("13800138000", "13800138000"),  # a mobile number: Excel keeps its 11 digits
+        ("41010519880601010X", "41010519880601010X"),  # Excel reads it as text already
+        ("410105********0101", "410105********0101"),
+        ("=410105198806010101", "'=410105198806010101"),
+        (410105198806010101, 410105198806010101),  # a number stays a number
+    ],
+)
+def test_a_long_run_of_digits_stays_text_in_a_spreadsheet_program(value, cell):
+    assert exports.csv_value(value, digits_as_text=True) == cell
+
+
+def test_a_file_for_another_system_keeps_its_digits_as_they_are():
+    assert exports.csv_value("6216610000001234567") == "6216610000001234567"
+    text = exports.csv_text(["账号"], [["6216610000001234567"]])
+    assert text.splitlines()[1] == "6216610000001234567"
+
+
+def test_an_id_number_reads_back_from_the_csv_after_its_tab():
+    text = exports.csv_text(["身份证号"], [["410105198806010101"]], digits_as_text=True)
+
+    [row] = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))[1:]
+    assert row == ["\t410105198806010101"]
+    assert row[0].strip() == "410105198806010101"
+
+
 def test_an_xlsx_row_keeps_formula_like_text_as_a_string_cell():
     book = exports.xlsx_write_only()
     sheet = book.create_sheet("表")

@@ -82,3 +82,29 @@ def test_a_public_list_is_counted_once_until_something_public_changes():
     assert paginators.PublicCountPaginator(listing, 2).count == 4
     assert paginators.PublicCountPaginator(listing.filter(pk=-1), 2).count == 0
     assert paginators.PublicCountPaginator(listing.none(), 2).count == 0
+
+
+@pytest.mark.parametrize("number", ["0", "-3", 0])
+def test_a_page_number_below_one_opens_the_first_page(number):
+    page = paginators.SitePaginator(list(range(45)), 20).get_page(number)
+    assert page.number == 1
+    assert list(page) == list(range(20))
+
+
+@pytest.mark.parametrize(("number", "expected"), [("99", 3), ("abc", 1), (None, 1), ("2", 2)])
+def test_other_page_numbers_are_read_as_django_reads_them(number, expected):
+    assert paginators.SitePaginator(list(range(45)), 20).get_page(number).number == expected
+
+
+def test_the_notifications_list_opens_its_first_page_for_page_zero(client):
+    from portal.accounts.models import Notification
+    from tests.factories import EnterpriseUserFactory
+
+    user = EnterpriseUserFactory()
+    Notification.objects.bulk_create(
+        Notification(recipient=user, key=f"test:{n}", title=f"通知{n}") for n in range(45)
+    )
+    client.force_login(user)
+    response = client.get("/me/notifications/?page=0")
+    assert response.status_code == 200
+    assert response.context["page"].number == 1

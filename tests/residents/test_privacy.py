@@ -199,6 +199,16 @@ def test_the_download_is_also_offered_as_csv():
     assert [f"购房记录 {purchase.contract_no}", "新建商品房", "是"] in rows
 
 
+def test_an_id_number_of_digits_stays_whole_in_a_spreadsheet_program():
+    digits = "410105198806011017"
+    _purchase, person = household(name="王五", id_number=digits, mobile="13812345679")
+
+    rows = list(csv.reader(io.StringIO(services.person_data_export(person=person, fmt="csv"))))
+
+    # After a tab, which makes the spreadsheet program keep all 18 digits as text (not 4.10105E+17).
+    assert ["本人信息", "居民身份证号", "\t" + digits] in rows
+
+
 # Admin
 
 

@@ -274,3 +274,22 @@ def test_in_english_mode_the_award_page_and_its_errors_are_in_english(client, ho
     assert "Accept the subsidy" in page
     assert "Must be your own name" in page
     assert "The account name must be your own name &quot;张三明&quot;" in refused
+
+
+def test_a_resident_who_opens_the_enterprise_awards_page_is_sent_to_the_resident_home(client):
+    _logged_in(client, PersonFactory(name="王五"))
+    response = client.get("/me/awards/", follow=True)
+    assert response.redirect_chain == [("/resident/", 302)]
+    assert "居民的补贴在居民主页查看。" in response.content.decode()
+
+
+def test_the_refusal_for_another_account_points_home_not_back_to_itself(client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory())
+    response = client.get("/me/awards/")
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "只有企业账号可以查看本企业的兑现记录。" in body
+    assert 'href="/me/awards/"' not in body
+    assert "服务热线" in body
