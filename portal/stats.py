@@ -31,7 +31,10 @@ def invalidate() -> None:
 
 
 def latest_day(*, until: dt.date) -> dt.date | None:
-    """The last day up to ``until`` on which a built part recorded something its figures count."""
+    """The last day up to ``until`` that every built part with records has reached: the earliest of their
+    latest days. A period ending there has something to count in each part, so the figures shown by default
+    are not one part's late entries beside the others' zeros. A part with no records yet is left out.
+    """
     version = public_cache.generation()
     key = f"stats:{version}:latest:{until.isoformat()}"
     cached = cache.get(key)
@@ -43,7 +46,7 @@ def latest_day(*, until: dt.date) -> dt.date | None:
             module = import_module(name)
             if hasattr(module, "latest_day"):
                 days.append(module.latest_day(until=until))
-    latest = max((day for day in days if day), default=None)
+    latest = min((day for day in days if day), default=None)
     # "" caches "nothing recorded yet" (None would read as a cache miss).
     cache.set(key, latest or "", CACHE_SECONDS)
     return latest

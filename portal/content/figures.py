@@ -150,7 +150,8 @@ def period_title(start: dt.date, end: dt.date) -> str:
 
 
 def default_half_year(today: dt.date) -> Period:
-    """The half year the figures show by default: the latest complete one that has records.
+    """The half year the figures show by default: the latest complete one that every part with records
+    (filings, visits and problems, awards) has reached.
 
     The last complete half year when nothing is recorded yet; never one after it.
     """

@@ -112,3 +112,34 @@ def test_the_stats_api_needs_no_login_and_answers_json(client):
     response = get_stats(client, **{"from": "2023-01-01", "to": "2023-06-30"})
 
     assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("latest_days", "expected"),
+    [
+        # The demo: filings end in June 2023, a few awards are paid in July: the figures show H1 2023.
+        ({"projects.stats": dt.date(2023, 6, 28), "subsidies.stats": dt.date(2023, 7, 18)}, "2023H1"),
+        ({"projects.stats": dt.date(2024, 8, 1), "subsidies.stats": dt.date(2024, 12, 30)}, "2024H2"),
+        # A part with no records yet is left out.
+        ({"projects.stats": None, "subsidies.stats": dt.date(2024, 3, 1)}, "2024H1"),
+        # Nothing recorded anywhere: the last complete half year.
+        ({"projects.stats": None, "subsidies.stats": None}, "2026H1"),
+    ],
+)
+def test_the_default_half_year_is_the_latest_every_part_with_records_has_reached(
+    monkeypatch, latest_days, expected
+):
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from portal.content import figures
+
+    for name in stats.STATS_MODULES:
+        if find_spec(name) is None:
+            continue
+        module = import_module(name)
+        if hasattr(module, "latest_day"):
+            day = latest_days.get(name)
+            monkeypatch.setattr(module, "latest_day", lambda *, until, day=day: day)
+
+    assert figures.default_half_year(dt.date(2026, 8, 1)).code == expected
