@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.shortcuts import get_object_or_404
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -203,4 +204,27 @@ def _lock_audit_admins():
             admin.site.register(model, _append_only(current))
 
 
+class MissingDeviceNotFoundMixin:
+    """django-otp's device admin reads the device of its QR code pages with ``objects.get``: a number that
+    names no device was a server error. Here it is the site's "not found" page."""
+
+    def config_view(self, request, pk):
+        get_object_or_404(self.get_queryset(request), pk=pk)
+        return super().config_view(request, pk)
+
+    def qrcode_view(self, request, pk):
+        get_object_or_404(self.get_queryset(request), pk=pk)
+        return super().qrcode_view(request, pk)
+
+
+def _guard_device_admin():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if admin.site.is_registered(TOTPDevice):
+        current = type(admin.site.get_model_admin(TOTPDevice))
+        admin.site.unregister(TOTPDevice)
+        admin.site.register(TOTPDevice, type(current.__name__, (MissingDeviceNotFoundMixin, current), {}))
+
+
 _lock_audit_admins()
+_guard_device_admin()

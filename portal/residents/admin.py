@@ -5,7 +5,7 @@ import datetime as dt
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -85,6 +85,8 @@ class PurposeGateAdmin(ReadOnlyAdmin):
         return urls + super().get_urls()
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        if not str(object_id).isdigit():
+            raise Http404  # no record has such a key
         if not _granted(request, self._gate_key(object_id)):
             return HttpResponseRedirect(reverse(self._url_name("purpose"), args=[object_id]))
         return super().change_view(request, object_id, form_url, extra_context)

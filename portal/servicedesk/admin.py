@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -215,7 +215,10 @@ class ProblemAdmin(LargeTableAdminMixin, admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        problem = get_object_or_404(self.get_queryset(request), pk=object_id)
+        # None for a problem this user does not see, and for a key that is not a number at all.
+        problem = self.get_object(request, object_id)
+        if problem is None:
+            raise Http404
         extra_context = {
             **(extra_context or {}),
             "moves": self._moves_for(request, problem),
