@@ -62,6 +62,18 @@ class HostileInputMiddleware:
             )
         return self.get_response(request)
 
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # SQLite cannot take an integer past 64 bits as a parameter (PostgreSQL compares it as a numeric): a
+        # filter such as ?scheme=99999999999999999999 in an admin list would otherwise be a 500.
+        if isinstance(exception, OverflowError) and "SQLite INTEGER" in str(exception):
+            return refusal(
+                request,
+                status=400,
+                title=_("请求无法处理"),
+                message=_("请求中的数字超出范围，请检查地址或筛选条件后重试。"),
+            )
+        return None
+
 
 class NoStoreMiddleware:
     """``Cache-Control: no-store`` on the routes with an enterprise's own data (``settings.NO_STORE_PATHS``).

@@ -202,6 +202,27 @@ def _lock_audit_admins():
             current = type(admin.site.get_model_admin(model))
             admin.site.unregister(model)
             admin.site.register(model, _append_only(current))
+    if admin.site.is_registered(LogEntry):
+        log_admin = admin.site.get_model_admin(LogEntry)
+        log_admin.list_filter = tuple(
+            _checked_resource_type_filter(f)
+            if isinstance(f, type) and f.parameter_name == "resource_type"
+            else f
+            for f in log_admin.list_filter
+        )
+
+
+def _checked_resource_type_filter(base):
+    """django-auditlog's 资源类型 filter passes its value to the query as it comes: ``?resource_type=abc``
+    was a server error. A value that is not a content type's number lists nothing."""
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is not None and not value.isdigit():
+            return queryset.none()
+        return base.queryset(self, request, queryset)
+
+    return type(base.__name__, (base,), {"queryset": queryset})
 
 
 class MissingDeviceNotFoundMixin:
