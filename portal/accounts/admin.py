@@ -205,9 +205,7 @@ def _lock_audit_admins():
     if admin.site.is_registered(LogEntry):
         log_admin = admin.site.get_model_admin(LogEntry)
         log_admin.list_filter = tuple(
-            _checked_resource_type_filter(f)
-            if isinstance(f, type) and f.parameter_name == "resource_type"
-            else f
+            _checked_resource_type_filter(f) if getattr(f, "parameter_name", None) == "resource_type" else f
             for f in log_admin.list_filter
         )
 
