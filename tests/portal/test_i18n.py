@@ -152,3 +152,26 @@ def test_every_chinese_string_marked_in_the_code_has_an_english_translation(tmp_
         if _has_chinese(msgid := key[1]) and not (key in committed and committed[key].translated)
     ]
     assert missing == [], "run `make messages` and translate these in locale/en/LC_MESSAGES/django.po"
+
+
+def test_django_form_messages_speak_to_the_user_not_of_variables(client, owner):
+    """Django's Chinese says "确保该变量包含不超过 5000 字符"; the portal's catalogue words it for people."""
+    client.force_login(owner)
+
+    page = client.post("/me/problems/new/", {"category": "permits", "title": "", "description": "不" * 5001})
+
+    text = page.content.decode()
+    assert "该字段是必填项。" in text
+    assert "最多可填写 5000 个字符，现在是 5001 个，请删减后重试。" in text
+    assert "该变量" not in text and "这个字段" not in text
+
+
+def test_the_portal_wording_is_chinese_only(settings):
+    from django import forms
+    from django.utils import translation
+
+    field = forms.CharField(max_length=5)
+    with translation.override("en"):
+        with pytest.raises(forms.ValidationError) as refused:
+            field.clean("abcdefg")
+        assert refused.value.messages == ["Ensure this value has at most 5 characters (it has 7)."]

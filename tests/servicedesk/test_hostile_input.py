@@ -83,7 +83,7 @@ def test_a_megabyte_description_is_refused_by_the_page_form(client, desk):
     )
 
     assert response.status_code == 200
-    assert "确保该变量包含不超过 5000 字符" in response.content.decode()
+    assert "最多可填写 5000 个字符" in response.content.decode()
     assert Problem.objects.count() == 0
 
 
@@ -101,6 +101,6 @@ def test_a_rating_comment_past_the_limit_is_refused_on_the_page_and_the_api(clie
 
     problem.refresh_from_db()
     assert page.status_code == 400
-    assert "确保该变量包含不超过 1000 字符" in page.content.decode()
+    assert "最多可填写 1000 个字符" in page.content.decode()
     assert api.json() == {"comment": ["请确保这个字段不能超过 1000 个字符。"]}
     assert (problem.status, problem.rating_comment) == (Status.ANSWERED, "")
