@@ -3,10 +3,13 @@
 import hashlib
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from portal import public_cache
 
@@ -57,10 +60,22 @@ class EstimatedCountPaginator(Paginator):
 
 
 class LargeTableAdminMixin:
-    """For the changelists of the registry's large tables: no full count, an estimated page count."""
+    """For the changelists of the registry's large tables: no full count, an estimated page count, and the
+    row checkbox written directly."""
 
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+    def action_checkbox(self, obj):
+        """Django's row checkbox, the same markup, without rendering a form widget's template for each row
+        (a third of the time of a 50-row page went there)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
 
 class KnownValuesFilter(admin.SimpleListFilter):

@@ -108,3 +108,15 @@ def test_the_notifications_list_opens_its_first_page_for_page_zero(client):
     response = client.get("/me/notifications/?page=0")
     assert response.status_code == 200
     assert response.context["page"].number == 1
+
+
+def test_the_large_tables_row_checkbox_is_djangos_markup():
+    from django.contrib import admin
+
+    from portal.enterprises.models import Enterprise
+
+    enterprise = EnterpriseFactory(name="郑州<梧桐>科技")
+    ours = admin.site.get_model_admin(Enterprise)
+    assert isinstance(ours, paginators.LargeTableAdminMixin)
+
+    assert ours.action_checkbox(enterprise) == admin.ModelAdmin.action_checkbox(ours, enterprise)
