@@ -27,3 +27,13 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = KeptClientRedisCacheClient
+
+    def count(self, key: str, timeout: int) -> int:
+        """Add one to the counter ``key`` and return it; a new counter starts at 0 and lasts ``timeout``
+        seconds. One round trip (``SET NX`` and ``INCR`` in a transaction), where ``add`` then ``incr``
+        take three (Django's ``incr`` asks first whether the key exists)."""
+        key = self.make_and_validate_key(key)
+        pipeline = self._cache.get_client(key, write=True).pipeline(transaction=True)
+        pipeline.set(key, 0, ex=timeout, nx=True)
+        pipeline.incr(key)
+        return pipeline.execute()[1]

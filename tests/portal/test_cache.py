@@ -44,3 +44,35 @@ def test_values_counters_and_expiry_behave_as_djangos():
         assert backend.get("generation", "default") == "default"
     finally:
         backend.clear()
+
+
+@needs_redis
+def test_a_counter_counts_in_one_round_trip_and_expires(monkeypatch):
+    backend = _backend()
+    client = backend._cache.get_client(write=True)
+    sent = []
+    monkeypatch.setattr(
+        type(client.connection_pool), "get_connection", _counting(type(client.connection_pool), sent)
+    )
+    try:
+        counts = [backend.count("throttle:search:addr:10.0.0.1:1", 61) for _ in range(3)]
+        taken = len(sent)
+        ttl = client.ttl(backend.make_and_validate_key("throttle:search:addr:10.0.0.1:1"))
+
+        assert counts == [1, 2, 3]
+        assert taken == 3  # one connection taken from the pool per count: one round trip each
+        assert 0 < ttl <= 61
+        # The same counter Django's own operations read, as a plain number.
+        assert backend.get("throttle:search:addr:10.0.0.1:1") == 3
+    finally:
+        backend.clear()
+
+
+def _counting(pool_class, sent):
+    original = pool_class.get_connection
+
+    def get_connection(self, *args, **kwargs):
+        sent.append(args)
+        return original(self, *args, **kwargs)
+
+    return get_connection

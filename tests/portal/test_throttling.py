@@ -65,6 +65,21 @@ def test_the_form_limit_lifts_when_its_minute_ends(client, rates, still):
     assert refused["Retry-After"] == "40"
 
 
+def test_the_api_limit_counts_in_the_same_minute_windows_as_the_forms(rates, still):
+    # One counter per client and minute, as the forms have: refused until the minute ends, then served.
+    rates(anon="2/min")
+    api = APIClient()
+
+    statuses = _statuses([lambda: api.get("/api/v1/policies/")] * 3)
+    refused = api.get("/api/v1/policies/")
+    still.shift(40)
+    later = api.get("/api/v1/policies/")
+
+    assert statuses == [200, 200, 429]
+    assert refused["Retry-After"] == "40"
+    assert later.status_code == 200
+
+
 def test_the_default_limits_refuse_the_findings_burst_on_the_calculator_api():
     api = APIClient()
 
