@@ -22,6 +22,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.apps import apps
 from django.conf import settings
@@ -36,6 +37,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 GENERATION_KEY = "public:generation"
 # When content scheduled ahead (an article with a later publishing time) becomes public by the clock alone,
@@ -158,6 +160,60 @@ def connect_signals() -> None:
             m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"{uid}:{field.name}")
 
 
+# Made once: while one request makes a page or a value nobody has kept yet, the others asking for it wait for
+# its copy this long at most (a page takes well under a second to make), looking again after these pauses,
+# in seconds; the mark of the one making it lapses after MAKING_SECONDS should that request die.
+MAKING_SECONDS = 30
+WAIT_SECONDS = 3.0
+_PAUSES = (0.005, 0.01, 0.02, 0.04, 0.05)
+
+
+def _making_key(key: str) -> str:
+    return f"{key}:making"
+
+
+def _wait_for_copy(key: str, making: str) -> object | None:
+    """The copy another request is making, once kept; None when it ends without keeping one (the page was
+    not storable, or the request failed), after ``WAIT_SECONDS``, or when the cache cannot be reached."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    pauses = iter(_PAUSES)
+    while time.monotonic() < deadline:
+        time.sleep(next(pauses, _PAUSES[-1]))
+        try:
+            found = cache.get_many([key, making])
+        except Exception:
+            logger.warning("public cache: unreachable", exc_info=True)
+            return None
+        if key in found:
+            return found[key]
+        if making not in found:
+            return None
+    return None
+
+
+def _made_once(key: str, make: Callable[[], T], serve: Callable[[object], T]) -> T:
+    """``make()``, which keeps what it makes under ``key`` when it may, by one request at a time: a request
+    that finds another making it waits for that copy and is given ``serve(copy)``. A public change sends
+    every visitor to pages and figures nobody has kept yet at once; each is made once, not by every worker.
+    """
+    making = _making_key(key)
+    try:
+        first = cache.add(making, 1, MAKING_SECONDS)
+    except Exception:
+        logger.warning("public cache: unreachable", exc_info=True)
+        return make()
+    if not first:
+        stored = _wait_for_copy(key, making)
+        return serve(stored) if stored is not None else make()
+    try:
+        return make()
+    finally:
+        try:
+            cache.delete(making)
+        except Exception:
+            logger.warning("public cache: unreachable", exc_info=True)
+
+
 def remember(name: str, compute: Callable[[], object]):
     """``compute()``, kept in the cache under the public generation, so a public change recomputes it, and
     for ``PUBLIC_CACHE_SECONDS`` at most; computed afresh when the cache is off or cannot be reached.
@@ -175,12 +231,16 @@ def remember(name: str, compute: Callable[[], object]):
         return compute()
     if found is not None:
         return found
-    value = compute()
-    try:
-        cache.set(key, value, settings.PUBLIC_CACHE_SECONDS)
-    except Exception:
-        logger.warning("public cache: a value could not be kept", exc_info=True)
-    return value
+
+    def computed_and_kept():
+        value = compute()
+        try:
+            cache.set(key, value, settings.PUBLIC_CACHE_SECONDS)
+        except Exception:
+            logger.warning("public cache: a value could not be kept", exc_info=True)
+        return value
+
+    return _made_once(key, computed_and_kept, lambda kept: kept)
 
 
 # What each process keeps itself, by generation: name -> (generation, when computed, value).
@@ -285,6 +345,20 @@ def _served_copy(request: HttpRequest, stored: dict) -> HttpResponse:
     return response
 
 
+def _made_and_kept(request: HttpRequest, key: str, response: HttpResponse) -> HttpResponse:
+    """The page a view made, kept in the cache when it may be."""
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    if _storable(request, response):
+        copy = _stored_copy(request, response)
+        if copy is not None:
+            try:
+                cache.set(key, copy, settings.PUBLIC_CACHE_SECONDS)
+            except Exception:
+                logger.warning("public cache: the page could not be kept", exc_info=True)
+    return response
+
+
 def cache_public(view=None, *, by_accept: bool = False):
     """Serve an anonymous visitor's GET from the cache, keyed by address, language and elderly mode.
 
@@ -305,17 +379,11 @@ def cache_public(view=None, *, by_accept: bool = False):
                 return view_func(request, *args, **kwargs)
             if stored is not None:
                 return _served_copy(request, stored)
-            response = view_func(request, *args, **kwargs)
-            if hasattr(response, "render") and callable(response.render):
-                response = response.render()
-            if _storable(request, response):
-                copy = _stored_copy(request, response)
-                if copy is not None:
-                    try:
-                        cache.set(key, copy, settings.PUBLIC_CACHE_SECONDS)
-                    except Exception:
-                        logger.warning("public cache: the page could not be kept", exc_info=True)
-            return response
+            return _made_once(
+                key,
+                lambda: _made_and_kept(request, key, view_func(request, *args, **kwargs)),
+                lambda stored: _served_copy(request, stored),
+            )
 
         return wrapped
 

@@ -4,12 +4,16 @@ and each visitor's forms carry their own CSRF token."""
 
 import datetime as dt
 import re
+import threading
+import time
 from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 from django.urls import reverse
@@ -291,3 +295,99 @@ def test_the_catalogue_filter_choices_are_kept_until_a_policy_changes(client, ow
 
     assert 'value="2019"' in page
     assert later.department.name in page
+
+
+# A public change sends every visitor to pages nobody has kept yet: one request makes each page, the others
+# asking for it meanwhile are served its copy.
+
+
+def _slow_page(*, keep: bool = True):
+    """A cached view that holds until released, counting how often it is made."""
+    started, release, made = threading.Event(), threading.Event(), []
+
+    def page(request):
+        made.append(request.path)
+        started.set()
+        release.wait(5)
+        response = HttpResponse("<p>政策目录</p>")
+        if not keep:
+            response.set_cookie("visited", "1")  # a page that sets a cookie is never kept
+        return response
+
+    return public_cache.cache_public(page), started, release, made
+
+
+def _in_thread(view, request) -> tuple[threading.Thread, dict]:
+    result = {}
+    thread = threading.Thread(target=lambda: result.setdefault("response", view(request)))
+    thread.start()
+    return thread, result
+
+
+def test_visitors_asking_for_a_page_being_made_are_served_its_copy(rf):
+    view, started, release, made = _slow_page()
+    thread, first = _in_thread(view, rf.get("/slow/"))
+    assert started.wait(5)
+
+    threading.Timer(0.1, release.set).start()
+    second = view(rf.get("/slow/"))
+    thread.join(5)
+
+    assert made == ["/slow/"]
+    assert second.status_code == 200
+    assert second.content == first["response"].content == "<p>政策目录</p>".encode()
+
+
+def test_a_page_its_maker_could_not_keep_is_made_again_once_it_is_done(rf):
+    view, started, release, made = _slow_page(keep=False)
+    thread, _ = _in_thread(view, rf.get("/slow/"))
+    assert started.wait(5)
+
+    threading.Timer(0.1, release.set).start()
+    began = time.monotonic()
+    second = view(rf.get("/slow/"))
+    thread.join(5)
+
+    # Served as soon as the first request ended without a copy, not after the longest wait.
+    assert made == ["/slow/", "/slow/"]
+    assert second.status_code == 200
+    assert time.monotonic() - began < public_cache.WAIT_SECONDS
+
+
+def test_a_maker_that_never_finishes_keeps_nobody_waiting_past_the_limit(rf, monkeypatch):
+    monkeypatch.setattr(public_cache, "WAIT_SECONDS", 0.2)
+    view, _, release, made = _slow_page()
+    release.set()
+    request = rf.get("/slow/")
+    # A request that died while making the page left its mark behind.
+    cache.add(public_cache._making_key(public_cache._key(request, by_accept=False)), 1, 60)
+
+    began = time.monotonic()
+    response = view(request)
+
+    assert made == ["/slow/"]
+    assert response.status_code == 200
+    assert 0.2 <= time.monotonic() - began < 2
+
+
+def test_figures_asked_for_while_they_are_computed_are_computed_once():
+    started, release, computed = threading.Event(), threading.Event(), []
+
+    def figures():
+        computed.append(1)
+        started.set()
+        release.wait(5)
+        return {"visits": 12}
+
+    result = {}
+    thread = threading.Thread(
+        target=lambda: result.setdefault("first", public_cache.remember("figures", figures))
+    )
+    thread.start()
+    assert started.wait(5)
+    threading.Timer(0.1, release.set).start()
+    second = public_cache.remember("figures", figures)
+    thread.join(5)
+
+    assert computed == [1]
+    assert second == result["first"] == {"visits": 12}
