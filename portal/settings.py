@@ -217,7 +217,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "portal.staticfiles.ManifestStaticFilesStorage"
     },
 }
 # Outside production, WhiteNoise serves straight from the app folders, with no collectstatic.
