@@ -1,12 +1,10 @@
 """免申即享 on shared pages: the enterprise's awards on /me/, a resident's household subsidies on /resident/,
 the publicity lists on the home page."""
 
-from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from portal.residents.access import current_person
 from subsidies import selectors
-from subsidies.models import AwardStatus
 
 NAV = [(30, _("政策计算器"), "subsidies:calculator"), (35, _("兑现公示"), "subsidies:publicity")]
 
@@ -16,19 +14,12 @@ def dashboard(request):
     user = request.user
     if not user.is_enterprise_user:
         return None
-    awards = selectors.awards_for_enterprise(enterprise_id=user.enterprise_id)
-    counts = awards.aggregate(
-        waiting=Count("pk", filter=Q(shown_status=AwardStatus.AWAITING)),
-        publicizing=Count("pk", filter=Q(shown_status=AwardStatus.PUBLICIZED)),
-        confirmed=Count("pk", filter=Q(status=AwardStatus.CONFIRMED)),
-        paid=Count("pk", filter=Q(status=AwardStatus.PAID)),
-        paid_amount=Sum("amount", filter=Q(status=AwardStatus.PAID)),
-    )
+    counts, latest = selectors.enterprise_award_summary(enterprise_id=user.enterprise_id, latest=3)
     return {
         "order": 20,
         "template": "subsidies/dashboard_block.html",
         "counts": counts,
-        "latest": list(awards[:3]),
+        "latest": latest,
         "is_owner": user.is_enterprise_owner,
     }
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, CharField, Count, F, Max, Min, Prefetch, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, Max, Min, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, gettext_lazy
 
@@ -117,27 +117,49 @@ def awards_outside_department(*, user, award_ids) -> int:
     return qs.count() - awards_actable(user=user, qs=qs).count()
 
 
-def awards_for_enterprise(*, enterprise_id: int) -> QuerySet[Award]:
-    """An enterprise's released awards, the ones waiting for its answer first."""
-    waiting_first = Case(
+def _waiting_first() -> Case:
+    return Case(
         When(status__in=(AwardStatus.PUBLICIZED, AwardStatus.AWAITING), then=Value(0)), default=Value(1)
     )
+
+
+def awards_for_enterprise(*, enterprise_id: int) -> QuerySet[Award]:
+    """An enterprise's released awards, the ones waiting for its answer first."""
     return _with_scheme(
         Award.objects.filter(enterprise_id=enterprise_id, status__in=ENTERPRISE_VISIBLE)
-    ).order_by(waiting_first, "-publicity_from", "-id")
+    ).order_by(_waiting_first(), "-publicity_from", "-id")
+
+
+def enterprise_award_summary(*, enterprise_id: int, latest: int) -> tuple[dict, list[Award]]:
+    """What the enterprise's awards wait for, counted (its confirmation, the publicity, the payment), and
+    its ``latest`` awards as ``awards_for_enterprise`` orders them, with the scheme's title and no more:
+    the dashboard's block, read in two plain queries (with every related row, the list alone took 5 ms)."""
+    released = Award.objects.filter(enterprise_id=enterprise_id, status__in=ENTERPRISE_VISIBLE).annotate(
+        shown_status=shown_status()
+    )
+    counts = released.aggregate(
+        waiting=Count("pk", filter=Q(shown_status=AwardStatus.AWAITING)),
+        publicizing=Count("pk", filter=Q(shown_status=AwardStatus.PUBLICIZED)),
+        confirmed=Count("pk", filter=Q(status=AwardStatus.CONFIRMED)),
+        paid=Count("pk", filter=Q(status=AwardStatus.PAID)),
+        paid_amount=Sum("amount", filter=Q(status=AwardStatus.PAID)),
+    )
+    rows = (
+        released.select_related("scheme")
+        .only("id", "amount", "status", "publicity_from", "publicity_to", "scheme__title")
+        .order_by(_waiting_first(), "-publicity_from", "-id")[:latest]
+    )
+    return counts, list(rows)
 
 
 def household_awards_of(*, person) -> QuerySet[Award]:
     """A resident's household awards: those of every purchase they are a buyer of, released to them
     (as an enterprise's), the ones waiting for an answer first; with the purchase, in a fixed number of
     queries."""
-    waiting_first = Case(
-        When(status__in=(AwardStatus.PUBLICIZED, AwardStatus.AWAITING), then=Value(0)), default=Value(1)
-    )
     purchases = PurchaseBuyer.objects.filter(person=person).values("purchase_id")
     return _with_scheme(
         Award.objects.filter(purchase_id__in=purchases, status__in=ENTERPRISE_VISIBLE)
-    ).order_by(waiting_first, "-publicity_from", "-id")
+    ).order_by(_waiting_first(), "-publicity_from", "-id")
 
 
 # A household award's statuses in a buyer's words: the model's labels name the enterprise (企业已确认).

@@ -150,6 +150,27 @@ def test_the_dashboard_lists_the_enterprise_s_projects(client, owner, ours):
     assert reverse("projects:mine") in html
 
 
+def test_the_dashboard_lists_the_newest_five_projects_flags_the_overdue_and_counts_them_all(client, owner):
+    projects = [ProjectFactory(enterprise=owner.enterprise, name=f"项目{index}") for index in range(6)]
+    # The newest one's filing is past its one-working-day deadline; the others have none.
+    services.filing_submit(project=projects[-1], submitted_at=at("2023-03-01", 9))
+
+    with time_machine.travel(dt.datetime(2023, 3, 6, 9, tzinfo=dt.UTC), tick=False):
+        client.force_login(owner)
+        response = client.get(reverse("accounts:dashboard"))
+
+    block = next(b for b in response.context["blocks"] if b["template"] == "projects/dashboard_block.html")
+    assert [(row["project"].name, row["overdue"]) for row in block["rows"]] == [
+        ("项目5", True),
+        ("项目4", False),
+        ("项目3", False),
+        ("项目2", False),
+        ("项目1", False),
+    ]
+    assert block["total"] == 6
+    assert "查看全部 6 个项目的审批进度" in response.content.decode()
+
+
 def test_the_dashboard_has_no_project_block_without_projects(client):
     client.force_login(EnterpriseUserFactory())
 

@@ -182,6 +182,21 @@ def test_the_dashboard_lists_open_problems_and_those_awaiting_a_rating(as_owner,
     assert "1 件诉求已答复，等待您评价。" in response.content.decode()
 
 
+def test_the_dashboard_counts_every_open_problem_when_it_lists_only_the_newest(as_owner, desk, monday):
+    for index in range(2):
+        bring_to(desk, Status.ANSWERED, title=f"等待评价的诉求 {index}")
+    for index in range(4):
+        submit(desk, title=f"刚提交的诉求 {index}")
+
+    response = as_owner.get(reverse("accounts:dashboard"))
+
+    block = next(b for b in response.context["blocks"] if b["template"] == "servicedesk/dashboard_block.html")
+    assert len(block["problems"]) == 5
+    assert (block["open_count"], block["awaiting_rating"]) == (6, 2)
+    assert "共 6 件办理中。" in response.content.decode()
+    assert "2 件诉求已答复，等待您评价。" in response.content.decode()
+
+
 def test_the_dashboard_block_is_not_shown_to_staff(client, desk):
     client.force_login(desk.coordinator)
 
