@@ -13,6 +13,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from tests.content.factories import FaqFactory
+from tests.factories import EnterpriseUserFactory
 from tests.policies.factories import PolicyFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +107,15 @@ def test_every_anonymous_api_call_counts_against_the_anonymous_limit(rates):
     api = APIClient()
 
     assert _statuses([lambda: api.get("/api/v1/policies/")] * 4) == [200, 200, 200, 429]
+
+
+def test_anonymous_calls_count_against_the_anonymous_limit_alone_and_users_against_theirs(rates):
+    rates(anon="5/min", user="2/min")
+    anonymous, member = APIClient(), APIClient()
+    member.force_authenticate(EnterpriseUserFactory())
+
+    assert _statuses([lambda: anonymous.get("/api/v1/policies/")] * 4) == [200] * 4
+    assert _statuses([lambda: member.get("/api/v1/policies/")] * 3) == [200, 200, 429]
 
 
 def test_a_forged_forwarded_for_header_does_not_reset_the_count(rates):
