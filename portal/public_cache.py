@@ -20,6 +20,7 @@ import functools
 import hashlib
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -168,6 +169,11 @@ WAIT_SECONDS = 3.0
 _PAUSES = (0.005, 0.01, 0.02, 0.04, 0.05)
 
 
+# Waited on, never set: a pause. ``time.sleep`` would do the same, but libfaketime (CI's passes with the
+# clock moved to another year) refuses the absolute deadline Python's sleep gives the kernel.
+_NEVER = threading.Event()
+
+
 def _making_key(key: str) -> str:
     return f"{key}:making"
 
@@ -178,7 +184,7 @@ def _wait_for_copy(key: str, making: str) -> object | None:
     deadline = time.monotonic() + WAIT_SECONDS
     pauses = iter(_PAUSES)
     while time.monotonic() < deadline:
-        time.sleep(next(pauses, _PAUSES[-1]))
+        _NEVER.wait(next(pauses, _PAUSES[-1]))
         try:
             found = cache.get_many([key, making])
         except Exception:
