@@ -1,8 +1,9 @@
 """Abuse limits: DRF throttles for the API and one cache-backed limit for the HTML forms.
 
 Both read their rates from ``settings.THROTTLE_RATES`` ("N/s", "N/min", "N/hour", "N/day") at request time,
-so a test can lower one; both count per user when logged in, else per client address, in the shared
-cache (Redis in production, so every web process counts together). A refusal is a 429 in Chinese with
+so a test can lower one; both count per user when logged in, else per client address, in fixed windows
+(one counter per scope, client and period, ``hit``) in the shared cache (Redis in production, so every web
+process counts together). A refusal is a 429 in Chinese with
 ``Retry-After``, on the API as ``{"detail": ...}`` and on a page inside the site frame.
 """
 
