@@ -19,7 +19,8 @@ from rest_framework import throttling
 from portal.cache import RedisCache
 from portal.middleware import refusal
 
-PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+# A period by its first letter, as DRF reads rates: "30/min", "30/minute" and "30/m" are the same.
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_rate(rate: str | None) -> tuple[int, int] | None:
@@ -27,7 +28,7 @@ def parse_rate(rate: str | None) -> tuple[int, int] | None:
     if not rate:
         return None
     count, period = rate.split("/")
-    return int(count), PERIODS[period]
+    return int(count), PERIODS[period[0]]
 
 
 def throttled_message(wait: int) -> str:

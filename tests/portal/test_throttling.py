@@ -118,6 +118,14 @@ def test_anonymous_calls_count_against_the_anonymous_limit_alone_and_users_again
     assert _statuses([lambda: member.get("/api/v1/policies/")] * 3) == [200, 200, 429]
 
 
+@pytest.mark.parametrize("rate", ["2/min", "2/minute", "2/m"])
+def test_rates_are_read_as_drf_reads_them_whatever_the_period_is_spelled(rates, rate):
+    rates(anon=rate)
+    api = APIClient()
+
+    assert _statuses([lambda: api.get("/api/v1/policies/")] * 3) == [200, 200, 429]
+
+
 def test_a_forged_forwarded_for_header_does_not_reset_the_count(rates):
     rates(anon="2/min")
     api = APIClient()
