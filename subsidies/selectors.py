@@ -117,17 +117,19 @@ def awards_outside_department(*, user, award_ids) -> int:
     return qs.count() - awards_actable(user=user, qs=qs).count()
 
 
-def _waiting_first() -> Case:
-    return Case(
+def _waiting_first() -> tuple:
+    """The order of a beneficiary's awards: those waiting for their answer first, then the newest."""
+    waiting = Case(
         When(status__in=(AwardStatus.PUBLICIZED, AwardStatus.AWAITING), then=Value(0)), default=Value(1)
     )
+    return waiting, "-publicity_from", "-id"
 
 
 def awards_for_enterprise(*, enterprise_id: int) -> QuerySet[Award]:
     """An enterprise's released awards, the ones waiting for its answer first."""
     return _with_scheme(
         Award.objects.filter(enterprise_id=enterprise_id, status__in=ENTERPRISE_VISIBLE)
-    ).order_by(_waiting_first(), "-publicity_from", "-id")
+    ).order_by(*_waiting_first())
 
 
 def enterprise_award_summary(*, enterprise_id: int, latest: int) -> tuple[dict, list[Award]]:
@@ -147,7 +149,7 @@ def enterprise_award_summary(*, enterprise_id: int, latest: int) -> tuple[dict, 
     rows = (
         released.select_related("scheme")
         .only("id", "amount", "status", "publicity_from", "publicity_to", "scheme__title")
-        .order_by(_waiting_first(), "-publicity_from", "-id")[:latest]
+        .order_by(*_waiting_first())[:latest]
     )
     return counts, list(rows)
 
@@ -159,7 +161,7 @@ def household_awards_of(*, person) -> QuerySet[Award]:
     purchases = PurchaseBuyer.objects.filter(person=person).values("purchase_id")
     return _with_scheme(
         Award.objects.filter(purchase_id__in=purchases, status__in=ENTERPRISE_VISIBLE)
-    ).order_by(_waiting_first(), "-publicity_from", "-id")
+    ).order_by(*_waiting_first())
 
 
 # A household award's statuses in a buyer's words: the model's labels name the enterprise (企业已确认).

@@ -1,7 +1,6 @@
 from django.utils import timezone
 
 from portal.servicedesk import selectors
-from portal.servicedesk.models import Status
 
 # Open problems listed on the dashboard; the rest are one click away.
 DASHBOARD_PROBLEMS = 5
@@ -12,15 +11,9 @@ def dashboard(request):
     enterprise_id = request.user.enterprise_id
     if enterprise_id is None:
         return None
-    open_problems = selectors.enterprise_open_problems(enterprise_id=enterprise_id)
-    problems = list(open_problems[:DASHBOARD_PROBLEMS])
-    if len(problems) < DASHBOARD_PROBLEMS:
-        # These are all of them: counted here rather than by two more queries.
-        open_count = len(problems)
-        awaiting_rating = sum(problem.status == Status.ANSWERED for problem in problems)
-    else:
-        open_count = open_problems.count()
-        awaiting_rating = open_problems.filter(status=Status.ANSWERED).count()
+    problems, open_count, awaiting_rating = selectors.dashboard_problems(
+        enterprise_id=enterprise_id, limit=DASHBOARD_PROBLEMS
+    )
     return {
         "order": 40,
         "template": "servicedesk/dashboard_block.html",

@@ -89,6 +89,17 @@ def enterprise_open_problems(*, enterprise_id: int) -> QuerySet[Problem]:
     return Problem.objects.filter(enterprise_id=enterprise_id).open().select_related("department")
 
 
+def dashboard_problems(*, enterprise_id: int, limit: int) -> tuple[list[Problem], int, int]:
+    """The enterprise's newest ``limit`` open problems, how many are open, and how many of those wait for
+    its rating (answered)."""
+    open_problems = enterprise_open_problems(enterprise_id=enterprise_id)
+    problems = list(open_problems[:limit])
+    if len(problems) < limit:
+        # These are all of them: counted here rather than by two more queries.
+        return problems, len(problems), sum(problem.status == Status.ANSWERED for problem in problems)
+    return problems, open_problems.count(), open_problems.filter(status=Status.ANSWERED).count()
+
+
 def answer_workdays(*, category: str) -> int:
     """The answer deadline of a category in working days: staff's setting, else the default."""
     days = ServiceLevel.objects.filter(category=category).values_list("answer_workdays", flat=True).first()
