@@ -7,6 +7,7 @@ first), ``template`` and the template's context. Discovery keeps the shell free 
 above it.
 """
 
+import functools
 from importlib import import_module
 from importlib.util import find_spec
 
@@ -26,13 +27,17 @@ def collect(request, page: str) -> list[dict]:
     return sorted(blocks, key=lambda b: b.get("order", 100))
 
 
-def _blocks_modules():
+@functools.cache
+def _blocks_modules() -> tuple:
+    """The apps' ``blocks`` modules, found once per process (the installed apps are fixed at start-up)."""
+    modules = []
     for config in apps.get_app_configs():
         if not config.name.startswith(_PROJECT_APPS):
             continue
         module_name = f"{config.name}.blocks"
         if find_spec(module_name) is not None:
-            yield import_module(module_name)
+            modules.append(import_module(module_name))
+    return tuple(modules)
 
 
 def nav_links() -> list[dict]:

@@ -1,6 +1,9 @@
+import functools
+
 from django.conf import settings
-from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.core.signals import setting_changed
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import gettext_lazy as _
 
 from portal import blocks
 
@@ -30,9 +33,10 @@ def site(request):
 
 def main_nav(path: str, *, authenticated: bool) -> list[dict]:
     """The main menu, the current page marked ``page`` and the section of a page inside it ``true``."""
-    links = [{"label": _("首页"), "url": reverse("home")}, *blocks.nav_links()]
-    if authenticated:
-        links.append({"label": _("我的"), "url": reverse("accounts:dashboard")})
+    links = [
+        {"label": label, "url": url}
+        for label, url in _menu(get_script_prefix(), get_urlconf(), authenticated)
+    ]
     for link in links:
         url = link["url"]
         if path == url:
@@ -42,3 +46,22 @@ def main_nav(path: str, *, authenticated: bool) -> list[dict]:
         else:
             link["current"] = ""
     return links
+
+
+@functools.lru_cache(maxsize=16)
+def _menu(script_prefix: str, urlconf, authenticated: bool) -> tuple[tuple[object, str], ...]:
+    """The menu's labels (translated when shown) and addresses, worked out once per process for each address
+    prefix and URL configuration it is asked for (``reverse`` reads both): they never change while it runs.
+    Every page renders the menu, about ten ``reverse()`` and a look through every app's blocks each time."""
+    links = [(_("首页"), reverse("home")), *((link["label"], link["url"]) for link in blocks.nav_links())]
+    if authenticated:
+        links.append((_("我的"), reverse("accounts:dashboard")))
+    return tuple(links)
+
+
+def _forget_menu(*, setting, **kwargs) -> None:
+    if setting in ("ROOT_URLCONF", "INSTALLED_APPS"):
+        _menu.cache_clear()
+
+
+setting_changed.connect(_forget_menu, dispatch_uid="portal_main_menu")

@@ -1,9 +1,11 @@
 """Anonymous public pages and the stats figures, kept in the cache (Redis when named) until something
 public changes.
 
-Every cached entry's key carries the *public generation*: saving or deleting anything a public page shows
-(a policy, a news article, a FAQ, synonyms, economic indicators, or the awards, problems and projects the
-figures count) moves the generation on, so the next request recomputes instead of hunting down keys. The
+Every cached entry carries the *public generation* it was made under: saving or deleting anything a public
+page shows (a policy, a news article, a FAQ, synonyms, economic indicators, or the awards, problems and
+projects the figures count) moves the generation on, so the next request finds its copy out of date and
+recomputes instead of hunting down keys. A page or a value is read with the generation in one round trip to
+the cache (``_read``), the copy kept under a key of its own address, tagged with its generation. The
 generation moves twice: at once (a request inside the same transaction sees the change) and again when the
 transaction commits (a request that read the old rows while it was open must not keep its copy).
 ``PUBLIC_CACHE_SECONDS`` bounds every entry anyway, and 0 turns the page cache off.
@@ -99,7 +101,11 @@ def generation() -> int:
 
     Once scheduled content is due, the first request moves the generation on and finds the next moment.
     """
-    values = cache.get_many([GENERATION_KEY, DUE_KEY])
+    return _generation_of(cache.get_many([GENERATION_KEY, DUE_KEY]))
+
+
+def _generation_of(values: dict) -> int:
+    """The generation from what was read of ``GENERATION_KEY`` and ``DUE_KEY``, moved on first if due."""
     value, due = values.get(GENERATION_KEY), values.get(DUE_KEY)
     if due and time.time() >= due:
         _bump()
@@ -109,6 +115,22 @@ def generation() -> int:
         cache.add(GENERATION_KEY, time.time_ns(), None)
         value = cache.get(GENERATION_KEY)
     return value
+
+
+def _read(key: str) -> tuple[int, object | None]:
+    """The current generation and the copy kept under ``key`` if it was made under that generation (None
+    otherwise), in one round trip to the cache; raises when the cache cannot be reached."""
+    values = cache.get_many([GENERATION_KEY, DUE_KEY, key])
+    current = _generation_of(values)
+    kept = values.get(key)
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == current:
+        return current, kept[1]
+    return current, None
+
+
+def _keep(key: str, made_under: int, value: object) -> None:
+    """``value`` kept under ``key``, tagged with the generation it was made under."""
+    cache.set(key, (made_under, value), settings.PUBLIC_CACHE_SECONDS)
 
 
 def _bump() -> None:
@@ -174,13 +196,14 @@ _PAUSES = (0.005, 0.01, 0.02, 0.04, 0.05)
 _NEVER = threading.Event()
 
 
-def _making_key(key: str) -> str:
-    return f"{key}:making"
+def _making_key(key: str, made_under: int) -> str:
+    return f"{key}:{made_under}:making"
 
 
-def _wait_for_copy(key: str, making: str) -> object | None:
-    """The copy another request is making, once kept; None when it ends without keeping one (the page was
-    not storable, or the request failed), after ``WAIT_SECONDS``, or when the cache cannot be reached."""
+def _wait_for_copy(key: str, made_under: int, making: str) -> object | None:
+    """The copy another request is making under generation ``made_under``, once kept; None when it ends
+    without keeping one (the page was not storable, or the request failed), after ``WAIT_SECONDS``, or
+    when the cache cannot be reached."""
     deadline = time.monotonic() + WAIT_SECONDS
     pauses = iter(_PAUSES)
     while time.monotonic() < deadline:
@@ -190,26 +213,28 @@ def _wait_for_copy(key: str, making: str) -> object | None:
         except Exception:
             logger.warning("public cache: unreachable", exc_info=True)
             return None
-        if key in found:
-            return found[key]
+        kept = found.get(key)
+        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == made_under:
+            return kept[1]
         if making not in found:
             return None
     return None
 
 
-def _made_once(key: str, make: Callable[[], T], serve: Callable[[object], T]) -> T:
-    """``make()``, which keeps what it makes under ``key`` when it may, by one request at a time: a request
-    that finds another making it waits for that copy and is given ``serve(copy)``. A public change sends
-    every visitor to pages and figures nobody has kept yet at once; each is made once, not by every worker.
+def _made_once(key: str, made_under: int, make: Callable[[], T], serve: Callable[[object], T]) -> T:
+    """``make()``, which keeps what it makes under ``key`` (``_keep``) when it may, by one request at a time:
+    a request that finds another making it under the same generation waits for that copy and is given
+    ``serve(copy)``. A public change sends every visitor to pages and figures nobody has kept yet at once;
+    each is made once, not by every worker.
     """
-    making = _making_key(key)
+    making = _making_key(key, made_under)
     try:
         first = cache.add(making, 1, MAKING_SECONDS)
     except Exception:
         logger.warning("public cache: unreachable", exc_info=True)
         return make()
     if not first:
-        stored = _wait_for_copy(key, making)
+        stored = _wait_for_copy(key, made_under, making)
         return serve(stored) if stored is not None else make()
     try:
         return make()
@@ -229,9 +254,9 @@ def remember(name: str, compute: Callable[[], object]):
     """
     if settings.PUBLIC_CACHE_SECONDS <= 0:
         return compute()
+    key = f"public:value:{name}"
     try:
-        key = f"public:value:{generation()}:{name}"
-        found = cache.get(key)
+        current, found = _read(key)
     except Exception:
         logger.warning("public cache: unreachable", exc_info=True)
         return compute()
@@ -241,12 +266,12 @@ def remember(name: str, compute: Callable[[], object]):
     def computed_and_kept():
         value = compute()
         try:
-            cache.set(key, value, settings.PUBLIC_CACHE_SECONDS)
+            _keep(key, current, value)
         except Exception:
             logger.warning("public cache: a value could not be kept", exc_info=True)
         return value
 
-    return _made_once(key, computed_and_kept, lambda kept: kept)
+    return _made_once(key, current, computed_and_kept, lambda kept: kept)
 
 
 # What each process keeps itself, by generation: name -> (generation, when computed, value).
@@ -301,7 +326,7 @@ def _key(request: HttpRequest, *, by_accept: bool) -> str:
     digest = hashlib.sha256(address.encode()).hexdigest()
     # The day is in the key: pages show what is in force or in publicity today.
     today = timezone.localdate().isoformat()
-    return f"public:page:{generation()}:{get_language()}:{int(elder)}:{today}:{digest}"
+    return f"public:page:{get_language()}:{int(elder)}:{today}:{digest}"
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -351,15 +376,15 @@ def _served_copy(request: HttpRequest, stored: dict) -> HttpResponse:
     return response
 
 
-def _made_and_kept(request: HttpRequest, key: str, response: HttpResponse) -> HttpResponse:
-    """The page a view made, kept in the cache when it may be."""
+def _made_and_kept(request: HttpRequest, key: str, made_under: int, response: HttpResponse) -> HttpResponse:
+    """The page a view made, kept in the cache (for generation ``made_under``) when it may be."""
     if hasattr(response, "render") and callable(response.render):
         response = response.render()
     if _storable(request, response):
         copy = _stored_copy(request, response)
         if copy is not None:
             try:
-                cache.set(key, copy, settings.PUBLIC_CACHE_SECONDS)
+                _keep(key, made_under, copy)
             except Exception:
                 logger.warning("public cache: the page could not be kept", exc_info=True)
     return response
@@ -376,9 +401,9 @@ def cache_public(view=None, *, by_accept: bool = False):
         def wrapped(request, *args, **kwargs):
             if not _cacheable_request(request):
                 return view_func(request, *args, **kwargs)
+            key = _key(request, by_accept=by_accept)
             try:
-                key = _key(request, by_accept=by_accept)
-                stored = cache.get(key)
+                current, stored = _read(key)
             except Exception:
                 # The page is made as if there were no cache rather than refused.
                 logger.warning("public cache: unreachable", exc_info=True)
@@ -387,7 +412,8 @@ def cache_public(view=None, *, by_accept: bool = False):
                 return _served_copy(request, stored)
             return _made_once(
                 key,
-                lambda: _made_and_kept(request, key, view_func(request, *args, **kwargs)),
+                current,
+                lambda: _made_and_kept(request, key, current, view_func(request, *args, **kwargs)),
                 lambda stored: _served_copy(request, stored),
             )
 

@@ -76,6 +76,48 @@ def test_a_second_anonymous_request_for_a_public_page_runs_no_sql(
         assert second["Content-Type"] == first["Content-Type"], url
 
 
+class _Recorded:
+    """The cache, with every call the public cache makes to it written down."""
+
+    def __init__(self, real):
+        self.real, self.calls = real, []
+
+    def __getattr__(self, name):
+        method = getattr(self.real, name)
+
+        def recorded(*args, **kwargs):
+            self.calls.append((name, args))
+            return method(*args, **kwargs)
+
+        return recorded
+
+
+def test_a_kept_page_is_read_with_the_generation_in_one_round_trip(client, monkeypatch):
+    client.get("/news/")
+    recorded = _Recorded(cache)
+    monkeypatch.setattr(public_cache, "cache", recorded)
+
+    response = client.get("/news/")
+
+    assert response.status_code == 200
+    assert [name for name, _ in recorded.calls] == ["get_many"]
+    keys = recorded.calls[0][1][0]
+    assert keys[:2] == [public_cache.GENERATION_KEY, public_cache.DUE_KEY]
+
+
+def test_a_copy_made_under_an_earlier_generation_is_never_served(client, rf):
+    article = ArticleFactory(title="高新区举办人才招聘会")
+    client.get("/news/")
+    key = public_cache._key(rf.get("/news/"), by_accept=False)
+    earlier, copy = cache.get(key)
+    # A request that read the old rows keeps its copy after the change: under the same key, the old tag.
+    article.delete()
+    cache.set(key, (earlier, copy), 60)
+
+    assert public_cache.generation() != earlier
+    assert article.title not in client.get("/news/").content.decode()
+
+
 def test_a_cached_page_still_carries_the_csp_and_the_frame_refusal(client):
     client.get("/")
 
@@ -360,7 +402,8 @@ def test_a_maker_that_never_finishes_keeps_nobody_waiting_past_the_limit(rf, mon
     release.set()
     request = rf.get("/slow/")
     # A request that died while making the page left its mark behind.
-    cache.add(public_cache._making_key(public_cache._key(request, by_accept=False)), 1, 60)
+    key = public_cache._key(request, by_accept=False)
+    cache.add(public_cache._making_key(key, public_cache.generation()), 1, 60)
 
     began = time.monotonic()
     response = view(request)

@@ -26,6 +26,50 @@ def page(client, url, **kwargs):
     return response, response.content.decode()
 
 
+# — the awards block on /me/ —
+
+
+def _award_queries(client, url: str) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in queries.captured_queries if "subsidies_award" in q["sql"]]
+
+
+def test_the_dashboard_keeps_its_award_counts_until_an_award_changes(client, owner):
+    award = PublicizedAwardFactory(enterprise=owner.enterprise)
+    client.force_login(owner)
+    assert "1 项兑现待您确认" in page(client, "/me/")[1]
+    assert _award_queries(client, "/me/") == []
+
+    client.post(f"/me/awards/{award.pk}/confirm/", {**bank_details(award), "agree": "on"})
+
+    _, html = page(client, "/me/")
+    assert "待您确认" not in html
+    assert "已确认待拨付 1" in html
+
+
+def test_the_dashboard_shows_a_publicity_ended_overnight_the_next_morning(client, owner):
+    today = timezone.localdate()
+    PublicizedAwardFactory(
+        enterprise=owner.enterprise, publicity_from=today - dt.timedelta(days=6), publicity_to=today
+    )
+    client.force_login(owner)
+    assert "公示中 1" in page(client, "/me/")[1]
+
+    tomorrow = dt.datetime.combine(
+        today + dt.timedelta(days=1), dt.time(9), tzinfo=timezone.get_current_timezone()
+    )
+    with time_machine.travel(tomorrow, tick=False):
+        client.force_login(owner)
+        html = page(client, "/me/")[1]
+
+    assert "1 项兑现待您确认" in html
+    assert "公示中 0" in html
+
+
 # — /me/awards/ —
 
 
