@@ -71,6 +71,9 @@ PUBLIC_MODELS = (
     "projects.Permit",
     "projects.Acceptance",
     "enterprises.Enterprise",
+    # Not on a public page, but what the enterprise's own kept lists read (差一点符合): its facts.
+    "enterprises.AnnualReport",
+    "enterprises.Qualification",
 )
 # Stands in the stored copy where a visitor's CSRF token was; NUL never reaches a page from its data.
 CSRF_PLACEHOLDER = "\x00csrf-token\x00"

@@ -209,7 +209,7 @@ def test_the_kept_answer_follows_the_facts_the_awards_and_the_schemes(schemes):
 
     assert found() == [("rd-2022", ["2022 年研发费用 90 万元，要求不低于 100 万元"])]
     assert found() == [("rd-2022", ["2022 年研发费用 90 万元，要求不低于 100 万元"])]  # the kept answer
-    # An annual report is not public: its change reaches the answer through the facts it is kept under.
+    # Saving an annual report moves the public generation on, as the enterprise's facts do.
     report.rd_expense = Decimal("95")
     report.save()
     assert found() == [("rd-2022", ["2022 年研发费用 95 万元，要求不低于 100 万元"])]
@@ -225,6 +225,42 @@ def test_the_kept_answer_follows_the_facts_the_awards_and_the_schemes(schemes):
     # An award under it is held: the scheme is no longer listed.
     AwardFactory(enterprise=enterprise, scheme=scheme, period=scheme.period)
     assert found() == []
+
+
+def test_the_kept_answer_is_found_again_without_reading_the_facts_or_the_awards(schemes):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    enterprise = EnterpriseFactory(industry_code="C3985")
+    AnnualReportFactory(enterprise=enterprise, year=2022, rd_expense=Decimal("90"))
+    AnnualReportFactory(enterprise=enterprise, year=2021, rd_expense=Decimal("50"))
+    first = [(entry.scheme.code, entry.missing) for entry in almost_eligible_schemes(enterprise=enterprise)]
+
+    with CaptureQueriesContext(connection) as queries:
+        again = [
+            (entry.scheme.code, entry.missing) for entry in almost_eligible_schemes(enterprise=enterprise)
+        ]
+
+    assert again == first == [("rd-2022", ["2022 年研发费用 90 万元，要求不低于 100 万元"])]
+    assert queries.captured_queries == []
+
+
+def test_an_imported_annual_report_changes_the_kept_answer(schemes):
+    from portal.enterprises.services import annual_reports_import
+
+    enterprise = EnterpriseFactory(industry_code="C3985")
+    AnnualReportFactory(enterprise=enterprise, year=2022, rd_expense=Decimal("90"))
+    AnnualReportFactory(enterprise=enterprise, year=2021, rd_expense=Decimal("50"))
+    assert [entry.scheme.code for entry in almost_eligible_schemes(enterprise=enterprise)] == ["rd-2022"]
+
+    data = f"uscc,year,rd_expense\n{enterprise.uscc},2022,98\n".encode()
+    report = annual_reports_import(data=data, filename="reports.csv")
+
+    assert not report.errors
+
+    assert [entry.missing for entry in almost_eligible_schemes(enterprise=enterprise)] == [
+        ["2022 年研发费用 98 万元，要求不低于 100 万元"]
+    ]
 
 
 def test_the_my_awards_page_lists_the_almost_eligible_schemes(client, schemes, owner):
