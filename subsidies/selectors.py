@@ -338,35 +338,16 @@ def almost_eligible_schemes(*, enterprise) -> list[AlmostEligible]:
 
     Schemes it already has an award under (for the scheme's period) are left out, and so is everything
     for an enterprise on the dishonesty list, which no condition can change.
-
-    What it found is kept for the enterprise, the language and the day under the public generation, which
-    moves on with every change of what it reads: the schemes, the awards, the enterprise and its facts
-    (annual reports and qualifications, saved one by one or imported). Reading the facts and the awards
-    held to find it again took 3 ms on every visit to the enterprise's awards page.
     """
     if enterprise.blacklisted:
         return []
-    schemes = _automatic_schemes()
-    found = public_cache.remember(
-        f"almost:enterprise:{enterprise.pk}:{get_language()}:{timezone.localdate().isoformat()}",
-        lambda: _almost_eligible(enterprise, schemes),
-    )
-    by_pk = {scheme.pk: scheme for scheme, _ in schemes}
-    return [AlmostEligible(scheme=by_pk[pk], missing=missing) for pk, missing in found if pk in by_pk]
-
-
-def _automatic_schemes() -> list[tuple[Scheme, dict]]:
-    return public_cache.remember_here(
+    schemes = public_cache.remember_here(
         "schemes:automatic",
         lambda: [
             (scheme, normalize(scheme.eligibility))
             for scheme in schemes_active(mode=SchemeMode.AUTOMATIC, beneficiary=Beneficiary.ENTERPRISES)
         ],
     )
-
-
-def _almost_eligible(enterprise, schemes: list[tuple[Scheme, dict]]) -> list[tuple[int, list[str]]]:
-    """(scheme id, the conditions any one of which would do) of the schemes the enterprise misses by one."""
     held = set(
         Award.objects.filter(enterprise=enterprise, scheme__in=[scheme for scheme, _ in schemes]).values_list(
             "scheme_id", "period"
@@ -402,11 +383,11 @@ def _almost_eligible(enterprise, schemes: list[tuple[Scheme, dict]]) -> list[tup
             )
         ).encode()
     ).hexdigest()
-    open_pks = {scheme.pk for scheme, _ in open_schemes}
+    by_pk = {scheme.pk: scheme for scheme, _ in open_schemes}
     return [
-        (pk, missing)
+        AlmostEligible(scheme=by_pk[pk], missing=missing)
         for pk, missing in public_cache.remember(f"almost:{digest}", evaluate_all)
-        if pk in open_pks
+        if pk in by_pk
     ]
 
 

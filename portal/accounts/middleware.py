@@ -4,12 +4,17 @@ Runs after authentication and django-otp's middleware, so ``request.user.is_veri
 answer by logging out and sending the user to the login page with the reason; the API answers 403.
 """
 
+from functools import partial
 from urllib.parse import urlencode
 
+from auditlog import get_logentry_model
+from auditlog.cid import set_cid
+from auditlog.context import _set_extra_data, auditlog_value
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.db.models.signals import pre_save
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -88,8 +93,35 @@ def _password_paths() -> set[str]:
     return {reverse("accounts:password_change"), reverse("accounts:logout")}
 
 
+# The one receiver that stamps a request's audit entries with its actor and address (below).
+REQUEST_CONTEXT = ("portal", "request audit context")
+
+
 class AuditContextMiddleware(AuditlogMiddleware):
-    """django-auditlog's actor context, with the client address taken behind the configured proxies only."""
+    """django-auditlog's actor context, with the client address taken behind the configured proxies only.
+
+    django-auditlog connects a receiver for the log entries' ``pre_save`` at the start of every request and
+    disconnects it at the end, which empties the signal's receiver cache for every model each time (0.07 ms
+    of a cached page's 0.7). Here the receiver, auditlog's own, is connected once; each request sets the
+    context it reads and takes it away after, as auditlog's ``set_actor`` does around its own work.
+    """
+
+    def __init__(self, get_response=None):
+        super().__init__(get_response)
+        pre_save.connect(
+            partial(_set_extra_data, signal_duid=REQUEST_CONTEXT),
+            sender=get_logentry_model(),
+            dispatch_uid=REQUEST_CONTEXT,
+            weak=False,
+        )
+
+    def __call__(self, request):
+        set_cid(request)
+        token = auditlog_value.set({**self.get_extra_data(request), "signal_duid": REQUEST_CONTEXT})
+        try:
+            return self.get_response(request)
+        finally:
+            auditlog_value.reset(token)
 
     @staticmethod
     def _get_remote_addr(request):

@@ -52,6 +52,20 @@ def test_an_admin_edit_is_logged_with_its_actor_and_the_address_behind_the_proxy
     )
 
 
+def test_a_request_s_audit_context_ends_with_it_and_connects_no_receiver(client, staff):
+    from auditlog.context import auditlog_value
+    from django.db.models.signals import pre_save
+
+    client.force_login(staff)
+    client.get("/")
+    receivers = list(pre_save.receivers)
+
+    assert client.get("/me/notifications/").status_code == 200
+
+    assert pre_save.receivers == receivers
+    assert auditlog_value.get(None) is None
+
+
 def test_a_successful_login_is_in_the_trail_with_time_address_and_outcome(client, owner, time_machine):
     time_machine.move_to(dt.datetime(2024, 5, 6, 2, 3, tzinfo=dt.UTC), tick=False)
 
