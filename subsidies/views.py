@@ -53,6 +53,7 @@ def my_awards(request):
     page = SitePaginator(
         selectors.awards_for_enterprise(enterprise_id=user.enterprise_id), PAGE_SIZE
     ).get_page(request.GET.get("page"))
+    selectors.with_held_schemes(page)
     for award in page:
         award.lines = selectors.explanation_lines(selectors.explanation_of(award))
         award.can_confirm_now = award.shown_status == AwardStatus.AWAITING

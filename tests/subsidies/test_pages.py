@@ -70,6 +70,47 @@ def test_the_dashboard_shows_a_publicity_ended_overnight_the_next_morning(client
     assert "公示中 0" in html
 
 
+def test_the_award_pages_name_the_scheme_as_it_stands_without_joining_it_each_time(client, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    award = PublicizedAwardFactory(enterprise=owner.enterprise, scheme__title="研发费用后补助")
+    client.force_login(owner)
+    assert "研发费用后补助" in page(client, f"/me/awards/{award.pk}/")[1]
+    assert "研发费用后补助" in page(client, "/me/awards/")[1]
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/me/awards/{award.pk}/")
+        client.get("/me/awards/")
+    assert not [q for q in queries.captured_queries if "subsidies_scheme" in q["sql"]]
+
+    award.scheme.title = "研发费用增量后补助"
+    award.scheme.save()
+
+    assert "研发费用增量后补助" in page(client, f"/me/awards/{award.pk}/")[1]
+    assert "研发费用增量后补助" in page(client, "/me/awards/")[1]
+
+
+def test_a_scheme_newer_than_the_kept_ones_is_read_from_the_database(client, owner):
+    from subsidies.models import Award, Scheme
+    from subsidies.selectors import schemes_held
+
+    first = PublicizedAwardFactory(enterprise=owner.enterprise)
+    client.force_login(owner)
+    client.get("/me/awards/")
+    assert first.scheme_id in schemes_held()
+    # Written in bulk: no signal moves the generation on, the kept schemes do not know it.
+    scheme = AwardSchemeFactory.build(code="bulk-2026", title="批量写入的方案", policy=first.scheme.policy)
+    Scheme.objects.bulk_create([scheme])
+    scheme = Scheme.objects.get(code="bulk-2026")
+    Award.objects.bulk_create([PublicizedAwardFactory.build(enterprise=owner.enterprise, scheme=scheme)])
+    award = Award.objects.get(scheme=scheme)
+    assert scheme.pk not in schemes_held()
+
+    assert "批量写入的方案" in page(client, f"/me/awards/{award.pk}/")[1]
+    assert "批量写入的方案" in page(client, "/me/awards/")[1]
+
+
 # — /me/awards/ —
 
 
