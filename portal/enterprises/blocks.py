@@ -1,12 +1,25 @@
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+
+from portal import public_cache
 from portal.enterprises import selectors
 
 
 def dashboard(request):
-    """The enterprise's own profile and facts (一企一档) on /me/."""
-    if request.user.enterprise_id is None:
+    """The enterprise's own profile and facts (一企一档) on /me/.
+
+    Kept rendered for the enterprise and the language under the public generation, which its record, its
+    annual reports and its qualifications move on when saved or imported: reading and rendering them took
+    1.5 ms of every /me/.
+    """
+    enterprise_id = request.user.enterprise_id
+    if enterprise_id is None:
         return None
-    return {
-        "order": 10,
-        "template": "enterprises/profile_block.html",
-        "enterprise": selectors.enterprise_profile(enterprise=request.user.enterprise),
-    }
+    html = public_cache.remember(
+        f"enterprise:profile:{enterprise_id}:{get_language()}",
+        lambda: render_to_string(
+            "enterprises/profile_block.html",
+            {"block": {"enterprise": selectors.enterprise_profile(enterprise=request.user.enterprise)}},
+        ),
+    )
+    return {"order": 10, "template": "_kept_block.html", "html": html}
