@@ -115,16 +115,27 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache(settings):
-    """Each test starts with an empty cache: a new key prefix, so a shared Redis is never flushed."""
+def _new_key_prefix(settings) -> None:
     import uuid
 
     settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test starts with an empty cache: a new key prefix, so a shared Redis is never flushed."""
+    _new_key_prefix(settings)
     from django.core.cache import cache
 
     if "locmem" in settings.CACHES["default"]["BACKEND"].lower():
         cache.clear()
+
+
+@pytest.fixture
+def empty_cache(settings):
+    """Called, the test goes on with an empty cache (a new key prefix, as each test starts with): to
+    measure a page with nothing kept, its worst case."""
+    return lambda: _new_key_prefix(settings)
 
 
 @pytest.fixture

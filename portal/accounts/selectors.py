@@ -1,8 +1,11 @@
 """Reads for accounts."""
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import QuerySet
 
 from portal.accounts.models import ImportRecord, Notification, User
@@ -12,6 +15,7 @@ from portal.accounts.models import ImportRecord, Notification, User
 # for their keys' prefix: ``provider(keys) -> {key: [line, ...]}``, one query for a page of messages.
 NotificationFacts = Callable[[list[str]], dict[str, list[str]]]
 _facts_providers: dict[str, NotificationFacts] = {}
+logger = logging.getLogger(__name__)
 
 
 def register_notification_facts(*, prefix: str, provider: NotificationFacts) -> None:
@@ -35,9 +39,48 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
 
 
+# The header of every logged-in page shows the unread count: kept this long at most, forgotten when a
+# message arrives or is read (``unread_forget``). Counting took 0.4 ms of every page.
+UNREAD_SECONDS = 60
+
+
+def _unread_key(user_id: int) -> str:
+    return f"notifications:unread:{user_id}"
+
+
 def unread_count(*, user: User) -> int:
-    """How many messages in the inbox are unread."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """How many messages in the inbox are unread (counted afresh when the cache cannot be reached)."""
+    key = _unread_key(user.pk)
+    try:
+        kept = cache.get(key)
+    except Exception:
+        logger.warning("unread count: the cache is unreachable", exc_info=True)
+        return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    if kept is not None:
+        return kept
+    count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    try:
+        cache.set(key, count, UNREAD_SECONDS)
+    except Exception:
+        logger.warning("unread count: the cache is unreachable", exc_info=True)
+    return count
+
+
+def unread_forget(*, user_ids: Iterable[int]) -> None:
+    """These users' inboxes changed: their unread counts are counted again, now and after the commit (a
+    page that counted while the change was open must not keep its count)."""
+    keys = [_unread_key(user_id) for user_id in set(user_ids)]
+    if not keys:
+        return
+
+    def forget() -> None:
+        try:
+            cache.delete_many(keys)
+        except Exception:
+            logger.warning("unread count: the cache is unreachable", exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 def enterprise_members(*, enterprise_ids) -> QuerySet[User]:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Department, EnterpriseRole, ImportRecord, Notification, User
+from portal.accounts.selectors import unread_forget
 
 # Row errors kept on an import record; the others are counted. Fifty fill a screen: staff fix those first and
 # run the check again, and a file with thousands of bad rows does not make a record of megabytes.
@@ -89,6 +90,7 @@ def notify(
     if not rows:
         return 0
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    unread_forget(user_ids=[row.recipient.pk for row in rows])
     if email:
         transaction.on_commit(lambda: _queue_emails(key))
     return Notification.objects.filter(key=key, recipient__in=[r.recipient for r in rows]).count()
@@ -134,7 +136,9 @@ def notification_mark_read(*, user: User, notification_id: int | None = None) ->
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())
+    marked = qs.update(read_at=timezone.now())
+    unread_forget(user_ids=[user.pk])
+    return marked
 
 
 def security_event_record(

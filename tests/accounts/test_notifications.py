@@ -46,6 +46,48 @@ def test_the_inbox_shows_the_unread_count_and_marks_read(client, owner):
     assert Notification.objects.filter(recipient=owner, read_at__isnull=True).count() == 0
 
 
+def _badge(client) -> str | None:
+    import re
+
+    found = re.search(
+        r'<span class="badge" aria-label="未读">(\d+)</span>', client.get("/me/").content.decode()
+    )
+    return found.group(1) if found else None
+
+
+def test_the_unread_badge_is_kept_and_right_at_once_after_a_message_or_a_reading(client, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.notify(recipients=[owner], key="a", title="第一条")
+    client.force_login(owner)
+    assert _badge(client) == "1"
+    with CaptureQueriesContext(connection) as queries:
+        assert _badge(client) == "1"
+    assert not [q for q in queries.captured_queries if "accounts_notification" in q["sql"]]
+
+    services.notify(recipients=[owner, EnterpriseUserFactory()], key="b", title="第二条")
+    assert _badge(client) == "2"
+
+    client.post("/me/notifications/read/", {"id": Notification.objects.get(key="a").pk})
+    assert _badge(client) == "1"
+    client.post("/me/notifications/read/")
+    assert _badge(client) is None
+
+
+def test_the_unread_badge_is_counted_when_the_cache_cannot_be_reached(client, owner, settings):
+    services.notify(recipients=[owner], key="a", title="第一条")
+    client.force_login(owner)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+
+    assert _badge(client) == "1"
+
+
 def test_a_user_cannot_mark_anothers_message_read(client, owner):
     other = EnterpriseUserFactory()
     services.notify(recipients=[other], key="x", title="别人的消息")
