@@ -1,6 +1,12 @@
 """Guards every request passes before a view sees it: hostile input is refused with a Chinese 400."""
 
+import functools
+
+from csp import middleware as csp_middleware
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.utils import build_policy
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
@@ -136,3 +142,56 @@ class MethodNotAllowedPageMiddleware:
             allowed = [method.strip() for method in response["Allow"].split(",")]
             page["Allow"] = ", ".join(method for method in allowed if method in PAGE_METHODS)
         return page
+
+
+# The policy's header text for the settings as they stand, built once per process (``_policy_text``).
+_VIEW_CHANGES = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+)
+_POLICIES = (
+    (HEADER, "CONTENT_SECURITY_POLICY", "_csp_exempt", False),
+    (HEADER_REPORT_ONLY, "CONTENT_SECURITY_POLICY_REPORT_ONLY", "_csp_exempt_ro", True),
+)
+
+
+@functools.cache
+def _policy_text(report_only: bool) -> str:
+    return build_policy(report_only=report_only)
+
+
+def _forget_policy(*, setting, **kwargs) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _policy_text.cache_clear()
+
+
+setting_changed.connect(_forget_policy, dispatch_uid="portal_csp_policy")
+
+
+class CSPMiddleware(csp_middleware.CSPMiddleware):
+    """django-csp's, with the header built once per process for the responses that carry the settings'
+    policy as it is: no view of the portal changes it or asks for a nonce, and building it from the
+    settings took 0.06 ms of every response (a cached page takes 0.7). A response a view changed with
+    django-csp's decorators, or a request that asked for a nonce, is answered by django-csp itself."""
+
+    def process_response(self, request, response):
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in _VIEW_CHANGES)
+            or (settings.DEBUG and response.status_code in (404, 500))
+        ):
+            return super().process_response(request, response)
+        for header, setting, exempt, report_only in _POLICIES:
+            policy = _policy_text(report_only)
+            if not policy or header in response or getattr(response, exempt, False):
+                continue
+            excluded = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            if not request.path_info.startswith(tuple(excluded)):
+                response[header] = policy
+        # As django-csp does: a nonce asked for once the header is written could not be in it.
+        request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response

@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the guards below: their refusals carry the CSP and frame headers too.
-    "csp.middleware.CSPMiddleware",
+    "portal.middleware.CSPMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.HostileInputMiddleware",
     "portal.middleware.NoStoreMiddleware",

@@ -45,6 +45,51 @@ def test_every_page_carries_a_csp_that_allows_no_inline_or_outside_script(client
         assert response["X-Frame-Options"] == "DENY"
 
 
+def test_the_kept_policy_is_the_one_django_csp_builds_and_follows_the_settings(client, settings):
+    from csp.utils import build_policy
+
+    assert client.get("/").headers["Content-Security-Policy"] == build_policy()
+
+    settings.CONTENT_SECURITY_POLICY = {
+        "DIRECTIVES": {"default-src": ["'self'"], "img-src": ["https://img.example"]}
+    }
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+        "DIRECTIVES": {"default-src": ["'none'"]},
+        "EXCLUDE_URL_PREFIXES": ["/news/"],
+    }
+
+    home = client.get("/")
+    assert set(home.headers["Content-Security-Policy"].split("; ")) == {
+        "default-src 'self'",
+        "img-src https://img.example",
+    }
+    assert home.headers["Content-Security-Policy-Report-Only"] == "default-src 'none'"
+    assert "Content-Security-Policy-Report-Only" not in client.get("/news/").headers
+
+
+def test_a_view_that_changes_the_policy_or_asks_for_a_nonce_gets_its_own(rf, settings):
+    from csp.constants import NONCE, SELF
+    from csp.decorators import csp_exempt, csp_update
+    from django.http import HttpResponse
+
+    from portal.middleware import CSPMiddleware
+
+    def nonce_page(request):
+        return HttpResponse(f"<script nonce='{request.csp_nonce}'></script>")
+
+    def run(view):
+        middleware = CSPMiddleware(view)
+        return middleware(rf.get("/x/"))
+
+    updated = run(csp_update({"img-src": "https://maps.example"})(lambda request: HttpResponse("map")))
+    assert "https://maps.example" in updated.headers["Content-Security-Policy"]
+    assert "Content-Security-Policy" not in run(csp_exempt()(lambda request: HttpResponse("free"))).headers
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": [SELF], "script-src": [SELF, NONCE]}}
+    with_nonce = run(nonce_page)
+    assert "'nonce-" in with_nonce.headers["Content-Security-Policy"]
+    assert "'nonce-" not in run(lambda request: HttpResponse("plain")).headers["Content-Security-Policy"]
+
+
 def test_no_page_template_holds_an_inline_script_or_handler():
     offenders = []
     for path in (ROOT / "templates").rglob("*.html"):
