@@ -121,7 +121,7 @@ def seed(args) -> dict:
     execute(
         """
         INSERT INTO enterprises_qualification (code, year_awarded, valid_until, source, as_of, enterprise_id)
-        SELECT (ARRAY['hnte', 'sme_tech', 'specialized'])[1 + i %% 3], 2020 + i %% 3, '2025-12-31', 'bench',
+        SELECT (ARRAY['high_tech', 'tech_sme', 'srdi'])[1 + i %% 3], 2020 + i %% 3, '2025-12-31', 'bench',
         '2023-04-30', i
         FROM generate_series(1, %s, 5) AS i""",
         [n],

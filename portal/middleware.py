@@ -144,7 +144,7 @@ class MethodNotAllowedPageMiddleware:
         return page
 
 
-# The policy's header text for the settings as they stand, built once per process (``_policy_text``).
+# What django-csp's view decorators set on a response (then django-csp builds the header itself).
 _VIEW_CHANGES = (
     "_csp_config",
     "_csp_update",
@@ -161,6 +161,7 @@ _POLICIES = (
 
 @functools.cache
 def _policy_text(report_only: bool) -> str:
+    """The header text of the settings' policy (or report-only policy) as they stand, built once."""
     return build_policy(report_only=report_only)
 
 

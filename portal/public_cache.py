@@ -71,7 +71,7 @@ PUBLIC_MODELS = (
     "projects.Permit",
     "projects.Acceptance",
     "enterprises.Enterprise",
-    # Not on a public page, but what the enterprise's own kept lists read (差一点符合): its facts.
+    # Not on a public page: an enterprise's facts, which its own kept pieces show (profile, 差一点符合).
     "enterprises.AnnualReport",
     "enterprises.Qualification",
 )
@@ -253,7 +253,10 @@ def remember(name: str, compute: Callable[[], object]):
     for ``PUBLIC_CACHE_SECONDS`` at most; computed afresh when the cache is off or cannot be reached.
 
     For what public pages read from whole tables and show to everyone alike, such as the catalogue's
-    departments and years (two scans of 100,000 policies on every logged-in search, 100 ms).
+    departments and years (two scans of 100,000 policies on every logged-in search, 100 ms); and for the
+    pieces of an enterprise's own pages that only records moving the generation decide, under a name that
+    carries the enterprise (and the language and day where they matter), never anything that changes by the
+    clock alone.
     """
     if settings.PUBLIC_CACHE_SECONDS <= 0:
         return compute()

@@ -73,6 +73,12 @@ def test_seed_then_load_serves_every_route_without_errors(scratch_database):
     assert seeded["rows"]["enterprises_enterprise"] == 1000
     assert seeded["rows"]["subsidies_award"] == 5000
     assert seeded["rows"]["servicedesk_problem"] == 1000
+    # The seeded facts are the registry's own: a qualification code the models do not know would show raw.
+    from portal.enterprises.models import QualificationCode
+
+    with psycopg.connect(scratch_database) as seeded_db:
+        codes = {row[0] for row in seeded_db.execute("SELECT DISTINCT code FROM enterprises_qualification")}
+    assert codes and codes <= set(QualificationCode.values), codes
 
     loaded = _run(
         "load.py",
