@@ -35,6 +35,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import _unmask_cipher_token, get_token
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
@@ -278,6 +279,12 @@ def remember(name: str, compute: Callable[[], object]):
         return value
 
     return _made_once(key, current, computed_and_kept, lambda kept: kept)
+
+
+def remember_rendered(name: str, template: str, context: Callable[[], dict]) -> str:
+    """``template`` rendered with ``context()`` in the current language, kept as HTML by ``remember``:
+    ``name`` says whose piece it is (and the day, where what it shows depends on the day)."""
+    return remember(f"rendered:{name}:{get_language()}", lambda: render_to_string(template, context()))
 
 
 # What each process keeps itself, by generation: name -> (generation, when computed, value).

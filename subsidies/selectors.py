@@ -65,7 +65,8 @@ def shown_status(*, today: dt.date | None = None) -> Case:
 
 
 def _with_beneficiary(qs: QuerySet[Award]) -> QuerySet[Award]:
-    # A household award's buyers are prefetched (one query, only when the page holds household awards).
+    # The enterprise or the purchase, and the status shown today; a household award's buyers are prefetched
+    # (one query, only when the page holds household awards).
     return (
         qs.select_related("enterprise", "purchase")
         .prefetch_related(

@@ -1,6 +1,3 @@
-from django.template.loader import render_to_string
-from django.utils.translation import get_language
-
 from portal import public_cache
 from portal.enterprises import selectors
 
@@ -15,11 +12,9 @@ def dashboard(request):
     enterprise_id = request.user.enterprise_id
     if enterprise_id is None:
         return None
-    html = public_cache.remember(
-        f"enterprise:profile:{enterprise_id}:{get_language()}",
-        lambda: render_to_string(
-            "enterprises/profile_block.html",
-            {"block": {"enterprise": selectors.enterprise_profile(enterprise=request.user.enterprise)}},
-        ),
+    html = public_cache.remember_rendered(
+        f"enterprise:profile:{enterprise_id}",
+        "enterprises/profile_block.html",
+        lambda: {"block": {"enterprise": selectors.enterprise_profile(enterprise=request.user.enterprise)}},
     )
     return {"order": 10, "template": "_kept_block.html", "html": html}
